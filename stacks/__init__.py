@@ -1,0 +1,1 @@
+"""Example stacks composed from buttress constructs; wired together in ``app.py``."""
