@@ -115,3 +115,16 @@ def synthesize() -> SynthResult:
 def resources_of_type(template: Template, type_: str) -> dict[str, dict[str, Any]]:
     """The resources of one CloudFormation type, by logical id."""
     return {k: v for k, v in template.get("Resources", {}).items() if v.get("Type") == type_}
+
+
+def new_stack(name: str = "Test") -> Any:
+    """A bare ``Stack`` in an ``App`` with ``cdk.json``'s feature flags, for construct tests.
+
+    Use ``aws_cdk.assertions.Template.from_stack(stack)`` on it after adding the construct.
+    """
+    from aws_cdk import App, Stack
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    return Stack(app, name)
