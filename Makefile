@@ -16,7 +16,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup synth test lint typecheck pytest clean
+.PHONY: setup synth test lint typecheck pytest clean cost
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -47,6 +47,10 @@ pytest: setup
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# Fixed monthly cost of every synthesized stack at list prices (buttress/data/prices-*.json).
+cost: synth
+	$(BIN)/python scripts/cost.py cdk.out $(COST_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,40 @@
-"""buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch."""
+"""buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch.
 
-from buttress.errors import ButtressError
-from buttress.network import Network
-from buttress.subnets import usable_addresses
+The names below are imported on first use (PEP 562), so ``import buttress.cost`` or
+``import buttress.subnets`` (pure modules) does not start jsii and Node, which costs about
+a second per process; ``from buttress import Network`` still works as usual.
+To export a construct, add it to ``_EXPORTS`` and to the ``TYPE_CHECKING`` block.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from buttress.errors import ButtressError
+    from buttress.network import Network
+    from buttress.subnets import usable_addresses
+
+#: Public name -> module that defines it.
+_EXPORTS: dict[str, str] = {
+    "ButtressError": "buttress.errors",
+    "Network": "buttress.network",
+    "usable_addresses": "buttress.subnets",
+}
 
 __all__ = ["ButtressError", "Network", "usable_addresses"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'buttress' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

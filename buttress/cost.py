@@ -1,0 +1,687 @@
+"""Fixed monthly cost a synthesized CloudFormation template implies, before anything is deployed.
+
+Pure: reads template dicts (or a ``cdk.out`` folder) and a price table kept as data
+(``buttress/data/prices-us-east-1.json``, with its date and source); no CDK import, no AWS call.
+
+"Fixed" means what the stack costs while it sits idle: hourly resources (NAT gateways, load
+balancers, interface endpoints per AZ, Fargate tasks at their desired count and size, public IPv4
+addresses) and monthly ones (KMS keys, dashboards, alarms, secrets...). Usage-based charges
+(requests, GB processed, Lambda invocations) are listed by resource type, never added to the
+total, and resource types the table does not know are listed as *not priced*, so a reader sees
+what the figure leaves out. Every assumption (a default desired count, a token where a number
+was expected, a resource behind a condition) is written next to the line it affects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PRICES = Path(__file__).resolve().parent / "data" / "prices-us-east-1.json"
+
+Template = Mapping[str, Any]
+Resource = Mapping[str, Any]
+
+#: Types that cost nothing by themselves (their traffic or their targets may).
+FREE_TYPES: frozenset[str] = frozenset(
+    {
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "AWS::AutoScaling::LaunchConfiguration",
+        "AWS::AutoScaling::LifecycleHook",
+        "AWS::AutoScaling::ScalingPolicy",
+        "AWS::CDK::Metadata",
+        "AWS::CloudFormation::WaitConditionHandle",
+        "AWS::EC2::EgressOnlyInternetGateway",
+        "AWS::EC2::InternetGateway",
+        "AWS::EC2::LaunchTemplate",
+        "AWS::EC2::NetworkAcl",
+        "AWS::EC2::NetworkAclEntry",
+        "AWS::EC2::PrefixList",
+        "AWS::EC2::Route",
+        "AWS::EC2::RouteTable",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::SecurityGroupEgress",
+        "AWS::EC2::SecurityGroupIngress",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::SubnetNetworkAclAssociation",
+        "AWS::EC2::SubnetRouteTableAssociation",
+        "AWS::EC2::VPC",
+        "AWS::EC2::VPCCidrBlock",
+        "AWS::EC2::VPCGatewayAttachment",
+        "AWS::ECS::Cluster",
+        "AWS::ECS::ClusterCapacityProviderAssociations",
+        "AWS::ECS::TaskDefinition",
+        "AWS::ElasticLoadBalancingV2::Listener",
+        "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "AWS::Events::Rule",
+        "AWS::KMS::Alias",
+        "AWS::Lambda::EventInvokeConfig",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::Lambda::Permission",
+        "AWS::Lambda::Url",
+        "AWS::Logs::MetricFilter",
+        "AWS::Logs::ResourcePolicy",
+        "AWS::Logs::SubscriptionFilter",
+        "AWS::S3::BucketPolicy",
+        "AWS::SNS::Subscription",
+        "AWS::SNS::TopicInlinePolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SQS::QueueInlinePolicy",
+        "AWS::Scheduler::ScheduleGroup",
+        "AWS::Events::Connection",
+        "AWS::Events::Archive",
+        "AWS::SQS::QueuePolicy",
+        "AWS::CodeBuild::ReportGroup",
+        "AWS::CodeBuild::SourceCredential",
+        "AWS::CertificateManager::Certificate",
+        "AWS::SecretsManager::SecretTargetAttachment",
+        "AWS::SecretsManager::RotationSchedule",
+        "AWS::SecretsManager::ResourcePolicy",
+        "AWS::Route53::RecordSet",
+        "AWS::Route53::RecordSetGroup",
+        "AWS::ServiceDiscovery::Service",
+        "AWS::ECR::RegistryPolicy",
+    }
+)
+#: Prefixes of free types (IAM, CloudFormation plumbing).
+FREE_PREFIXES: tuple[str, ...] = ("AWS::IAM::", "AWS::CloudFormation::", "AWS::SSO::")
+
+#: Types whose cost is usage only (requests, GB, build minutes, invocations, storage).
+USAGE_TYPES: Mapping[str, str] = {
+    "AWS::ApiGateway::RestApi": "requests",
+    "AWS::ApiGatewayV2::Api": "requests",
+    "AWS::Backup::BackupPlan": "backup storage",
+    "AWS::Backup::BackupVault": "backup storage",
+    "AWS::Budgets::Budget": "first two action-enabled budgets free, then per budget-day",
+    "AWS::CloudTrail::Trail": "events beyond the first management trail, storage",
+    "AWS::CodeBuild::Project": "build minutes",
+    "AWS::CodePipeline::Pipeline": "action execution minutes (V2)",
+    "AWS::EC2::FlowLog": "log ingestion",
+    "AWS::ECR::Repository": "image storage",
+    "AWS::EFS::FileSystem": "storage",
+    "AWS::EFS::MountTarget": "EFS storage",
+    "AWS::Events::EventBus": "custom events",
+    "AWS::Lambda::Function": "invocations, duration",
+    "AWS::Lambda::LayerVersion": "storage",
+    "AWS::Logs::LogGroup": "ingestion, storage",
+    "AWS::S3::Bucket": "storage, requests",
+    "AWS::SNS::Topic": "publishes, deliveries",
+    "AWS::SQS::Queue": "requests",
+    "AWS::StepFunctions::StateMachine": "state transitions",
+    "AWS::Scheduler::Schedule": "invocations beyond the free tier",
+    "AWS::Events::ApiDestination": "invocations",
+    "AWS::ServiceDiscovery::PrivateDnsNamespace": "hosted zone, queries",
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One list price: ``usd`` per ``per`` (``hour`` or ``month``) of ``what``."""
+
+    key: str
+    usd: float
+    per: str
+    what: str
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """A region's list prices and where they come from."""
+
+    region: str
+    currency: str
+    as_of: str
+    source: str
+    hours_per_month: float
+    rates: Mapping[str, Rate]
+    ec2_instance_hourly: Mapping[str, float]
+    fargate_spot_discount: float
+    usage_based: Mapping[str, str]
+
+    def monthly(self, rate: Rate) -> float:
+        """The monthly price of one unit of ``rate``."""
+        return rate.usd * self.hours_per_month if rate.per == "hour" else rate.usd
+
+
+def load_prices(path: Path | str | None = None) -> PriceTable:
+    """Load a price table (default: the us-east-1 table shipped with buttress)."""
+    data = json.loads(Path(path or DEFAULT_PRICES).read_text())
+    rates = {key: Rate(key, float(r["usd"]), str(r["per"]), str(r["what"])) for key, r in data["rates"].items()}
+    for rate in rates.values():
+        if rate.per not in ("hour", "month"):
+            raise ValueError(f"rate {rate.key}: per={rate.per!r} is invalid: 'hour' or 'month'")
+    return PriceTable(
+        region=data["region"],
+        currency=data["currency"],
+        as_of=data["as_of"],
+        source=data["source"],
+        hours_per_month=float(data["hours_per_month"]),
+        rates=rates,
+        ec2_instance_hourly={k: float(v) for k, v in data.get("ec2_instance_hourly", {}).items()},
+        fargate_spot_discount=float(data.get("spot", {}).get("fargate_spot_discount", 0.0)),
+        usage_based=dict(data.get("usage_based", {})),
+    )
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """``quantity`` units of ``rate`` for one resource, with the assumptions made."""
+
+    logical_id: str
+    resource_type: str
+    rate: Rate
+    quantity: float
+    monthly: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class StackCost:
+    """The fixed monthly cost of one template, and what it leaves out."""
+
+    name: str
+    lines: list[CostLine] = field(default_factory=list)
+    usage_based: Counter[str] = field(default_factory=Counter)
+    free: Counter[str] = field(default_factory=Counter)
+    not_priced: list[tuple[str, str, str]] = field(default_factory=list)
+    """(logical id, type, reason) of resources with a cost this table cannot compute."""
+
+    @property
+    def monthly(self) -> float:
+        return sum(line.monthly for line in self.lines)
+
+    def by_rate(self) -> list[tuple[Rate, float, float, int]]:
+        """(rate, total quantity, monthly, resources) per rate, most expensive first."""
+        groups: dict[str, tuple[Rate, float, float, int]] = {}
+        for line in self.lines:
+            rate, qty, monthly, n = groups.get(line.rate.key, (line.rate, 0.0, 0.0, 0))
+            groups[line.rate.key] = (rate, qty + line.quantity, monthly + line.monthly, n + 1)
+        return sorted(groups.values(), key=lambda g: (-g[2], g[0].key))
+
+    def notes(self) -> list[str]:
+        """Every assumption, ``logical id: note``, once."""
+        seen: dict[str, None] = {}
+        for line in self.lines:
+            for note in line.notes:
+                seen.setdefault(f"{line.logical_id}: {note}", None)
+        return list(seen)
+
+
+def _is_literal_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _literal(value: Any) -> float | None:
+    """``value`` as a number when it is a literal one, else None (a token, a missing prop)."""
+    return float(value) if _is_literal_number(value) else None
+
+
+def _ref_target(value: Any) -> str | None:
+    """The logical id a ``Ref`` or ``Fn::GetAtt`` points at, else None."""
+    if isinstance(value, Mapping):
+        if "Ref" in value and isinstance(value["Ref"], str):
+            return value["Ref"]
+        att = value.get("Fn::GetAtt")
+        if isinstance(att, list) and att and isinstance(att[0], str):
+            return att[0]
+        if isinstance(att, str):
+            return att.split(".", 1)[0]
+    return None
+
+
+class _Estimator:
+    def __init__(self, name: str, template: Template, prices: PriceTable) -> None:
+        self.resources: Mapping[str, Resource] = template.get("Resources", {}) or {}
+        self.prices = prices
+        self.result = StackCost(name)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def props(self, resource: Resource) -> Mapping[str, Any]:
+        props = resource.get("Properties", {})
+        return props if isinstance(props, Mapping) else {}
+
+    def add(self, logical_id: str, resource: Resource, rate_key: str, quantity: float, *notes: str) -> None:
+        if quantity <= 0:
+            return
+        rate = self.prices.rates[rate_key]
+        all_notes = list(notes)
+        if "Condition" in resource:
+            all_notes.append(f"only if condition {resource['Condition']} holds")
+        monthly = self.prices.monthly(rate) * quantity
+        self.result.lines.append(
+            CostLine(logical_id, str(resource.get("Type")), rate, quantity, monthly, tuple(all_notes))
+        )
+
+    def number(self, value: Any, default: float, what: str, notes: list[str]) -> float:
+        if value is None:
+            notes.append(f"{what} not set: assumed {default:g}")
+            return default
+        if _is_literal_number(value):
+            return float(value)
+        notes.append(f"{what} is not a literal ({json.dumps(value)[:60]}): assumed {default:g}")
+        return default
+
+    def count_list(self, value: Any, default: int, what: str, notes: list[str]) -> int:
+        if isinstance(value, list):
+            return len(value)
+        notes.append(f"{what} is not a literal list: assumed {default}")
+        return default
+
+    def not_priced(self, logical_id: str, resource: Resource, reason: str) -> None:
+        self.result.not_priced.append((logical_id, str(resource.get("Type")), reason))
+
+    # -- resource types ----------------------------------------------------------------------
+    def run(self) -> StackCost:
+        for logical_id, resource in sorted(self.resources.items()):
+            type_ = str(resource.get("Type", ""))
+            handler = getattr(self, "_" + type_.replace("::", "_").replace("-", "_"), None)
+            if handler is not None:
+                handler(logical_id, resource)
+            elif type_ in USAGE_TYPES:
+                self.result.usage_based[type_] += 1
+            elif type_ in FREE_TYPES or type_.startswith(FREE_PREFIXES) or type_.startswith("Custom::"):
+                self.result.free[type_] += 1
+            else:
+                self.not_priced(logical_id, resource, "type not in the price table")
+        return self.result
+
+    def _AWS_EC2_NatGateway(self, logical_id: str, resource: Resource) -> None:
+        notes = [f"plus {self.prices.usage_based['nat_gateway']}"] if "nat_gateway" in self.prices.usage_based else []
+        self.add(logical_id, resource, "nat_gateway", 1, *notes)
+
+    def _AWS_EC2_EIP(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "public_ipv4", 1)
+
+    def _AWS_EC2_VPCEndpoint(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        kind = props.get("VpcEndpointType", "Gateway")
+        if kind == "Gateway":
+            self.result.free[str(resource["Type"]) + " (Gateway)"] += 1
+        elif kind == "Interface":
+            notes: list[str] = []
+            azs = self.count_list(props.get("SubnetIds"), 2, "SubnetIds", notes)
+            if "interface_endpoint_az" in self.prices.usage_based:
+                notes.append(f"plus {self.prices.usage_based['interface_endpoint_az']}")
+            self.add(logical_id, resource, "interface_endpoint_az", azs, *notes)
+        elif kind == "GatewayLoadBalancer":
+            self.add(logical_id, resource, "gwlb_endpoint", 1)
+        else:
+            self.not_priced(logical_id, resource, f"VpcEndpointType {kind!r} not in the price table")
+
+    def _AWS_ElasticLoadBalancingV2_LoadBalancer(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        kind = props.get("Type", "application")
+        rate = {"application": "alb", "network": "nlb", "gateway": "gwlb"}.get(kind)
+        if rate is None:
+            self.not_priced(logical_id, resource, f"load balancer Type {kind!r} not in the price table")
+            return
+        notes = [f"plus {self.prices.usage_based[rate]}"] if rate in self.prices.usage_based else []
+        self.add(logical_id, resource, rate, 1, *notes)
+        internet_facing = props.get("Scheme", "internet-facing") == "internet-facing"
+        no_ipv4 = props.get("IpAddressType") == "dualstack-without-public-ipv4"
+        if kind != "gateway" and internet_facing and not no_ipv4:
+            ip_notes: list[str] = ["at least one public IPv4 address per AZ; more as the load balancer scales"]
+            if "SubnetMappings" in props:
+                azs = self.count_list(props["SubnetMappings"], 2, "SubnetMappings", ip_notes)
+            else:
+                azs = self.count_list(props.get("Subnets"), 2, "Subnets", ip_notes)
+            self.add(logical_id, resource, "public_ipv4", azs, *ip_notes)
+
+    def _AWS_ElasticLoadBalancing_LoadBalancer(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "clb", 1)
+
+    def _AWS_ECS_Service(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        notes: list[str] = []
+        desired = self.number(props.get("DesiredCount"), 1, "DesiredCount", notes)
+        providers = self._capacity_split(props, desired, notes)
+        if providers is None:
+            self.result.usage_based["AWS::ECS::Service (EC2/external launch type)"] += 1
+            return
+        task = self.resources.get(_ref_target(props.get("TaskDefinition")) or "", None)
+        if task is None or task.get("Type") != "AWS::ECS::TaskDefinition":
+            self.not_priced(logical_id, resource, "task definition not in this template: size unknown")
+            return
+        task_props = self.props(task)
+        vcpu = self.number(task_props.get("Cpu"), 256, "task Cpu", notes) / 1024
+        memory_gb = self.number(task_props.get("Memory"), 512, "task Memory", notes) / 1024
+        platform = task_props.get("RuntimePlatform") or {}
+        arch = str(platform.get("CpuArchitecture", "X86_64")).lower()
+        os_family = str(platform.get("OperatingSystemFamily", "LINUX"))
+        os_key = "linux" if os_family == "LINUX" else "windows"
+        prefix = f"fargate_{os_key}_{arch}"
+        if f"{prefix}_vcpu" not in self.prices.rates:
+            self.not_priced(logical_id, resource, f"Fargate {os_family}/{arch} not in the price table")
+            return
+        scaling = self._scaling_note(logical_id)
+        if scaling:
+            notes.append(scaling)
+        storage = (task_props.get("EphemeralStorage") or {}).get("SizeInGiB")
+        extra_storage = max(0.0, (_literal(storage) or 0.0) - 20)
+        for provider, tasks in providers.items():
+            if tasks <= 0:
+                continue
+            factor = 1.0
+            line_notes = [*notes, f"{tasks:g} task(s) of {vcpu:g} vCPU / {memory_gb:g} GB on {provider}"]
+            if provider == "FARGATE_SPOT":
+                factor = 1 - self.prices.fargate_spot_discount
+                line_notes.append(f"Spot: {self.prices.fargate_spot_discount:.0%} off On-Demand assumed")
+            self.add(logical_id, resource, f"{prefix}_vcpu", tasks * vcpu * factor, *line_notes)
+            self.add(logical_id, resource, f"{prefix}_gb", tasks * memory_gb * factor, *line_notes)
+            self.add(logical_id, resource, "fargate_ephemeral_storage_gb", tasks * extra_storage * factor, *line_notes)
+        network = (props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {}
+        if network.get("AssignPublicIp") == "ENABLED":
+            self.add(logical_id, resource, "public_ipv4", desired, "AssignPublicIp ENABLED: one per task")
+
+    def _capacity_split(self, props: Mapping[str, Any], desired: float, notes: list[str]) -> dict[str, float] | None:
+        """Tasks per Fargate capacity provider, or None when the service does not run on Fargate."""
+        strategy = props.get("CapacityProviderStrategy")
+        if not strategy and props.get("LaunchType") is None:
+            strategy = self._cluster_default_strategy(props.get("Cluster"))
+            if strategy:
+                notes.append("capacity providers from the cluster's default strategy")
+        if not strategy:
+            return {"FARGATE": desired} if props.get("LaunchType") == "FARGATE" else None
+        if not isinstance(strategy, list):
+            notes.append("CapacityProviderStrategy is not a literal list: assumed FARGATE")
+            return {"FARGATE": desired}
+        weights = {str(s.get("CapacityProvider")): float(s.get("Weight", 0) or 0) for s in strategy}
+        if not set(weights) <= {"FARGATE", "FARGATE_SPOT"}:
+            return None
+        # ECS places each provider's Base first, then splits the rest by Weight.
+        bases = {str(s.get("CapacityProvider")): float(s.get("Base", 0) or 0) for s in strategy}
+        placed = {provider: min(base, desired) for provider, base in bases.items()}
+        rest = max(0.0, desired - sum(placed.values()))
+        total = sum(weights.values()) or 1.0
+        return {provider: placed[provider] + rest * weight / total for provider, weight in weights.items()}
+
+    def _cluster_default_strategy(self, cluster: Any) -> Any:
+        target = _ref_target(cluster)
+        if target is None:
+            return None
+        for resource in self.resources.values():
+            props = self.props(resource)
+            associations = resource.get("Type") == "AWS::ECS::ClusterCapacityProviderAssociations"
+            if associations and _ref_target(props.get("Cluster")) == target:
+                return props.get("DefaultCapacityProviderStrategy")
+        found = self.resources.get(target)
+        return self.props(found).get("DefaultCapacityProviderStrategy") if found else None
+
+    def _scaling_note(self, service_id: str) -> str | None:
+        for resource in self.resources.values():
+            if resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
+                continue
+            props = self.props(resource)
+            if f'"{service_id}"' in json.dumps(props.get("ResourceId")):
+                return f"auto scaling between {props.get('MinCapacity')} and {props.get('MaxCapacity')} tasks"
+        return None
+
+    def _AWS_EC2_Instance(self, logical_id: str, resource: Resource) -> None:
+        self._instances(logical_id, resource, self.props(resource).get("InstanceType", "m1.small"), 1, [])
+
+    def _AWS_AutoScaling_AutoScalingGroup(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        notes: list[str] = []
+        count = props.get("DesiredCapacity", props.get("MinSize"))
+        number = self.number(count, 1, "DesiredCapacity/MinSize", notes)
+        template_ref = (props.get("LaunchTemplate") or {}).get("LaunchTemplateId")
+        launch = self.resources.get(_ref_target(template_ref) or "")
+        instance_type: Any = None
+        if launch is not None:
+            instance_type = (self.props(launch).get("LaunchTemplateData") or {}).get("InstanceType")
+        config = self.resources.get(_ref_target(props.get("LaunchConfigurationName")) or "")
+        if config is not None:
+            instance_type = self.props(config).get("InstanceType")
+        if instance_type is None:
+            self.not_priced(logical_id, resource, "instance type not found in this template")
+            return
+        self._instances(logical_id, resource, instance_type, number, notes)
+
+    def _instances(
+        self, logical_id: str, resource: Resource, instance_type: Any, count: float, notes: list[str]
+    ) -> None:
+        hourly = self.prices.ec2_instance_hourly.get(str(instance_type))
+        if hourly is None:
+            self.not_priced(logical_id, resource, f"instance type {instance_type!r} not in the price table")
+            return
+        rate = Rate(f"ec2_{instance_type}", hourly, "hour", f"EC2 {instance_type} (Linux On-Demand)")
+        monthly = self.prices.monthly(rate) * count
+        all_notes = (*notes, "EBS volumes not included")
+        self.result.lines.append(CostLine(logical_id, str(resource["Type"]), rate, count, monthly, all_notes))
+
+    def _AWS_KMS_Key(self, logical_id: str, resource: Resource) -> None:
+        notes = [f"plus {self.prices.usage_based['kms_key']}"] if "kms_key" in self.prices.usage_based else []
+        self.add(logical_id, resource, "kms_key", 1, *notes)
+
+    _AWS_KMS_ReplicaKey = _AWS_KMS_Key
+
+    def _AWS_CloudWatch_Dashboard(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "cloudwatch_dashboard", 1)
+
+    def _AWS_CloudWatch_CompositeAlarm(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "cloudwatch_composite_alarm", 1)
+
+    def _AWS_CloudWatch_Alarm(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        metrics = props.get("Metrics")
+        notes: list[str] = []
+        high_res = False
+        if isinstance(metrics, list):
+            # A metric-math alarm is billed per metric it reads, not per expression.
+            stats = [m for m in metrics if isinstance(m, Mapping) and "MetricStat" in m]
+            count = max(1, len(stats))
+            anomaly = any("ANOMALY_DETECTION_BAND" in json.dumps(m.get("Expression", "")) for m in metrics)
+            if anomaly:
+                count = 3 * count
+                notes.append("anomaly detection: billed as three metrics")
+            periods = [m["MetricStat"].get("Period") for m in stats]
+            high_res = any((_literal(p) or 60) < 60 for p in periods)
+            if count > 1:
+                notes.append(f"{count} metrics")
+        else:
+            count = 1
+            period = props.get("Period")
+            high_res = (_literal(period) or 60) < 60
+        rate = "cloudwatch_alarm_metric_high_resolution" if high_res else "cloudwatch_alarm_metric"
+        self.add(logical_id, resource, rate, count, *notes)
+
+    def _AWS_SecretsManager_Secret(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "secretsmanager_secret", 1)
+
+    def _AWS_Route53_HostedZone(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "route53_hosted_zone", 1)
+
+    def _AWS_SSM_Parameter(self, logical_id: str, resource: Resource) -> None:
+        if self.props(resource).get("Tier") == "Advanced":
+            self.add(logical_id, resource, "ssm_advanced_parameter", 1)
+        else:
+            self.result.free[str(resource["Type"]) + " (Standard)"] += 1
+
+    def _AWS_WAFv2_WebACL(self, logical_id: str, resource: Resource) -> None:
+        notes: list[str] = []
+        rules = self.count_list(self.props(resource).get("Rules", []), 0, "Rules", notes)
+        self.add(logical_id, resource, "wafv2_web_acl", 1, *notes)
+        self.add(logical_id, resource, "wafv2_rule", rules, *notes)
+
+    def _AWS_EC2_VPNConnection(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "vpn_connection", 1)
+
+    def _AWS_EC2_TransitGatewayAttachment(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "transit_gateway_attachment", 1)
+
+    _AWS_EC2_TransitGatewayVpcAttachment = _AWS_EC2_TransitGatewayAttachment
+
+    def _AWS_Route53Resolver_ResolverEndpoint(self, logical_id: str, resource: Resource) -> None:
+        notes: list[str] = []
+        enis = self.count_list(self.props(resource).get("IpAddresses"), 2, "IpAddresses", notes)
+        self.add(logical_id, resource, "resolver_endpoint_eni", enis, *notes)
+
+    def _AWS_NetworkFirewall_Firewall(self, logical_id: str, resource: Resource) -> None:
+        notes: list[str] = []
+        azs = self.count_list(self.props(resource).get("SubnetMappings"), 2, "SubnetMappings", notes)
+        self.add(logical_id, resource, "network_firewall_endpoint", azs, *notes)
+
+    def _AWS_EKS_Cluster(self, logical_id: str, resource: Resource) -> None:
+        self.add(logical_id, resource, "eks_cluster", 1, "nodes are priced separately")
+
+    def _AWS_Kinesis_Stream(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        if (props.get("StreamModeDetails") or {}).get("StreamMode") == "ON_DEMAND":
+            self.add(logical_id, resource, "kinesis_on_demand_stream", 1, "plus per-GB ingest and retrieval")
+            return
+        notes: list[str] = []
+        shards = self.number(props.get("ShardCount"), 1, "ShardCount", notes)
+        self.add(logical_id, resource, "kinesis_shard", shards, *notes)
+
+    def _AWS_DynamoDB_Table(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        if props.get("BillingMode", "PROVISIONED") != "PROVISIONED":
+            self.result.usage_based[str(resource["Type"])] += 1
+            return
+        throughputs = [props.get("ProvisionedThroughput") or {}]
+        throughputs += [(g or {}).get("ProvisionedThroughput") or {} for g in props.get("GlobalSecondaryIndexes") or []]
+        notes: list[str] = []
+        rcu = sum(self.number(t.get("ReadCapacityUnits"), 5, "ReadCapacityUnits", notes) for t in throughputs)
+        wcu = sum(self.number(t.get("WriteCapacityUnits"), 5, "WriteCapacityUnits", notes) for t in throughputs)
+        self.add(logical_id, resource, "dynamodb_rcu", rcu, *notes, "auto scaling may change it")
+        self.add(logical_id, resource, "dynamodb_wcu", wcu, *notes, "auto scaling may change it")
+
+    def _lambda_provisioned(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        config = props.get("ProvisionedConcurrencyConfig")
+        self.result.usage_based[str(resource["Type"])] += 1
+        if not config:
+            return
+        notes: list[str] = []
+        units = self.number(config.get("ProvisionedConcurrentExecutions"), 1, "ProvisionedConcurrentExecutions", notes)
+        function = self.resources.get(_ref_target(props.get("FunctionName")) or "")
+        memory = 128.0
+        arch = "x86_64"
+        if function is not None:
+            fprops = self.props(function)
+            memory = self.number(fprops.get("MemorySize"), 128, "function MemorySize", notes)
+            archs = fprops.get("Architectures")
+            arch = archs[0] if isinstance(archs, list) and archs else "x86_64"
+        else:
+            notes.append("function not in this template: 128 MB x86_64 assumed")
+        self.add(logical_id, resource, f"lambda_provisioned_{arch}_gb", units * memory / 1024, *notes)
+
+    _AWS_Lambda_Alias = _lambda_provisioned
+    _AWS_Lambda_Version = _lambda_provisioned
+
+
+def estimate_template(template: Template, prices: PriceTable | None = None, *, name: str = "template") -> StackCost:
+    """The fixed monthly cost of one CloudFormation template (a dict, as synthesized)."""
+    return _Estimator(name, template, prices or load_prices()).run()
+
+
+def assembly_templates(outdir: Path | str) -> dict[str, dict[str, Any]]:
+    """Stack name -> template for every stack of a cloud assembly (``cdk.out``)."""
+    folder = Path(outdir)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    found: dict[str, dict[str, Any]] = {}
+    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
+        if artifact.get("type") == "aws:cloudformation:stack":
+            found[name] = json.loads((folder / artifact["properties"]["templateFile"]).read_text())
+    return found
+
+
+def estimate_assembly(outdir: Path | str, prices: PriceTable | None = None) -> list[StackCost]:
+    """One :class:`StackCost` per stack of a cloud assembly, by stack name."""
+    table = prices or load_prices()
+    return [estimate_template(t, table, name=n) for n, t in assembly_templates(outdir).items()]
+
+
+# -- rendering ------------------------------------------------------------------------------------
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _unit(rate: Rate) -> str:
+    return f"${rate.usd:g}/{rate.per}"
+
+
+def render_text(costs: Sequence[StackCost], prices: PriceTable, *, verbose: bool = False) -> str:
+    """A plain-text report: per stack, the priced lines, what is usage-based and what is not priced."""
+    out = [
+        f"Fixed monthly cost at {prices.region} list prices as of {prices.as_of} "
+        f"({prices.hours_per_month:g} h/month; verify before relying)."
+    ]
+    for cost in costs:
+        out.append("")
+        out.append(f"{cost.name}: {_money(cost.monthly)}/month fixed")
+        for rate, qty, monthly, n in cost.by_rate():
+            out.append(f"  {rate.what:<58} {qty:>8.4g} x {_unit(rate):<16} {_money(monthly):>11}  ({n} resource(s))")
+        if verbose:
+            out.extend(f"    note {note}" for note in cost.notes())
+        if cost.usage_based:
+            usage = ", ".join(f"{t} x{n}" for t, n in sorted(cost.usage_based.items()))
+            out.append(f"  usage-based only (not in the total): {usage}")
+        for logical_id, type_, reason in cost.not_priced:
+            out.append(f"  NOT PRICED {logical_id} ({type_}): {reason}")
+    if len(costs) > 1:
+        out.append("")
+        out.append(f"All stacks: {_money(sum(c.monthly for c in costs))}/month fixed")
+    return "\n".join(out)
+
+
+def render_markdown(costs: Sequence[StackCost], prices: PriceTable) -> str:
+    """A Markdown table: one row per stack with its biggest items (for the README)."""
+    rows = [
+        "| stack | fixed $/month | main items | usage-based or not priced |",
+        "|---|---:|---|---|",
+    ]
+    for cost in costs:
+        items = "; ".join(f"{qty:g} x {rate.what} {_money(monthly)}" for rate, qty, monthly, _ in cost.by_rate()[:4])
+        extra = sorted(cost.usage_based) + sorted({t for _, t, _ in cost.not_priced})
+        rows.append(f"| {cost.name} | {cost.monthly:,.2f} | {items or '-'} | {', '.join(extra) or '-'} |")
+    if len(costs) > 1:
+        rows.append(f"| **all** | **{sum(c.monthly for c in costs):,.2f}** | | |")
+    rows.append("")
+    rows.append(
+        f"{prices.region} list prices as of {prices.as_of}, {prices.hours_per_month:g} hours a month, "
+        "before free tiers and discounts; verify before relying."
+    )
+    return "\n".join(rows)
+
+
+def compare(before: Iterable[StackCost], after: Iterable[StackCost]) -> list[tuple[str, float, float]]:
+    """(stack, before, after) for every stack whose fixed monthly cost changed, added or removed."""
+    old = {c.name: c.monthly for c in before}
+    new = {c.name: c.monthly for c in after}
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name, 0.0), new.get(name, 0.0)
+        if round(a, 2) != round(b, 2) or (name in old) != (name in new):
+            changes.append((name, a, b))
+    return changes
+
+
+def render_compare(changes: Sequence[tuple[str, float, float]]) -> str:
+    if not changes:
+        return "Fixed monthly cost: no change."
+    lines = ["Fixed monthly cost change:"]
+    for name, a, b in changes:
+        lines.append(f"  {name}: {_money(a)} -> {_money(b)} ({'+' if b >= a else '-'}{_money(abs(b - a))}/month)")
+    total = sum(b - a for _, a, b in changes)
+    lines.append(f"  total: {'+' if total >= 0 else '-'}{_money(abs(total))}/month")
+    return "\n".join(lines)
