@@ -685,3 +685,30 @@ def render_compare(changes: Sequence[tuple[str, float, float]]) -> str:
     total = sum(b - a for _, a, b in changes)
     lines.append(f"  total: {'+' if total >= 0 else '-'}{_money(abs(total))}/month")
     return "\n".join(lines)
+
+
+def render_template_change(name: str, before: Template, after: Template, prices: PriceTable | None = None) -> str:
+    """One stack's fixed-cost change between two templates, per rate (for ``make diff``).
+
+    Either template may be ``{}`` (a new or removed stack).
+    """
+    table = prices or load_prices()
+    old, new = estimate_template(before, table, name=name), estimate_template(after, table, name=name)
+    old_rates = {rate.key: (rate, qty, monthly) for rate, qty, monthly, _ in old.by_rate()}
+    new_rates = {rate.key: (rate, qty, monthly) for rate, qty, monthly, _ in new.by_rate()}
+    delta = new.monthly - old.monthly
+    sign = "+" if delta >= 0 else "-"
+    lines = [f"{name} fixed monthly cost: {_money(old.monthly)} -> {_money(new.monthly)} ({sign}{_money(abs(delta))})"]
+    for key in sorted(set(old_rates) | set(new_rates)):
+        rate = (old_rates.get(key) or new_rates[key])[0]
+        _, qty_a, money_a = old_rates.get(key, (rate, 0.0, 0.0))
+        _, qty_b, money_b = new_rates.get(key, (rate, 0.0, 0.0))
+        if round(money_a, 2) != round(money_b, 2):
+            change = money_b - money_a
+            lines.append(
+                f"  {rate.what}: {qty_a:g} -> {qty_b:g} ({'+' if change >= 0 else '-'}{_money(abs(change))}/month)"
+            )
+    added = sorted({t for _, t, _ in new.not_priced} - {t for _, t, _ in old.not_priced})
+    if added:
+        lines.append(f"  newly not priced: {', '.join(added)}")
+    return "\n".join(lines)

@@ -18,6 +18,7 @@ from buttress.cost import (
     load_prices,
     render_compare,
     render_markdown,
+    render_template_change,
     render_text,
 )
 from scripts.cost import BEGIN, END, main, update_block
@@ -347,4 +348,19 @@ def test_example_stacks_are_fully_priced(synth: SynthResult, prices: PriceTable)
     # Two NAT gateways with their EIPs, four interface endpoints in two AZs each.
     assert network.monthly == pytest.approx(
         2 * rate(prices, "nat_gateway") + 2 * rate(prices, "public_ipv4") + 8 * rate(prices, "interface_endpoint_az")
+    )
+
+
+def test_template_change_for_make_diff(prices: PriceTable) -> None:
+    before = template(N=res("AWS::EC2::NatGateway"), K=res("AWS::KMS::Key"))
+    after = template(N=res("AWS::EC2::NatGateway"), M=res("AWS::EC2::NatGateway"), Db=res("AWS::RDS::DBInstance"))
+    text = render_template_change("Net", before, after, prices)
+    assert text.splitlines() == [
+        "Net fixed monthly cost: $33.85 -> $65.70 (+$31.85)",
+        "  KMS customer managed key: 1 -> 0 (-$1.00/month)",
+        "  NAT gateway: 1 -> 2 (+$32.85/month)",
+        "  newly not priced: AWS::RDS::DBInstance",
+    ]
+    assert render_template_change("Gone", before, {}, prices).startswith(
+        "Gone fixed monthly cost: $33.85 -> $0.00 (-$33.85)"
     )
