@@ -1,0 +1,1 @@
+"""``make bench``: benchmarks that report medians and ratios measured in one run (no timing asserts)."""

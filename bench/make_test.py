@@ -1,0 +1,83 @@
+"""Warm ``make test`` wall time, and how it splits between synthesis and the rest.
+
+``make test`` runs as a user runs it (ruff, mypy, pytest), with the venv, node_modules and the
+mypy cache already there (warm). pytest loads ``bench.pytest_timing`` through ``PYTEST_ADDOPTS``
+to time the session synthesis of the example app and every construct-test synthesis.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import REPO, Result, Target, bench_env, median, run_process, runs, spread
+
+TARGET_SECONDS = 90.0
+
+
+def one_run() -> tuple[float, dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        timing = Path(tmp) / "timing.json"
+        env = bench_env(PYTEST_ADDOPTS="-p bench.pytest_timing", BENCH_TIMING_FILE=str(timing))
+        wall = run_process(["make", "test"], env=env)
+        stats: dict[str, Any] = json.loads(timing.read_text())
+    return wall, stats
+
+
+def run() -> Result:
+    if not (REPO / ".mypy_cache").exists():
+        one_run()  # warm the mypy cache: the target is a warm run
+    n = runs(3, 1)
+    samples = [one_run() for _ in range(n)]
+    walls = [w for w, _ in samples]
+    by_median = sorted(samples, key=lambda s: s[0])[len(samples) // 2]
+    wall, stats = by_median
+    session = stats["session"]
+    app_synth, construct = stats["app_synth"], stats["construct_synth"]
+    outside = wall - session
+    rest = session - app_synth - construct
+    slowest = sorted(stats["tests"].items(), key=lambda kv: -kv[1])[:5]
+
+    def pct(x: float) -> str:
+        return f"{100 * x / wall:.0f}%"
+
+    result = Result("make_test", "Warm `make test`")
+    result.lines.append(
+        f"{n} run(s) of `make test` (ruff check, ruff format --check, mypy --strict, pytest) with caches warm; "
+        f"median {median(walls):.1f} s (min..max {spread(walls)}). Split of the median run:"
+    )
+    result.lines.append("")
+    result.table(
+        ["part", "seconds", "share"],
+        [
+            ["ruff + mypy + make + interpreter start (outside the pytest session)", f"{outside:.1f}", pct(outside)],
+            ["example-app synthesis, once per session (`tests/harness.py`)", f"{app_synth:.1f}", pct(app_synth)],
+            [
+                f"construct-test synthesis ({stats['construct_synth_calls']} `Template.from_stack`/`App.synth` calls)",
+                f"{construct:.1f}",
+                pct(construct),
+            ],
+            ["rest of pytest (collection/imports, cfn-lint, moto, hypothesis, assertions)", f"{rest:.1f}", pct(rest)],
+            ["**total**", f"**{wall:.1f}**", "100%"],
+        ],
+    )
+    result.lines.append("Slowest tests of that run (call phase plus fixtures):")
+    result.lines.append("")
+    result.table(["test", "seconds"], [[f"`{name}`", f"{secs:.2f}"] for name, secs in slowest])
+    result.targets.append(
+        Target(
+            f"warm `make test` under {TARGET_SECONDS:.0f} s",
+            f"{median(walls):.1f} s (synthesis {100 * (app_synth + construct) / wall:.0f}% of it)",
+            "met" if median(walls) < TARGET_SECONDS else "missed",
+        )
+    )
+    result.data = {"walls": walls, "split": {k: v for k, v in stats.items() if k != "tests"}}
+    return result
+
+
+if __name__ == "__main__":
+    from bench.common import emit
+
+    emit(run())
