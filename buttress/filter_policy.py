@@ -94,11 +94,11 @@ def validate(policy: Mapping[str, Any], *, scope: str = "MessageAttributes") -> 
     paths = _or_paths(policy, [])
     total = 0
     for leaves in paths:
-        if len(leaves) > MAX_KEYS:
-            keys = ", ".join(leaf.key for leaf in leaves)
+        keys = sorted({leaf.key for leaf in leaves})
+        if len(keys) > MAX_KEYS:
             raise FilterPolicyError(
                 "(root)",
-                f"{len(leaves)} keys ({keys}) in one OR path; SNS allows at most {MAX_KEYS} keys "
+                f"{len(keys)} keys ({', '.join(keys)}) in one OR path; SNS allows at most {MAX_KEYS} keys "
                 "(keys whose value is a nested object are not counted)",
             )
         product = 1
@@ -513,7 +513,7 @@ def _match_anything_but(operand: Any, value: Any) -> bool:
     if value is None or isinstance(value, bool):
         return False
     if isinstance(operand, Mapping):
-        return isinstance(value, str) and not value.startswith(operand["prefix"])
+        return not (isinstance(value, str) and value.startswith(operand["prefix"]))
     excluded = operand if isinstance(operand, list) else [operand]
     for item in excluded:
         if isinstance(item, str) and isinstance(value, str) and item == value:
