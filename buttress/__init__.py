@@ -1,9 +1,9 @@
 """buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch.
 
 The names below are imported on first use (PEP 562), so ``import buttress.cost`` or
-``import buttress.subnets`` (pure modules) does not start jsii and Node, which costs about
+``import buttress.filter_policy`` (pure modules) does not start jsii and Node, which costs about
 a second per process; ``from buttress import Network`` still works as usual.
-To export a construct, add it to ``_EXPORTS`` and to the ``TYPE_CHECKING`` block.
+To export a name, add it to ``_EXPORTS`` and to the ``TYPE_CHECKING`` block.
 """
 
 from __future__ import annotations
@@ -13,17 +13,29 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from buttress.errors import ButtressError
+    from buttress.fanout import FanoutSubscriber, FanoutTopic
+    from buttress.filter_policy import FilterPolicyError
     from buttress.network import Network
     from buttress.subnets import usable_addresses
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
     "ButtressError": "buttress.errors",
+    "FanoutSubscriber": "buttress.fanout",
+    "FanoutTopic": "buttress.fanout",
+    "FilterPolicyError": "buttress.filter_policy",
     "Network": "buttress.network",
     "usable_addresses": "buttress.subnets",
 }
 
-__all__ = ["ButtressError", "Network", "usable_addresses"]
+__all__ = [
+    "ButtressError",
+    "FanoutSubscriber",
+    "FanoutTopic",
+    "FilterPolicyError",
+    "Network",
+    "usable_addresses",
+]
 __version__ = "0.1.0"
 
 
