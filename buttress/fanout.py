@@ -55,6 +55,15 @@ RESOURCES_PER_SUBSCRIBER: Mapping[str, int] = {
 }
 
 _RECOUNT_MARGIN = 60
+
+#: CloudFormation's limit on a template's size (aws-cdk-lib warns at the same figure).
+CFN_TEMPLATE_BYTES = 1_000_000
+#: Template bytes budgeted per resource besides filter policies: measured 750-980 (bench/fanout.py),
+#: so 500 resources stay near 0.5 MB and filter policies, the one input of unbounded size (SNS takes
+#: 256 KB each), are what the byte guard watches.
+_BYTES_PER_RESOURCE = 1_000
+#: The most resources one subscriber adds (a queue with its own dead-letter queue, first of its kind).
+_MAX_SUBSCRIBER_RESOURCES = 10
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -166,6 +175,7 @@ class FanoutTopic(Construct):
         self.alarm_action = alarm_action
         self.subscribers: list[FanoutSubscriber] = []
         self._estimate: int | None = None
+        self._policy_bytes = 0
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         self.queue_key: kms.Key | None = None
         self.subscription_dead_letter_queue: sqs.Queue | None = None
@@ -454,7 +464,23 @@ class FanoutTopic(Construct):
             validate(plain, scope=scope)
         except FilterPolicyError as exc:
             raise ButtressError(f"{prop} is invalid: {exc}") from exc
+        self._check_template_bytes(prop, plain)
         return plain
+
+    def _check_template_bytes(self, prop: str, policy: Mapping[str, Any]) -> None:
+        """Fail before the template would pass CloudFormation's 1 MB: filter policies are what can push it."""
+        added = policy_template_bytes(policy)
+        resources = self._estimate if self._estimate is not None else _stack_resources(self)
+        resource_bytes = _BYTES_PER_RESOURCE * (resources + _MAX_SUBSCRIBER_RESOURCES)
+        estimate = resource_bytes + self._policy_bytes + added
+        if estimate > CFN_TEMPLATE_BYTES:
+            raise ButtressError(
+                f"{prop} ({added:,} bytes in the template) would bring stack {Stack.of(self).node.id}'s template to "
+                f"about {estimate:,} bytes ({self._policy_bytes:,} in earlier filter policies, about "
+                f"{resource_bytes:,} for {resources} resources); CloudFormation allows {CFN_TEMPLATE_BYTES:,}. "
+                "Shorten the filter policies (prefix or anything-but instead of long value lists), or split the "
+                "subscribers across topics in more than one stack"
+            )
 
     def _first_costs(self, *, shared_dlq: bool = False) -> int:
         cost = 0
@@ -587,6 +613,7 @@ class FanoutTopic(Construct):
         if policy is not None:
             cfn.filter_policy = policy
             cfn.filter_policy_scope = scope
+            self._policy_bytes += policy_template_bytes(policy)
         self.subscribers.append(FanoutSubscriber(id_, protocol, subscription, policy, scope, **extra))
 
 
@@ -598,6 +625,16 @@ def _cfn(subscription: sns.Subscription) -> sns.CfnSubscription:
 
 def _sid(principal: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]", principal.removesuffix(".amazonaws.com")))
+
+
+def policy_template_bytes(policy: Mapping[str, Any]) -> int:
+    """About the bytes a filter policy takes in the synthesized template.
+
+    aws-cdk-lib writes templates indented by one space per level, and a subscription's filter
+    policy sits four levels deep (Resources, resource, Properties, FilterPolicy).
+    """
+    text = json.dumps(policy, indent=1)
+    return len(text.encode("utf-8")) + 4 * text.count("\n")
 
 
 def policy_json(policy: Mapping[str, Any]) -> str:
