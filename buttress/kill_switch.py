@@ -468,7 +468,8 @@ def _ecs_statements(stack: Stack, switch: BudgetKillSwitch, *, describe_targets:
 def _iam_statement(
     stack: Stack, principals: dict[str, list[str]], verbs: Sequence[str], policy: iam.ManagedPolicy | None
 ) -> iam.PolicyStatement:
-    actions, resources = [], []
+    actions: list[str] = []
+    resources: list[str] = []
     for type_, names in principals.items():
         if not names:
             continue
