@@ -15,6 +15,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.cost_guard_stack import CostGuardStack
 from stacks.network_stack import NetworkStack
 
 ROOT = Path(__file__).resolve().parent
@@ -39,6 +40,7 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     """
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
     NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
+    CostGuardStack(app, "ButtressCostGuard", description="buttress example: budget kill-switch (BudgetKillSwitch)")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
     from buttress.filter_policy import FilterPolicyError
+    from buttress.kill_switch import BudgetKillSwitch
     from buttress.network import Network
     from buttress.subnets import usable_addresses
 
@@ -24,11 +25,13 @@ _EXPORTS: dict[str, str] = {
     "FanoutSubscriber": "buttress.fanout",
     "FanoutTopic": "buttress.fanout",
     "FilterPolicyError": "buttress.filter_policy",
+    "BudgetKillSwitch": "buttress.kill_switch",
     "Network": "buttress.network",
     "usable_addresses": "buttress.subnets",
 }
 
 __all__ = [
+    "BudgetKillSwitch",
     "ButtressError",
     "FanoutSubscriber",
     "FanoutTopic",
