@@ -16,7 +16,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup synth test lint typecheck pytest clean cost
+.PHONY: setup synth test lint typecheck pytest clean cost bench
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -51,6 +51,11 @@ test: lint typecheck pytest
 # Fixed monthly cost of every synthesized stack at list prices (buttress/data/prices-*.json).
 cost: synth
 	$(BIN)/python scripts/cost.py cdk.out $(COST_ARGS)
+
+# Benchmarks (medians and same-run ratios, a few minutes on 2 cores); rewrites docs/performance.md.
+# BENCH_QUICK=1 for a smoke run with fewer runs and smaller sizes.
+bench: setup
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

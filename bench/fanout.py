@@ -163,7 +163,9 @@ def run() -> Result:
     )
     result.lines.append("")
     result.table(["subscribers", "accepted", "resources", "template bytes", "guard message (start)"], guard_rows)
-    guards_ok = all(g["error"] and g["resources"] <= CFN_RESOURCES and g["bytes"] < CFN_BYTES for g in (many, queues, big))
+    guards_ok = all(
+        g["error"] and g["resources"] <= CFN_RESOURCES and g["bytes"] < CFN_BYTES for g in (many, queues, big)
+    )
     linear = marginal_ratio <= LINEAR_TOLERANCE and r_r2 > 0.999 and b_r2 > 0.999
     result.targets.append(
         Target(

@@ -102,7 +102,9 @@ def build_world(sizes: dict[str, int], counter: CallCounter) -> tuple[Any, Any]:
         if i % 4 == 0:  # a quarter with a limit of their own, which restore must put back
             c.lambda_.put_function_concurrency(FunctionName=f"beta-fn-{i:04d}", ReservedConcurrentExecutions=5)
     c.ecs.create_cluster(clusterName="beta")
-    c.ecs.register_task_definition(family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}])
+    c.ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": "nginx", "memory": 128}]
+    )
     for i in range(sizes["ecs"]):
         service = f"web-{i:03d}"
         c.ecs.create_service(
@@ -157,13 +159,25 @@ def run() -> Result:
     from ks_engine import engage, restore
     from moto import mock_aws
 
-    for var, value in {
+    fake = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        os.environ[var] = value
+    }
+    saved = {var: os.environ.get(var) for var in fake}
+    os.environ.update(fake)
+    try:
+        return _run(engage, restore, mock_aws)
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
+def _run(engage: Any, restore: Any, mock_aws: Any) -> Result:
     # The switch logs one JSON line per resource: keep them out of the report.
     import logging
 
@@ -228,12 +242,19 @@ def run() -> Result:
             ]
         )
     result.table(
-        ["action", "wall s", "API calls", "calls per resource", "mutating calls per resource", "peak MiB (tracemalloc)"],
+        [
+            "action",
+            "wall s",
+            "API calls",
+            "calls per resource",
+            "mutating calls per resource",
+            "peak MiB (tracemalloc)",
+        ],
         rows,
     )
     for action in ("engage", "restore"):
-        ops = ", ".join(f"{op} {k}" for op, k in sorted(calls[action].items(), key=lambda kv: -kv[1]))
-        result.lines.append(f"- {action} calls: {ops}")
+        listing = ", ".join(f"{op} {k}" for op, k in sorted(calls[action].items(), key=lambda kv: -kv[1]))
+        result.lines.append(f"- {action} calls: {listing}")
     result.lines.append("")
     result.lines.append(
         "ECS services with auto scaling take two changing calls by design: RegisterScalableTarget (bounds 0, "
