@@ -26,12 +26,14 @@ STATS: dict[str, Any] = {
     "construct_synth": 0.0,
     "construct_synth_calls": 0,
     "collection": 0.0,
+    "app_synth_in_collection": False,
     "session": 0.0,
     "tests": {},
 }
 _inside_harness = False
 _session_start = 0.0
 _collect_start = 0.0
+_collecting = False
 
 _original_synthesize = harness.synthesize
 
@@ -48,6 +50,7 @@ def _timed_synthesize() -> harness.SynthResult:
         _inside_harness = False
         if first:
             STATS["app_synth"] += time.perf_counter() - start
+            STATS["app_synth_in_collection"] = _collecting
 
 
 harness.synthesize = _timed_synthesize  # type: ignore[assignment]
@@ -75,12 +78,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_collectstart(collector: pytest.Collector) -> None:
-    global _collect_start
+    global _collect_start, _collecting
     if isinstance(collector, pytest.Session):
         _collect_start = time.perf_counter()
+        _collecting = True
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    global _collecting
+    _collecting = False
     STATS["collection"] = time.perf_counter() - _collect_start
     # Test modules have imported aws_cdk by now (if any test uses it): wrap its synthesis entry points.
     if "aws_cdk" in sys.modules:
