@@ -24,10 +24,7 @@ from buttress.delivery_policy import DeliveryPolicyError, validate_delivery_poli
 from buttress.errors import ButtressError, invalid
 from buttress.filter_policy import SCOPES, FilterPolicyError, matches, validate
 from buttress.network import Network
-
-#: Template metadata keys the routing command reads (on AWS::SNS::Subscription / AWS::SNS::Topic).
-SUBSCRIBER_METADATA = "buttress:subscriber"
-TOPIC_METADATA = "buttress:topic"
+from buttress.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
 
 #: CloudFormation's limit of resources per stack.
 CFN_RESOURCE_LIMIT = 500
