@@ -54,6 +54,7 @@ RESOURCES_PER_SUBSCRIBER: Mapping[str, int] = {
     "first_subscription_dlq": 3,  # the subscriptions' dead-letter queue, its policy, its alarm
 }
 
+_RECOUNT_MARGIN = 60
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -164,6 +165,7 @@ class FanoutTopic(Construct):
         self.resource_limit = resource_limit
         self.alarm_action = alarm_action
         self.subscribers: list[FanoutSubscriber] = []
+        self._estimate: int | None = None
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         self.queue_key: kms.Key | None = None
         self.subscription_dead_letter_queue: sqs.Queue | None = None
@@ -465,7 +467,11 @@ class FanoutTopic(Construct):
         return cost
 
     def _guard(self, what: str, cost: int) -> None:
-        current = _stack_resources(self)
+        # Counting the stack crosses into jsii for every construct: recount only near the limit
+        # (the synth-time validation recounts everything anyway).
+        if self._estimate is None or self._estimate + cost > self.resource_limit - _RECOUNT_MARGIN:
+            self._estimate = _stack_resources(self)
+        current = self._estimate
         if current + cost > self.resource_limit:
             stack = Stack.of(self)
             raise ButtressError(
@@ -474,6 +480,7 @@ class FanoutTopic(Construct):
                 "stack. Use dead_letter_queue='shared' for queues (3 resources each instead of 6), subscribe "
                 "existing queues, or split the subscribers across topics in more than one stack"
             )
+        self._estimate = current + cost
 
     def _queue_key(self) -> kms.Key:
         if self.queue_key is None:
