@@ -242,7 +242,8 @@ class Summary:
         with self._lock:
             by_kind = self.counts.setdefault(kind, {"changed": 0, "skipped": 0, "failed": 0, "deferred": 0})
             by_kind[outcome] = by_kind.get(outcome, 0) + 1
-            self.details.append({"kind": kind, "outcome": outcome, "resource": ident, "reason": reason})
+            # Exception texts can be long; 500 characters keep 200 details far below SNS's 256 KB.
+            self.details.append({"kind": kind, "outcome": outcome, "resource": ident, "reason": reason[:500]})
 
     def total(self, outcome: str) -> int:
         return sum(c.get(outcome, 0) for c in self.counts.values())
