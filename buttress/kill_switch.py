@@ -308,6 +308,8 @@ class BudgetKillSwitch(Construct):
             memory_size=256,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
             reserved_concurrent_executions=reserved_concurrency,
             environment={"KILL_SWITCH_CONFIG": Stack.of(self).to_json_string(config)},
         )

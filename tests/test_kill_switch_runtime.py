@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ks_actions import Clients
 from ks_engine import Incomplete, engage, restore
 from ks_plan import Config
@@ -19,6 +21,8 @@ from moto import mock_aws
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 EXEMPT = {"buttress:kill-switch": "exempt"}
+#: Keys of the SNS-to-Lambda event and the drill, so generated events get near the real shapes.
+EVENT_KEYS = ("Records", "Sns", "Message", "EventSource", "buttressKillSwitch", "budgetName", "dryRun")
 ENGAGED_SCALING: dict[str, Any] = {
     "min": 0,
     "max": 0,
@@ -477,3 +481,60 @@ def test_restore_handler_needs_confirmation(world: World) -> None:
     assert world.snapshot() == engaged
     assert ks_restore.run({"confirm": "restore"}, FakeContext(), world.clients, world.config)["status"] == "restored"
     assert world.reserved("beta_limited") == 7
+
+
+def _config_json(config: Config) -> str:
+    return json.dumps(
+        {
+            "switch_id": config.switch_id,
+            "budget_name": config.budget_name,
+            "account_id": config.account_id,
+            "table_name": config.table_name,
+            "summary_topic_arn": config.summary_topic_arn,
+            "tag_key": config.tag_key,
+            "tag_value": config.tag_value,
+            "actions": list(config.actions),
+            "iam_groups": list(config.iam_groups),
+            "deny_policy_arn": config.deny_policy_arn,
+        }
+    )
+
+
+def test_handlers_build_their_own_clients(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Lambda entry points: configuration from the environment, boto3 clients at call time."""
+    import ks_engage
+    import ks_restore
+
+    before = world.snapshot()
+    monkeypatch.setenv("KILL_SWITCH_CONFIG", _config_json(world.config))
+    result = ks_engage.handler(_sns_event(_breach()), FakeContext())
+    assert result["status"] == "engaged"
+    assert world.reserved("beta_limited") == 0
+    assert world.reserved("switch_engage") is None  # itself, by the context's function name
+    assert ks_restore.handler({"confirm": "restore"}, FakeContext())["status"] == "restored"
+    assert world.snapshot() == before
+
+
+def test_ignored_message_is_logged_with_reason(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    import ks_engage
+
+    with caplog.at_level("INFO", logger="kill_switch"):
+        ks_engage.run(_sns_event(_breach(alert="FORECASTED")), FakeContext(), world.clients, world.config)
+    (record,) = [r for r in caplog.records if r.getMessage() == "message.ignored"]
+    assert "only warns" in record.__dict__["reason"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(EVENT_KEYS) | st.text(), inner),
+        max_leaves=10,
+    )
+)
+def test_arbitrary_events_never_raise(world: World, event: Any) -> None:
+    """Any event shape: the engage handler ignores it (or, by chance, engages) without raising."""
+    import ks_engage
+
+    ks_engage.triggers(event, world.config)
+    ks_engage.triggers({"Records": [{"Sns": {"Message": event}}]}, world.config)
