@@ -300,12 +300,23 @@ def test_restore_dry_run_changes_nothing(world: World) -> None:
     assert world.reserved("beta_limited") == 7
 
 
+def test_engage_after_restore_records_afresh(world: World) -> None:
+    """Next month's breach: the record of the last restore is replaced by the state of now."""
+    engage(world.clients, world.config, run_id="r1")
+    restore(world.clients, world.config, run_id="r2")
+    world.clients.lambda_.put_function_concurrency(FunctionName="beta_limited", ReservedConcurrentExecutions=9)
+    assert engage(world.clients, world.config, run_id="r3").total("changed") == 6
+    assert world.reserved("beta_limited") == 0
+    restore(world.clients, world.config, run_id="r4")
+    assert world.reserved("beta_limited") == 9
+
+
 def test_summary_published_by_kind(world: World) -> None:
     engage(world.clients, world.config, run_id="r1")
     (message,) = world.summaries()
     assert message["action"] == "engage"
     assert message["counts"]["lambda"]["changed"] == 2
-    assert message["subject"].startswith("kill-switch engage beta-switch: 6 changed, 0 failed")
+    assert message["subject"] == "kill-switch engage Beta: 6 changed, 0 failed, 0 deferred"
     changed = {d["resource"] for d in message["details"] if d["outcome"] == "changed"}
     assert any(r.endswith("function:beta_limited") for r in changed)
 

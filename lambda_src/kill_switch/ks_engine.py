@@ -142,7 +142,7 @@ def _finish(clients: Clients, config: Config, summary: Summary) -> None:
         with_backoff(
             lambda: clients.sns.publish(
                 TopicArn=config.summary_topic_arn,
-                Subject=summary.subject(config.switch_id),
+                Subject=summary.subject(config.budget_name),
                 Message=summary.message(config.switch_id),
             )
         )
