@@ -549,3 +549,38 @@ def test_arbitrary_events_never_raise(world: World, event: Any) -> None:
 
     ks_engage.triggers(event, world.config)
     ks_engage.triggers({"Records": [{"Sns": {"Message": event}}]}, world.config)
+
+
+def test_records_are_read_across_pages(world: World) -> None:
+    from ks_store import RecordStore
+
+    engage(world.clients, world.config, run_id="r1")
+    store = RecordStore(world.clients.dynamodb, "records", "beta-switch", page_size=2)
+    assert len(list(store.active())) == 6
+    other = RecordStore(world.clients.dynamodb, "records", "another-switch", page_size=2)
+    assert list(other.active()) == []  # records are per switch
+
+
+class _Http:
+    status_code = 400
+    headers: dict[str, str] = {}
+
+
+def test_throttled_calls_are_retried(world: World) -> None:
+    """Throttling injected into the moto-backed client: every change still lands, none fails."""
+    throttled: list[str] = []
+
+    def throttle_first_two(params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]] | None:
+        if len(throttled) < 2:
+            throttled.append(str(params.get("FunctionName")))
+            error = {"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"}}
+            return _Http(), error
+        return None
+
+    events = world.clients.lambda_.meta.events
+    events.register("before-call.lambda.PutFunctionConcurrency", throttle_first_two)
+    summary = engage(world.clients, world.config, run_id="r1")
+    assert len(throttled) == 2
+    assert summary.total("failed") == 0
+    assert world.reserved("beta_limited") == 0
+    assert world.reserved("beta_unlimited") == 0
