@@ -361,3 +361,14 @@ def test_group_name_token_accepted() -> None:
 def test_bad_input_fails_at_synth(overrides: dict[str, Any], prop: str) -> None:
     with pytest.raises(ButtressError, match=rf"^{prop}=.* is invalid: "):
         _build(**overrides)
+
+
+def test_every_wildcard_action_is_documented() -> None:
+    """The README and the guide list each action that gets ``Resource: "*"`` (and why)."""
+    from tests.harness import REPO
+
+    readme = (REPO / "README.md").read_text()
+    guide = (REPO / "docs" / "kill-switch.md").read_text()
+    for action in WILDCARD_ACTIONS:
+        assert f"`{action}`" in guide, action
+        assert f"`{action}`" in readme, action
