@@ -95,6 +95,7 @@ class BudgetKillSwitch(Construct):
     Attributes: ``budget``, ``alert_topic``, ``operator_topic``, ``table``, ``engage_function``,
     ``restore_function``, ``deny_policy`` (or ``None``), ``budget_action`` and
     ``budget_action_role`` (or ``None``), ``errors_alarm``, ``restore_command``.
+    Grants: :meth:`grant_drill` (publish the drill), :meth:`grant_restore` (invoke the restore).
     """
 
     def __init__(
@@ -273,6 +274,14 @@ class BudgetKillSwitch(Construct):
         )
 
     # ------------------------------------------------------------------------------------------
+
+    def grant_drill(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` publish the drill message to the alert topic (publish + the topic key)."""
+        return self.alert_topic.grant_publish(grantee)
+
+    def grant_restore(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run the restore command (``lambda:InvokeFunction`` on the restore function)."""
+        return self.restore_function.grant_invoke(grantee)
 
     def _function(
         self,
