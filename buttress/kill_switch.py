@@ -95,6 +95,7 @@ class BudgetKillSwitch(Construct):
     Attributes: ``budget``, ``alert_topic``, ``operator_topic``, ``table``, ``engage_function``,
     ``restore_function``, ``deny_policy`` (or ``None``), ``budget_action`` and
     ``budget_action_role`` (or ``None``), ``errors_alarm``, ``restore_command``.
+    Grants: :meth:`grant_drill` (publish the drill), :meth:`grant_restore` (invoke the restore).
     """
 
     def __init__(
@@ -274,6 +275,14 @@ class BudgetKillSwitch(Construct):
 
     # ------------------------------------------------------------------------------------------
 
+    def grant_drill(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` publish the drill message to the alert topic (publish + the topic key)."""
+        return self.alert_topic.grant_publish(grantee)
+
+    def grant_restore(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` run the restore command (``lambda:InvokeFunction`` on the restore function)."""
+        return self.restore_function.grant_invoke(grantee)
+
     def _function(
         self,
         id_: str,
@@ -308,6 +317,8 @@ class BudgetKillSwitch(Construct):
             memory_size=256,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
             reserved_concurrent_executions=reserved_concurrency,
             environment={"KILL_SWITCH_CONFIG": Stack.of(self).to_json_string(config)},
         )

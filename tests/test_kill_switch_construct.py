@@ -20,6 +20,11 @@ EMAILS = ["ops@example.com", "finance@example.com"]
 
 def _build(**overrides: Any) -> tuple[Stack, BudgetKillSwitch, Template]:
     stack = new_stack()
+    switch = _switch(stack, **overrides)
+    return stack, switch, Template.from_stack(stack)
+
+
+def _switch(stack: Stack, **overrides: Any) -> BudgetKillSwitch:
     props: dict[str, Any] = {
         "limit_usd": 2,
         "tag_key": "Project",
@@ -31,8 +36,7 @@ def _build(**overrides: Any) -> tuple[Stack, BudgetKillSwitch, Template]:
         "iam_roles": ["beta-ci"],
         **overrides,
     }
-    switch = BudgetKillSwitch(stack, "Switch", **props)
-    return stack, switch, Template.from_stack(stack)
+    return BudgetKillSwitch(stack, "Switch", **props)
 
 
 @pytest.fixture(scope="module")
@@ -361,3 +365,29 @@ def test_group_name_token_accepted() -> None:
 def test_bad_input_fails_at_synth(overrides: dict[str, Any], prop: str) -> None:
     with pytest.raises(ButtressError, match=rf"^{prop}=.* is invalid: "):
         _build(**overrides)
+
+
+def test_every_wildcard_action_is_documented() -> None:
+    """The README and the guide list each action that gets ``Resource: "*"`` (and why)."""
+    from tests.harness import REPO
+
+    readme = (REPO / "README.md").read_text()
+    guide = (REPO / "docs" / "kill-switch.md").read_text()
+    for action in WILDCARD_ACTIONS:
+        assert f"`{action}`" in guide, action
+        assert f"`{action}`" in readme, action
+
+
+def test_grants_for_operators() -> None:
+    stack = new_stack()
+    switch = _switch(stack)
+    operator = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
+    switch.grant_drill(operator)
+    switch.grant_restore(operator)
+    statements = _policy_of(Template.from_stack(stack), "Operator")
+    by_action = {a: s for s in statements for a in _actions(s)}
+    assert by_action["sns:Publish"]["Resource"]["Ref"].startswith("SwitchAlertTopic")
+    assert by_action["kms:Decrypt"]["Resource"]["Fn::GetAtt"][0].startswith("SwitchAlertTopicKey")
+    invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
+    assert "SwitchRestore" in invoke
+    assert "SwitchEngage" not in invoke

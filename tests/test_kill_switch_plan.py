@@ -121,8 +121,9 @@ def test_summary_subject_and_message() -> None:
     summary.add("lambda", "changed", FN + "a", "was {}")
     summary.add("lambda", "skipped", FN + "b", "not tagged")
     summary.add("ec2", "failed", EC2 + "i-1", "boom")
-    subject = summary.subject("beta-switch")
-    assert subject == "kill-switch engage DRY RUN beta-switch: 1 changed, 1 failed, 0 deferred"
+    subject = summary.subject("Beta")
+    assert subject == "kill-switch engage DRY RUN Beta: 1 changed, 1 failed, 0 deferred"
+    assert summary.subject("a\nb\u00e9") == "kill-switch engage DRY RUN a?b?: 1 changed, 1 failed, 0 deferred"
     body = json.loads(summary.message("beta-switch", limit=1))
     assert body["counts"]["lambda"] == {"changed": 1, "skipped": 1, "failed": 0, "deferred": 0}
     assert body["detailsOmitted"] == 1

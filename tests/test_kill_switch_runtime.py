@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ks_actions import Clients
 from ks_engine import Incomplete, engage, restore
 from ks_plan import Config
@@ -19,6 +21,8 @@ from moto import mock_aws
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 EXEMPT = {"buttress:kill-switch": "exempt"}
+#: Keys of the SNS-to-Lambda event and the drill, so generated events get near the real shapes.
+EVENT_KEYS = ("Records", "Sns", "Message", "EventSource", "buttressKillSwitch", "budgetName", "dryRun")
 ENGAGED_SCALING: dict[str, Any] = {
     "min": 0,
     "max": 0,
@@ -296,12 +300,23 @@ def test_restore_dry_run_changes_nothing(world: World) -> None:
     assert world.reserved("beta_limited") == 7
 
 
+def test_engage_after_restore_records_afresh(world: World) -> None:
+    """Next month's breach: the record of the last restore is replaced by the state of now."""
+    engage(world.clients, world.config, run_id="r1")
+    restore(world.clients, world.config, run_id="r2")
+    world.clients.lambda_.put_function_concurrency(FunctionName="beta_limited", ReservedConcurrentExecutions=9)
+    assert engage(world.clients, world.config, run_id="r3").total("changed") == 6
+    assert world.reserved("beta_limited") == 0
+    restore(world.clients, world.config, run_id="r4")
+    assert world.reserved("beta_limited") == 9
+
+
 def test_summary_published_by_kind(world: World) -> None:
     engage(world.clients, world.config, run_id="r1")
     (message,) = world.summaries()
     assert message["action"] == "engage"
     assert message["counts"]["lambda"]["changed"] == 2
-    assert message["subject"].startswith("kill-switch engage beta-switch: 6 changed, 0 failed")
+    assert message["subject"] == "kill-switch engage Beta: 6 changed, 0 failed, 0 deferred"
     changed = {d["resource"] for d in message["details"] if d["outcome"] == "changed"}
     assert any(r.endswith("function:beta_limited") for r in changed)
 
@@ -477,3 +492,95 @@ def test_restore_handler_needs_confirmation(world: World) -> None:
     assert world.snapshot() == engaged
     assert ks_restore.run({"confirm": "restore"}, FakeContext(), world.clients, world.config)["status"] == "restored"
     assert world.reserved("beta_limited") == 7
+
+
+def _config_json(config: Config) -> str:
+    return json.dumps(
+        {
+            "switch_id": config.switch_id,
+            "budget_name": config.budget_name,
+            "account_id": config.account_id,
+            "table_name": config.table_name,
+            "summary_topic_arn": config.summary_topic_arn,
+            "tag_key": config.tag_key,
+            "tag_value": config.tag_value,
+            "actions": list(config.actions),
+            "iam_groups": list(config.iam_groups),
+            "deny_policy_arn": config.deny_policy_arn,
+        }
+    )
+
+
+def test_handlers_build_their_own_clients(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Lambda entry points: configuration from the environment, boto3 clients at call time."""
+    import ks_engage
+    import ks_restore
+
+    before = world.snapshot()
+    monkeypatch.setenv("KILL_SWITCH_CONFIG", _config_json(world.config))
+    result = ks_engage.handler(_sns_event(_breach()), FakeContext())
+    assert result["status"] == "engaged"
+    assert world.reserved("beta_limited") == 0
+    assert world.reserved("switch_engage") is None  # itself, by the context's function name
+    assert ks_restore.handler({"confirm": "restore"}, FakeContext())["status"] == "restored"
+    assert world.snapshot() == before
+
+
+def test_ignored_message_is_logged_with_reason(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    import ks_engage
+
+    with caplog.at_level("INFO", logger="kill_switch"):
+        ks_engage.run(_sns_event(_breach(alert="FORECASTED")), FakeContext(), world.clients, world.config)
+    (record,) = [r for r in caplog.records if r.getMessage() == "message.ignored"]
+    assert "only warns" in record.__dict__["reason"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(EVENT_KEYS) | st.text(), inner),
+        max_leaves=10,
+    )
+)
+def test_arbitrary_events_never_raise(world: World, event: Any) -> None:
+    """Any event shape: the engage handler ignores it (or, by chance, engages) without raising."""
+    import ks_engage
+
+    ks_engage.triggers(event, world.config)
+    ks_engage.triggers({"Records": [{"Sns": {"Message": event}}]}, world.config)
+
+
+def test_records_are_read_across_pages(world: World) -> None:
+    from ks_store import RecordStore
+
+    engage(world.clients, world.config, run_id="r1")
+    store = RecordStore(world.clients.dynamodb, "records", "beta-switch", page_size=2)
+    assert len(list(store.active())) == 6
+    other = RecordStore(world.clients.dynamodb, "records", "another-switch", page_size=2)
+    assert list(other.active()) == []  # records are per switch
+
+
+class _Http:
+    status_code = 400
+    headers: dict[str, str] = {}
+
+
+def test_throttled_calls_are_retried(world: World) -> None:
+    """Throttling injected into the moto-backed client: every change still lands, none fails."""
+    throttled: list[str] = []
+
+    def throttle_first_two(params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]] | None:
+        if len(throttled) < 2:
+            throttled.append(str(params.get("FunctionName")))
+            error = {"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"}}
+            return _Http(), error
+        return None
+
+    events = world.clients.lambda_.meta.events
+    events.register("before-call.lambda.PutFunctionConcurrency", throttle_first_two)
+    summary = engage(world.clients, world.config, run_id="r1")
+    assert len(throttled) == 2
+    assert summary.total("failed") == 0
+    assert world.reserved("beta_limited") == 0
+    assert world.reserved("beta_unlimited") == 0

@@ -7,6 +7,7 @@ drill for it) is logged and ignored; the handler never raises on message content
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import replace
@@ -54,9 +55,10 @@ def run(event: object, context: Any, clients: Clients, config: Config) -> dict[s
     return {"status": "engaged", "dryRun": summary.dry_run, "counts": summary.counts}
 
 
-def handler(event: object, context: Any) -> dict[str, Any]:  # pragma: no cover - wiring only
+def handler(event: object, context: Any) -> dict[str, Any]:
     import boto3
     from ks_clients import clients_from
 
+    logging.getLogger("kill_switch").setLevel(logging.INFO)
     config = Config.from_json(os.environ["KILL_SWITCH_CONFIG"])
     return run(event, context, clients_from(boto3.session.Session()), config)

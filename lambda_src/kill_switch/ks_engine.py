@@ -28,8 +28,13 @@ class Incomplete(RuntimeError):
 
 
 def log(event: str, **fields: Any) -> None:
-    """One JSON object per line: CloudWatch Logs Insights can filter on every field."""
-    LOG.info(json.dumps({"event": event, **fields}, default=str, sort_keys=True))
+    """Log ``event`` with ``fields`` as extra attributes.
+
+    With the function's JSON log format the Lambda runtime writes one JSON object per line with
+    each field at the top level, so CloudWatch Logs Insights can filter on ``resource``,
+    ``reason``, ``dryRun`` ... directly.
+    """
+    LOG.info(event, extra={k: json.loads(json.dumps(v, default=str)) for k, v in fields.items()})
 
 
 def _pool_map(config: Config, work: Callable[[Any], None], items: Iterable[Any]) -> None:
@@ -137,7 +142,7 @@ def _finish(clients: Clients, config: Config, summary: Summary) -> None:
         with_backoff(
             lambda: clients.sns.publish(
                 TopicArn=config.summary_topic_arn,
-                Subject=summary.subject(config.switch_id),
+                Subject=summary.subject(config.budget_name),
                 Message=summary.message(config.switch_id),
             )
         )

@@ -242,19 +242,20 @@ class Summary:
         with self._lock:
             by_kind = self.counts.setdefault(kind, {"changed": 0, "skipped": 0, "failed": 0, "deferred": 0})
             by_kind[outcome] = by_kind.get(outcome, 0) + 1
-            self.details.append({"kind": kind, "outcome": outcome, "resource": ident, "reason": reason})
+            # Exception texts can be long; 500 characters keep 200 details far below SNS's 256 KB.
+            self.details.append({"kind": kind, "outcome": outcome, "resource": ident, "reason": reason[:500]})
 
     def total(self, outcome: str) -> int:
         return sum(c.get(outcome, 0) for c in self.counts.values())
 
-    def subject(self, switch_id: str) -> str:
-        """An SNS subject: ASCII, at most 100 characters."""
+    def subject(self, budget_name: str) -> str:
+        """An SNS subject: printable ASCII, at most 100 characters."""
         mode = " DRY RUN" if self.dry_run else ""
         text = (
-            f"kill-switch {self.action}{mode} {switch_id}: {self.total('changed')} changed, "
+            f"kill-switch {self.action}{mode} {budget_name}: {self.total('changed')} changed, "
             f"{self.total('failed')} failed, {self.total('deferred')} deferred"
         )
-        return text.encode("ascii", "replace").decode()[:100]
+        return "".join(c if " " <= c <= "~" else "?" for c in text)[:100]
 
     def message(self, switch_id: str, limit: int = 200) -> str:
         """The JSON body: counts by kind, then up to ``limit`` non-skipped details (SNS caps at 256 KB)."""

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -32,9 +33,10 @@ def run(event: object, context: Any, clients: Clients, config: Config) -> dict[s
     return {"status": "restored", "dryRun": summary.dry_run, "counts": summary.counts}
 
 
-def handler(event: object, context: Any) -> dict[str, Any]:  # pragma: no cover - wiring only
+def handler(event: object, context: Any) -> dict[str, Any]:
     import boto3
     from ks_clients import clients_from
 
+    logging.getLogger("kill_switch").setLevel(logging.INFO)
     config = Config.from_json(os.environ["KILL_SWITCH_CONFIG"])
     return run(event, context, clients_from(boto3.session.Session()), config)

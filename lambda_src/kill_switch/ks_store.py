@@ -31,8 +31,11 @@ class Record:
 class RecordStore:
     """Records of one switch in a DynamoDB table (``dynamodb`` is a boto3 client)."""
 
-    def __init__(self, dynamodb: Any, table_name: str, switch_id: str, *, clock: Any = time.time) -> None:
+    def __init__(
+        self, dynamodb: Any, table_name: str, switch_id: str, *, clock: Any = time.time, page_size: int | None = None
+    ) -> None:
         self._db = dynamodb
+        self._page_size = page_size
         self._table = table_name
         self._switch = switch_id
         self._clock = clock
@@ -105,6 +108,8 @@ class RecordStore:
             }
             if start:
                 kwargs["ExclusiveStartKey"] = start
+            if self._page_size:
+                kwargs["Limit"] = self._page_size
             page = with_backoff(lambda kw=kwargs: self._db.query(**kw))  # type: ignore[misc]
             for item in page.get("Items", []):
                 yield _record(item)
