@@ -605,10 +605,10 @@ def _elb_account(stack: Stack) -> str:
 
 
 def _whole_seconds(prop: str, duration: Duration) -> int:
-    seconds = duration.to_seconds()
-    if seconds != int(seconds):
+    millis = duration.to_milliseconds()
+    if millis % 1000:
         raise invalid(prop, duration.to_human_string(), "a whole number of seconds")
-    return int(seconds)
+    return int(millis // 1000)
 
 
 def _image(image: str | ecs.ContainerImage) -> ecs.ContainerImage:
