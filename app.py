@@ -19,6 +19,7 @@ from stacks.car_dealer_stack import CarDealerStack
 from stacks.cost_guard_stack import CostGuardStack
 from stacks.network_stack import NetworkStack
 from stacks.procurement_stack import ProcurementStack
+from stacks.web_service_stack import WebServiceStack
 
 ROOT = Path(__file__).resolve().parent
 
@@ -41,7 +42,13 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     ``context`` overrides values of ``cdk.json`` (tests use it to try other settings).
     """
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
-    NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
+    network = NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
+    WebServiceStack(
+        app,
+        "ButtressWebService",
+        network=network.network,
+        description="buttress example: public web and internal api Fargate services (AlbFargateService)",
+    )
     CostGuardStack(app, "ButtressCostGuard", description="buttress example: budget kill-switch (BudgetKillSwitch)")
     CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
     ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")

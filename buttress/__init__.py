@@ -12,6 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from buttress.alb_fargate import AlbFargateService, Sidecar
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
     from buttress.filter_policy import FilterPolicyError
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
+    "AlbFargateService": "buttress.alb_fargate",
+    "Sidecar": "buttress.alb_fargate",
     "ButtressError": "buttress.errors",
     "FanoutSubscriber": "buttress.fanout",
     "FanoutTopic": "buttress.fanout",
@@ -31,12 +34,14 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AlbFargateService",
     "BudgetKillSwitch",
     "ButtressError",
     "FanoutSubscriber",
     "FanoutTopic",
     "FilterPolicyError",
     "Network",
+    "Sidecar",
     "usable_addresses",
 ]
 __version__ = "0.1.0"
