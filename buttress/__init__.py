@@ -1,8 +1,9 @@
 """buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch."""
 
+from buttress.codebuild import VpcCodeBuild
 from buttress.errors import ButtressError
 from buttress.network import Network
 from buttress.subnets import usable_addresses
 
-__all__ = ["ButtressError", "Network", "usable_addresses"]
+__all__ = ["ButtressError", "Network", "VpcCodeBuild", "usable_addresses"]
 __version__ = "0.1.0"

@@ -169,10 +169,10 @@ class VpcCodeBuild(Construct):
             raise invalid("build_services", unknown, "Network endpoint names such as 'sts', 'ecr.api', 'dynamodb'")
 
         # --- the network path ------------------------------------------------------------------
-        selection = ec2.SubnetSelection(subnet_type=subnet_type)
-        capacity = network.usable_addresses(selection)
-        if not capacity:
-            raise invalid("subnet_type", subnet_type, "a subnet type the network has (it has no such subnets)")
+        group = "private" if subnet_type == ec2.SubnetType.PRIVATE_WITH_EGRESS else "isolated"
+        if group not in {planned.group for planned in network.plan}:
+            raise invalid("subnet_type", subnet_type, f"a subnet type the network has (it has no {group} subnets)")
+        capacity = network.usable_addresses(ec2.SubnetSelection(subnet_type=subnet_type))
         warning = check_subnet_capacity(list(capacity), concurrent_build_limit)
         if warning:
             Annotations.of(self).add_warning_v2(CAPACITY_WARNING_ID, warning)
