@@ -28,7 +28,7 @@ def only(template: Template, type_: str) -> tuple[str, Any]:
     return next(iter(found.items()))
 
 
-def project_of(template: Template) -> dict[str, Any]:
+def project_of(template: Template) -> Any:
     return only(template, "AWS::CodeBuild::Project")[1]
 
 
