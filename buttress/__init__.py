@@ -1,9 +1,10 @@
 """buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch."""
 
+from buttress.alb_fargate import AlbFargateService, Sidecar
 from buttress.codebuild import VpcCodeBuild
 from buttress.errors import ButtressError
 from buttress.network import Network
 from buttress.subnets import usable_addresses
 
-__all__ = ["ButtressError", "Network", "VpcCodeBuild", "usable_addresses"]
+__all__ = ["AlbFargateService", "ButtressError", "Network", "Sidecar", "VpcCodeBuild", "usable_addresses"]
 __version__ = "0.1.0"
