@@ -15,6 +15,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.ci_stack import CiStack
 from stacks.network_stack import NetworkStack
 from stacks.web_service_stack import WebServiceStack
 
@@ -40,11 +41,18 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     """
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
     network = NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
-    WebServiceStack(
+    web = WebServiceStack(
         app,
         "ButtressWebService",
         network=network.network,
         description="buttress example: public web and internal api Fargate services (AlbFargateService)",
+    )
+    CiStack(
+        app,
+        "ButtressCi",
+        network=network.network,
+        api=web.api,
+        description="buttress example: CodeBuild integration tests of the internal api (VpcCodeBuild)",
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
