@@ -10,7 +10,7 @@ from tests.harness import SynthResult, resources_of_type
 API_LB_SG_OUTPUT = "PublishOutputFnGetAttApiLoadBalancerSecurityGroup0EC682A9GroupIdCE460615"
 
 
-def _project(synth: SynthResult) -> dict[str, Any]:
+def _project(synth: SynthResult) -> Any:
     (project,) = resources_of_type(synth.templates["ButtressCi"], "AWS::CodeBuild::Project").values()
     return project["Properties"]
 
