@@ -37,6 +37,7 @@ BUILD_SUBNET_TYPES = (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE
 #: CodeBuild's build timeout range, in minutes.
 TIMEOUT_MINUTES = (5, 2160)
 CACHE_KINDS = ("none", "s3", "local")
+LAMBDA_IMAGE_TYPES = ("LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER")
 #: Actions CodeBuild needs to create, describe and delete the build's network interface; EC2 does
 #: not support resource-level permissions (or conditions) on these for CodeBuild's cross-account call.
 ENI_ACTIONS = (
@@ -154,6 +155,13 @@ class VpcCodeBuild(Construct):
                 "no internet access",
             )
         spec = _build_spec(build_spec, source, artifacts)
+        if image.type in LAMBDA_IMAGE_TYPES:
+            raise invalid(
+                "build_image",
+                image.image_id,
+                "an EC2-compute image (e.g. LinuxBuildImage.STANDARD_7_0): Lambda compute takes no build timeout, "
+                "which this construct always sets",
+            )
         _check_timeout(timeout)
         if cache not in CACHE_KINDS:
             raise invalid("cache", cache, f"one of {', '.join(CACHE_KINDS)}")

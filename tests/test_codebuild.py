@@ -380,6 +380,10 @@ def build_in(errors_stack: tuple[Stack, Network], **props: Any) -> VpcCodeBuild:
         ({"secrets_manager_variables": {"S": " "}}, r"secrets_manager_variables=\{'S': ' '\} is invalid"),
         ({"build_services": ["sts", "nope"]}, r"build_services=\['nope'\] is invalid"),
         ({"concurrent_build_limit": 0}, r"concurrent_build_limit=0 is invalid: at least 1"),
+        (
+            {"build_image": codebuild.LinuxLambdaBuildImage.AMAZON_LINUX_2023_PYTHON_3_12},
+            r"build_image='aws/codebuild/amazonlinux-x86_64-lambda-standard:python3.12' is invalid: an EC2-compute",
+        ),
     ],
 )
 def test_bad_props_fail_at_synth_naming_the_prop(errors_stack: Any, props: dict[str, Any], message: str) -> None:
