@@ -49,6 +49,7 @@ ENI_ACTIONS = (
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 )
+_DEFAULT_ARTIFACT_EXPIRATION = Duration.days(90)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CAPACITY_WARNING_ID = "buttress:VpcCodeBuild:subnetCapacity"
 
@@ -101,6 +102,8 @@ class VpcCodeBuild(Construct):
     :param artifacts: upload the build spec's ``artifacts`` to ``bucket`` under ``artifacts/``
         (zipped, per build id). A build spec mapping must then have an ``artifacts`` section.
         Default ``False``.
+    :param artifact_expiration: how long uploaded artifacts are kept (whole days), ``None`` for
+        ever. Default 90 days.
     :param encryption_key: customer-managed key for the project, logs and bucket. An imported key's
         policy must let CloudWatch Logs use it. Default a new key with rotation.
     :param role: service role. An imported role must be mutable. Default a new role.
@@ -133,6 +136,7 @@ class VpcCodeBuild(Construct):
         secrets_manager_variables: Mapping[str, str] | None = None,
         build_services: Sequence[str] = (),
         artifacts: bool = False,
+        artifact_expiration: Duration | None = _DEFAULT_ARTIFACT_EXPIRATION,
         encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -172,6 +176,12 @@ class VpcCodeBuild(Construct):
         if cache == "local" and not local_cache_modes:
             raise invalid("local_cache_modes", [], "at least one mode when cache='local'")
         variables = _environment_variables(plain, from_ssm, from_secrets)
+        if artifact_expiration is not _DEFAULT_ARTIFACT_EXPIRATION and not artifacts:
+            raise invalid(
+                "artifact_expiration",
+                artifact_expiration.to_human_string() if artifact_expiration else None,
+                "only with artifacts=True (it expires uploaded artifacts)",
+            )
         unknown = sorted(set(build_services) - KNOWN_INTERFACE_ENDPOINTS - set(GATEWAY_ENDPOINTS))
         if unknown:
             raise invalid("build_services", unknown, "Network endpoint names such as 'sts', 'ecr.api', 'dynamodb'")
@@ -283,6 +293,7 @@ class VpcCodeBuild(Construct):
                 object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
                 server_access_logs_bucket=self.access_logs_bucket,
                 server_access_logs_prefix="artifacts-bucket/",
+                lifecycle_rules=_lifecycle_rules(artifact_expiration),
                 removal_policy=removal_policy,
             )
 
@@ -363,7 +374,8 @@ class VpcCodeBuild(Construct):
             raise invalid(
                 "role",
                 self.role.role_arn,
-                "a role buttress can attach policies to: import it with Role.from_role_arn(..., mutable=True); "
+                "a role of this stack's account that buttress can attach policies to: import it with "
+                "Role.from_role_arn(..., mutable=True); "
                 "an immutable role would silently lose the network-interface permissions CodeBuild checks "
                 "when it creates the project (aws-cdk #12705)",
             )
@@ -451,6 +463,18 @@ def _build_spec(
     return codebuild.BuildSpec.from_object(dict(build_spec))
 
 
+def _lifecycle_rules(artifact_expiration: Duration | None) -> list[s3.LifecycleRule]:
+    rules = [s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=Duration.days(7))]
+    if artifact_expiration is None:
+        return rules
+    seconds = artifact_expiration.to_seconds()
+    days = 1.0 if Token.is_unresolved(seconds) else seconds / 86400
+    if days < 1 or days != int(days):
+        raise invalid("artifact_expiration", artifact_expiration.to_human_string(), "whole days, at least 1, or None")
+    rules.append(s3.LifecycleRule(id="ExpireArtifacts", prefix="artifacts/", expiration=artifact_expiration))
+    return rules
+
+
 def _check_timeout(timeout: Duration) -> None:
     if Token.is_unresolved(timeout.to_seconds()):
         return
@@ -481,6 +505,9 @@ def _environment_variables(
                 Token.is_unresolved(value) or value.strip()
             ):
                 raise invalid(prop, {name: value}, "a parameter or secret name (or ARN)")
+            if type_ == codebuild.BuildEnvironmentVariableType.PARAMETER_STORE and value.startswith("arn:"):
+                # aws-cdk-lib would scope the read to parameter/arn:..., which matches nothing.
+                raise invalid(prop, {name: value}, "a parameter name such as '/ci/db/host', not an ARN")
             variables[name] = codebuild.BuildEnvironmentVariable(value=value, type=type_)
     return variables
 

@@ -227,6 +227,19 @@ def test_project_settings(full: Any) -> None:
     ]
 
 
+def test_artifacts_expire_and_incomplete_uploads_are_aborted(full: Any) -> None:
+    stack, build, template = full
+    bucket = template.to_json()["Resources"][stack.resolve(stack.get_logical_id(build.bucket.node.default_child))]
+    assert bucket["Properties"]["LifecycleConfiguration"]["Rules"] == [
+        {
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+            "Id": "AbortIncompleteUploads",
+            "Status": "Enabled",
+        },
+        {"ExpirationInDays": 90, "Id": "ExpireArtifacts", "Prefix": "artifacts/", "Status": "Enabled"},
+    ]
+
+
 def test_parameter_and_secret_reads_are_scoped_to_exactly_those(full: Any) -> None:
     _, policy = only_policy(full[2], "BuildProjectRoleDefaultPolicy")
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
@@ -300,6 +313,34 @@ def test_isolated_project_with_codecommit_source_and_the_endpoints_it_needs() ->
     assert props["Source"]["BuildSpec"] == "buildspec.yml"
     assert props["Cache"] == {"Type": "LOCAL", "Modes": ["LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE"]}
     assert build.bucket is None
+
+
+def test_github_and_s3_sources_read_the_build_spec_file_from_the_source() -> None:
+    stack = new_stack("Sources")
+    network = Network(stack, "Net")
+    bucket = s3.Bucket.from_bucket_name(stack, "Sources", "sources")
+    sources = {
+        "GitHub": codebuild.Source.git_hub(owner="example", repo="app", webhook=False),
+        "S3": codebuild.Source.s3(bucket=bucket, path="app.zip"),
+    }
+    for name, source in sources.items():
+        VpcCodeBuild(stack, name, network=network, source=source, build_spec="ci/spec.yml", concurrent_build_limit=2)
+    projects = Template.from_stack(stack).find_resources("AWS::CodeBuild::Project")
+    assert sorted(
+        (p["Properties"]["Source"]["Type"], p["Properties"]["Source"]["BuildSpec"]) for p in projects.values()
+    ) == [
+        ("GITHUB", "ci/spec.yml"),
+        ("S3", "ci/spec.yml"),
+    ]
+
+
+def test_github_source_cannot_build_in_isolated_subnets(errors_stack: Any) -> None:
+    with pytest.raises(ButtressError, match="the GITHUB source can only be reached over the internet"):
+        build_in(
+            errors_stack,
+            source=codebuild.Source.git_hub(owner="example", repo="app", webhook=False),
+            subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+        )
 
 
 def test_imported_mutable_role_gets_the_eni_policy_before_the_project() -> None:
@@ -380,6 +421,18 @@ def build_in(errors_stack: tuple[Stack, Network], **props: Any) -> VpcCodeBuild:
         ({"secrets_manager_variables": {"S": " "}}, r"secrets_manager_variables=\{'S': ' '\} is invalid"),
         ({"build_services": ["sts", "nope"]}, r"build_services=\['nope'\] is invalid"),
         ({"concurrent_build_limit": 0}, r"concurrent_build_limit=0 is invalid: at least 1"),
+        (
+            {"parameter_store_variables": {"P": "arn:aws:ssm:eu-west-1:123456789012:parameter/p"}},
+            r"parameter_store_variables=\{'P': 'arn:aws:ssm:.*'\} is invalid: a parameter name such as",
+        ),
+        (
+            {"artifact_expiration": Duration.days(5)},
+            r"artifact_expiration='5 days' is invalid: only with artifacts=True",
+        ),
+        (
+            {"artifacts": True, "build_spec": SPEC_WITH_ARTIFACTS, "artifact_expiration": Duration.hours(36)},
+            r"artifact_expiration='1 day 12 hours' is invalid: whole days, at least 1, or None",
+        ),
         (
             {"build_image": codebuild.LinuxLambdaBuildImage.AMAZON_LINUX_2023_PYTHON_3_12},
             r"build_image='aws/codebuild/amazonlinux-x86_64-lambda-standard:python3.12' is invalid: an EC2-compute",
