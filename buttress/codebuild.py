@@ -38,8 +38,9 @@ BUILD_SUBNET_TYPES = (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE
 TIMEOUT_MINUTES = (5, 2160)
 CACHE_KINDS = ("none", "s3", "local")
 LAMBDA_IMAGE_TYPES = ("LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER")
-#: Actions CodeBuild needs to create, describe and delete the build's network interface; EC2 does
-#: not support resource-level permissions (or conditions) on these for CodeBuild's cross-account call.
+#: Actions CodeBuild calls to create, describe and delete a build's network interface. Granted on
+#: ``*`` as in the CodeBuild user guide's VPC policy: the interface does not exist before the call
+#: and the Describe* actions have no resource-level permissions.
 ENI_ACTIONS = (
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",
@@ -384,22 +385,27 @@ class VpcCodeBuild(Construct):
         self._acknowledge_nag_findings()
 
     def _acknowledge_nag_findings(self) -> None:
-        """cdk-nag AwsSolutions-IAM5 findings that are the narrowest grant the service allows."""
+        """Acknowledge, one by one, the AwsSolutions-IAM5 wildcards that are the narrowest grant possible.
+
+        On the policies that hold them only (``vpc_policy`` and the role, whose default policy is
+        its child, also when imported), so a wildcard added elsewhere is still reported.
+        """
         stack = Stack.of(self)
 
         def ref(construct: Construct) -> str:
             return str(stack.resolve(stack.get_logical_id(construct.node.default_child)))  # type: ignore[arg-type]
 
-        project = ref(self.project)
         arn = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
-        findings: dict[str, str] = {
+        network_findings = {
             "Resource::*": "EC2 has no resource-level permissions for the network-interface and Describe* actions "
             "CodeBuild calls to attach a build to the VPC (AWS CodeBuild user guide, VPC service-role policy)",
-            "Resource::"
-            + arn.format(
-                service="ec2", resource="network-interface/*"
-            ): "the build's interface does not exist yet; the grant is conditioned on this project's subnets and on "
-            "ec2:AuthorizedService codebuild.amazonaws.com",
+            "Resource::" + arn.format(service="ec2", resource="network-interface/*"): (
+                "the build's interface does not exist yet; the grant is conditioned on this project's subnets "
+                "and on ec2:AuthorizedService codebuild.amazonaws.com"
+            ),
+        }
+        project = ref(self.project)
+        role_findings = {
             "Action::kms:GenerateDataKey*": "grant on this project's own customer-managed key only",
             "Action::kms:ReEncrypt*": "grant on this project's own customer-managed key only",
             "Resource::" + arn.format(service="logs", resource=f"log-group:/aws/codebuild/<{project}>:*"): (
@@ -411,12 +417,13 @@ class VpcCodeBuild(Construct):
         }
         if self.bucket is not None:
             for action in ("s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*", "s3:GetObject*", "s3:List*"):
-                findings[f"Action::{action}"] = "read/write on this project's own artifacts and cache bucket only"
-            findings[f"Resource::<{ref(self.bucket)}.Arn>/*"] = (
+                role_findings[f"Action::{action}"] = "read/write on this project's own artifacts and cache bucket only"
+            role_findings[f"Resource::<{ref(self.bucket)}.Arn>/*"] = (
                 "objects of this project's own artifacts and cache bucket, keyed by build id"
             )
-        for finding, reason in findings.items():
-            Validations.of(self).acknowledge(Acknowledgment(id=f"AwsSolutions-IAM5[{finding}]", reason=reason))
+        for scope, findings in ((self.vpc_policy, network_findings), (self.role, role_findings)):
+            for finding, reason in findings.items():
+                Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions-IAM5[{finding}]", reason=reason))
 
     def allow_to(self, other: ec2.IConnectable, port: int, description: str | None = None) -> None:
         """Let builds open TCP connections to ``other`` on ``port`` (egress here, ingress there)."""

@@ -494,3 +494,39 @@ def test_network_without_isolated_subnets(errors_stack: Any) -> None:
         match=r"subnet_type=.*PRIVATE_ISOLATED.* is invalid: a subnet type the network has \(it has no isolated",
     ):
         VpcCodeBuild(stack, "Build", network=network, build_spec=SPEC, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+
+
+# --- cdk-nag -------------------------------------------------------------------------------------
+
+
+def test_nag_acknowledgements_cover_only_the_constructs_own_grants() -> None:
+    """With own and imported roles, cdk-nag reports exactly one finding: a wildcard the user added."""
+    from aws_cdk import App, Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "Nag")
+    network = Network(stack, "Net")
+    own = VpcCodeBuild(
+        stack,
+        "Own",
+        network=network,
+        build_spec=SPEC_WITH_ARTIFACTS,
+        concurrent_build_limit=2,
+        artifacts=True,
+        cache="s3",
+        parameter_store_variables={"P": "/ci/p"},
+        secrets_manager_variables={"S": "ci/s"},
+    )
+    imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/ci")
+    VpcCodeBuild(stack, "WithImportedRole", network=network, build_spec=SPEC, concurrent_build_limit=2, role=imported)
+    own.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(RuntimeError, match="ValidationFailed") as err:
+        app.synth()
+    report = str(err.value)
+    findings = [line for line in report.splitlines() if "Acknowledge with" in line]
+    assert findings == ["   Acknowledge with 'AwsSolutions::AwsSolutions-IAM5[Resource::*]'"], report
+    assert "Nag/Own/Project/Role/DefaultPolicy/Resource" in report
