@@ -155,7 +155,7 @@ class VpcCodeBuild(Construct):
         if subnet_type not in BUILD_SUBNET_TYPES:
             raise invalid(
                 "subnet_type",
-                subnet_type,
+                subnet_type.name,
                 "PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED: builds get no public IP, so a public subnet gives them "
                 "no internet access",
             )
@@ -190,7 +190,7 @@ class VpcCodeBuild(Construct):
         # --- the network path ------------------------------------------------------------------
         group = "private" if subnet_type == ec2.SubnetType.PRIVATE_WITH_EGRESS else "isolated"
         if group not in {planned.group for planned in network.plan}:
-            raise invalid("subnet_type", subnet_type, f"a subnet type the network has (it has no {group} subnets)")
+            raise invalid("subnet_type", subnet_type.name, f"a subnet type the network has (it has no {group} subnets)")
         capacity = network.usable_addresses(ec2.SubnetSelection(subnet_type=subnet_type))
         warning = check_subnet_capacity(list(capacity), concurrent_build_limit)
         if warning:
