@@ -16,6 +16,7 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.car_dealer_stack import CarDealerStack
+from stacks.ci_stack import CiStack
 from stacks.cost_guard_stack import CostGuardStack
 from stacks.network_stack import NetworkStack
 from stacks.procurement_stack import ProcurementStack
@@ -43,7 +44,7 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     """
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
     network = NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
-    WebServiceStack(
+    web = WebServiceStack(
         app,
         "ButtressWebService",
         network=network.network,
@@ -52,6 +53,13 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     CostGuardStack(app, "ButtressCostGuard", description="buttress example: budget kill-switch (BudgetKillSwitch)")
     CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
     ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
+    CiStack(
+        app,
+        "ButtressCi",
+        network=network.network,
+        api=web.api,
+        description="buttress example: CodeBuild integration tests of the internal api (VpcCodeBuild)",
+    )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from buttress.alb_fargate import AlbFargateService, Sidecar
+    from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
     from buttress.filter_policy import FilterPolicyError
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "AlbFargateService": "buttress.alb_fargate",
     "Sidecar": "buttress.alb_fargate",
+    "VpcCodeBuild": "buttress.codebuild",
     "ButtressError": "buttress.errors",
     "FanoutSubscriber": "buttress.fanout",
     "FanoutTopic": "buttress.fanout",
@@ -42,6 +44,7 @@ __all__ = [
     "FilterPolicyError",
     "Network",
     "Sidecar",
+    "VpcCodeBuild",
     "usable_addresses",
 ]
 __version__ = "0.1.0"
