@@ -350,7 +350,17 @@ class _Estimator:
     def _AWS_ECS_Service(self, logical_id: str, resource: Resource) -> None:
         props = self.props(resource)
         notes: list[str] = []
-        desired = self.number(props.get("DesiredCount"), 1, "DesiredCount", notes)
+        scaling = self._scaling(logical_id)
+        if scaling is not None and props.get("DesiredCount") is None and _literal(scaling[0]) is not None:
+            # CDK leaves DesiredCount out under auto scaling, which then holds it at MinCapacity or more.
+            desired = float(scaling[0])
+        else:
+            desired = self.number(props.get("DesiredCount"), 1, "DesiredCount", notes)
+        if scaling is not None:
+            minimum = _literal(scaling[0])
+            if minimum is not None and minimum > desired:
+                desired = minimum
+            notes.append(f"auto scaling between {scaling[0]} and {scaling[1]} tasks: {desired:g} counted")
         providers = self._capacity_split(props, desired, notes)
         if providers is None:
             self.result.usage_based["AWS::ECS::Service (EC2/external launch type)"] += 1
@@ -370,9 +380,6 @@ class _Estimator:
         if f"{prefix}_vcpu" not in self.prices.rates:
             self.not_priced(logical_id, resource, f"Fargate {os_family}/{arch} not in the price table")
             return
-        scaling = self._scaling_note(logical_id)
-        if scaling:
-            notes.append(scaling)
         storage = (task_props.get("EphemeralStorage") or {}).get("SizeInGiB")
         extra_storage = max(0.0, (_literal(storage) or 0.0) - 20)
         for provider, tasks in providers.items():
@@ -424,13 +431,14 @@ class _Estimator:
         found = self.resources.get(target)
         return self.props(found).get("DefaultCapacityProviderStrategy") if found else None
 
-    def _scaling_note(self, service_id: str) -> str | None:
+    def _scaling(self, service_id: str) -> tuple[Any, Any] | None:
+        """(MinCapacity, MaxCapacity) of the scalable target of a service in this template, if any."""
         for resource in self.resources.values():
             if resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
                 continue
             props = self.props(resource)
             if f'"{service_id}"' in json.dumps(props.get("ResourceId")):
-                return f"auto scaling between {props.get('MinCapacity')} and {props.get('MaxCapacity')} tasks"
+                return props.get("MinCapacity"), props.get("MaxCapacity")
         return None
 
     def _AWS_EC2_Instance(self, logical_id: str, resource: Resource) -> None:
@@ -624,13 +632,14 @@ def render_text(costs: Sequence[StackCost], prices: PriceTable, *, verbose: bool
     """A plain-text report: per stack, the priced lines, what is usage-based and what is not priced."""
     out = [
         f"Fixed monthly cost at {prices.region} list prices as of {prices.as_of} "
-        f"({prices.hours_per_month:g} h/month; verify before relying)."
+        f"({prices.hours_per_month:g} h/month; verify before relying). Per stack, before account-wide free "
+        "tiers (e.g. 10 alarm metrics, 3 dashboards) and discounts."
     ]
     for cost in costs:
         out.append("")
         out.append(f"{cost.name}: {_money(cost.monthly)}/month fixed")
         for rate, qty, monthly, n in cost.by_rate():
-            out.append(f"  {rate.what:<58} {qty:>8.4g} x {_unit(rate):<16} {_money(monthly):>11}  ({n} resource(s))")
+            out.append(f"  {rate.what:<46} {qty:>7.4g} x {_unit(rate):<16} {_money(monthly):>10}  ({n} resource(s))")
         if verbose:
             out.extend(f"    note {note}" for note in cost.notes())
         if cost.usage_based:

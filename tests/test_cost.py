@@ -158,9 +158,28 @@ def test_fargate_defaults_public_ip_storage_and_scaling_note(prices: PriceTable)
     task = 0.25 * rate(prices, "fargate_linux_x86_64_vcpu") + 0.5 * rate(prices, "fargate_linux_x86_64_gb")
     storage = 30 * rate(prices, "fargate_ephemeral_storage_gb")
     assert cost.monthly == pytest.approx(task + storage + rate(prices, "public_ipv4"))
-    notes = " | ".join(cost.notes())
-    assert "DesiredCount not set: assumed 1" in notes
-    assert "auto scaling between 1 and 4 tasks" in notes
+    assert "auto scaling between 1 and 4 tasks: 1 counted" in " | ".join(cost.notes())
+    no_scaling = estimate_template(fargate_template(LaunchType="FARGATE"), prices)
+    assert "DesiredCount not set: assumed 1" in " | ".join(no_scaling.notes())
+
+
+def test_auto_scaling_minimum_raises_the_task_count(prices: PriceTable) -> None:
+    """CDK omits DesiredCount under auto scaling; the scalable target's minimum is what runs."""
+    task = 0.5 * rate(prices, "fargate_linux_x86_64_vcpu") + rate(prices, "fargate_linux_x86_64_gb")
+    for desired, expected in ((None, 3), (1, 3), (5, 5)):
+        props: dict[str, Any] = {"LaunchType": "FARGATE"}
+        if desired is not None:
+            props["DesiredCount"] = desired
+        tpl = fargate_template(**props)
+        tpl["Resources"]["Scaling"] = res(
+            "AWS::ApplicationAutoScaling::ScalableTarget",
+            MinCapacity=3,
+            MaxCapacity=8,
+            ResourceId={"Fn::Join": ["", ["service/", {"Fn::GetAtt": ["Service", "Name"]}]]},
+        )
+        cost = estimate_template(tpl, prices)
+        assert cost.monthly == pytest.approx(expected * task), desired
+        assert f"auto scaling between 3 and 8 tasks: {expected} counted" in cost.notes()[0]
 
 
 def test_fargate_from_cluster_default_strategy_and_ec2_services(prices: PriceTable) -> None:
