@@ -36,7 +36,11 @@ def test_changed_stack_shows_the_cli_security_tables_and_fails(synth: SynthResul
     stack = "ButtressNetwork"
     old = json.loads(snapshot_diff.snapshot_path(stack).read_text())
     resources = old["Resources"]
-    sg = next(r for r in resources.values() if r["Type"] == "AWS::EC2::SecurityGroup" and "SecurityGroupIngress" in r["Properties"])
+    sg = next(
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::EC2::SecurityGroup" and "SecurityGroupIngress" in r["Properties"]
+    )
     sg["Properties"]["SecurityGroupIngress"][0]["CidrIp"] = "0.0.0.0/0"
     policy = next(r for r in resources.values() if r["Type"] == "AWS::IAM::Policy")
     policy["Properties"]["PolicyDocument"]["Statement"][0]["Action"] = "logs:*"
