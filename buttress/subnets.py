@@ -80,28 +80,27 @@ def plan_subnets(vpc_cidr: str, groups: Sequence[SubnetGroupRequest], az_count: 
     network = parse_vpc_cidr(vpc_cidr)
     if az_count < 1:
         raise invalid("max_azs", az_count, "at least 1")
-    planned: list[PlannedSubnet] = []
-    cursor = int(network.network_address)
-    end = int(network.broadcast_address) + 1
-    needed = 0
     for group in groups:
-        prop = f"{group.name}_subnet_mask"
         if not network.prefixlen <= group.mask <= MAX_PREFIX:
             raise invalid(
-                prop,
+                f"{group.name}_subnet_mask",
                 group.mask,
                 f"a subnet mask from /{network.prefixlen} (the VPC's own size) to /{MAX_PREFIX}",
             )
+    needed = sum(2 ** (32 - group.mask) * az_count for group in groups)
+    planned: list[PlannedSubnet] = []
+    cursor = int(network.network_address)
+    end = int(network.broadcast_address) + 1
+    for group in groups:
         size = 2 ** (32 - group.mask)
-        needed += size * az_count
         for az_index in range(az_count):
             cursor = -(-cursor // size) * size  # align up to the subnet's own size
             if cursor + size > end:
                 raise invalid(
-                    prop,
+                    f"{group.name}_subnet_mask",
                     group.mask,
-                    f"{az_count} AZs x {len(groups)} subnet groups need at least {needed} "
-                    f"addresses (more once aligned) but the VPC {vpc_cidr} has {network.num_addresses}; "
+                    f"{az_count} AZs x {len(groups)} subnet groups need at least {needed} addresses "
+                    f"(more once aligned) but the VPC {vpc_cidr} has {network.num_addresses}; "
                     "use larger masks (smaller subnets) or a larger VPC cidr",
                 )
             planned.append(PlannedSubnet(group.name, az_index, f"{ipaddress.IPv4Address(cursor)}/{group.mask}"))

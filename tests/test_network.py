@@ -1,0 +1,165 @@
+"""``Network``: subnet layout, NAT, endpoints, flow logs, and every synth-time error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import Environment, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
+
+from buttress import ButtressError, Network
+from tests.harness import new_stack
+
+
+def _template(**props: Any) -> tuple[Network, Template]:
+    stack = new_stack()
+    network = Network(stack, "Net", **props)
+    return network, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def default() -> tuple[Network, Template]:
+    return _template()
+
+
+@pytest.fixture(scope="module")
+def with_endpoints() -> tuple[Network, Template]:
+    return _template(cidr="10.9.0.0/16", nat_gateways=1, interface_endpoints=["ecr.api", "logs"])
+
+
+def _subnets_by_kind(template: Template) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {}
+    for subnet in template.find_resources("AWS::EC2::Subnet").values():
+        tags = {t["Key"]: t["Value"] for t in subnet["Properties"]["Tags"]}
+        kinds.setdefault(tags["aws-cdk:subnet-type"], []).append(subnet["Properties"]["CidrBlock"])
+    return kinds
+
+
+def test_default_has_three_subnet_groups_in_two_azs(default: tuple[Network, Template]) -> None:
+    network, template = default
+    template.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/16"})
+    kinds = _subnets_by_kind(template)
+    assert sorted(kinds) == ["Isolated", "Private", "Public"]
+    assert kinds["Public"] == ["10.0.0.0/24", "10.0.1.0/24"]
+    assert kinds["Private"] == ["10.0.16.0/20", "10.0.32.0/20"]
+    assert kinds["Isolated"] == ["10.0.48.0/24", "10.0.49.0/24"]
+    # The pure plan is what CDK builds.
+    assert sorted(p.cidr for p in network.plan) == sorted(c for cs in kinds.values() for c in cs)
+
+
+def test_default_has_one_nat_gateway_per_az(default: tuple[Network, Template]) -> None:
+    _, template = default
+    template.resource_count_is("AWS::EC2::NatGateway", 2)
+    template.resource_count_is("AWS::EC2::EIP", 2)
+
+
+def test_gateway_endpoints_for_s3_and_dynamodb_always(default: tuple[Network, Template]) -> None:
+    _, template = default
+    endpoints = template.find_resources("AWS::EC2::VPCEndpoint")
+    services = sorted(str(e["Properties"]["ServiceName"]) for e in endpoints.values())
+    assert len(services) == 2
+    assert "dynamodb" in services[0] and "s3" in services[1]
+    assert all(e["Properties"]["VpcEndpointType"] == "Gateway" for e in endpoints.values())
+
+
+def test_flow_logs_all_traffic_to_log_group_with_retention(default: tuple[Network, Template]) -> None:
+    _, template = default
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog",
+        {"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"},
+    )
+
+
+def test_no_interface_endpoint_security_group_without_endpoints(default: tuple[Network, Template]) -> None:
+    network, template = default
+    assert network.endpoint_security_group is None
+    template.resource_count_is("AWS::EC2::SecurityGroup", 0)
+
+
+def test_interface_endpoints_share_a_security_group_admitting_https_from_the_vpc(
+    with_endpoints: tuple[Network, Template],
+) -> None:
+    network, template = with_endpoints
+    template.resource_count_is("AWS::EC2::NatGateway", 1)
+    interface = {
+        k: v
+        for k, v in template.find_resources("AWS::EC2::VPCEndpoint").items()
+        if v["Properties"].get("VpcEndpointType") == "Interface"
+    }
+    assert len(interface) == 2
+    for endpoint in interface.values():
+        props = endpoint["Properties"]
+        assert props["PrivateDnsEnabled"] is True
+        assert len(props["SecurityGroupIds"]) == 1
+        assert len(props["SubnetIds"]) == 2
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "SecurityGroupIngress": [
+                Match.object_like({"CidrIp": "10.9.0.0/16", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp"})
+            ]
+        },
+    )
+    assert network.has_endpoint("logs") and network.has_endpoint("s3") and not network.has_endpoint("sts")
+    assert set(network.interface_endpoints) == {"ecr.api", "logs"}
+
+
+def test_usable_addresses_of_private_subnets(default: tuple[Network, Template]) -> None:
+    network, _ = default
+    assert network.usable_addresses() == {"10.0.16.0/20": 4091, "10.0.32.0/20": 4091}
+    isolated = network.usable_addresses(ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED))
+    assert isolated == {"10.0.48.0/24": 251, "10.0.49.0/24": 251}
+
+
+def test_cheap_shape_without_private_subnets_or_nat() -> None:
+    _, template = _template(nat_gateways=0, private_subnet_mask=None)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    assert sorted(_subnets_by_kind(template)) == ["Isolated", "Public"]
+
+
+def test_more_azs_with_an_explicit_environment() -> None:
+    from aws_cdk import App
+
+    app = App()
+    stack = Stack(app, "Env", env=Environment(account="111111111111", region="us-east-1"))
+    Network(stack, "Net", max_azs=3, nat_gateways=1)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::Subnet", 9)
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"cidr": "10.0.0.0/15"}, r"cidr='10.0.0.0/15' is invalid: the VPC block must be /16 to /28"),
+        ({"cidr": "10.0.0.0/29"}, r"cidr='10.0.0.0/29' is invalid: the VPC block must be /16 to /28"),
+        ({"cidr": "10.0.0.0/24"}, r"private_subnet_mask=20 is invalid: a subnet mask from /24"),
+        (
+            {"cidr": "10.0.0.0/22", "public_subnet_mask": 24, "private_subnet_mask": 24},
+            r"isolated_subnet_mask=24 is invalid: 2 AZs x 3 subnet groups need at least 1536 addresses",
+        ),
+        ({"public_subnet_mask": 29}, r"public_subnet_mask=29 is invalid: a subnet mask from /16 .* to /28"),
+        ({"max_azs": 1}, r"max_azs=1 is invalid: at least 2"),
+        ({"max_azs": 3}, r"max_azs=3 is invalid: this stack knows 2 AZs; an environment-agnostic stack"),
+        ({"nat_gateways": 3}, r"nat_gateways=3 is invalid: 0 to max_azs \(2\), or None for one per AZ"),
+        ({"nat_gateways": -1}, r"nat_gateways=-1 is invalid"),
+        ({"nat_gateways": 0}, r"nat_gateways=0 is invalid: at least 1 while private_subnet_mask is set"),
+        (
+            {"interface_endpoints": ["logs", "ecr-api", "s4"]},
+            r"interface_endpoints=\['ecr-api', 's4'\] is invalid: service names are one of: .*ecr\.api",
+        ),
+    ],
+)
+def test_errors_name_the_prop_value_and_allowed_range(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ButtressError, match=message):
+        Network(new_stack(), "Net", **props)
+
+
+def test_add_interface_endpoint_is_idempotent_and_checked() -> None:
+    network = Network(new_stack(), "Net")
+    first = network.add_interface_endpoint("sts")
+    assert network.add_interface_endpoint("sts") is first
+    with pytest.raises(ButtressError, match=r"service_name='nope' is invalid: one of:"):
+        network.add_interface_endpoint("nope")
