@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +114,64 @@ def fake_aws_env(endpoint: str) -> dict[str, str]:
     return env
 
 
+#: Intrinsic functions moto's CloudFormation layer lacks and the rehearsal resolves itself.
+MOTO_GAPS_FILLED = {
+    "change-set outputs": "moto executes a change set without re-reading the template's Outputs, so "
+    "a stack the CLI deploys has none (no describe-stacks outputs, no exports for Fn::ImportValue); "
+    "the rehearsal refreshes them after each execution",
+    "Fn::GetStackOutput": "aws-cdk-lib's cross-stack references read the producing stack's output; "
+    "moto 5.2 leaves it unresolved (then crashes creating e.g. a security group), so the rehearsal "
+    "resolves it as CloudFormation does: the named stack's output value",
+}
+
+
+def fill_moto_gaps() -> None:
+    """Fill the moto gaps of :data:`MOTO_GAPS_FILLED` in the in-process server (moto 5.2.5).
+
+    moto's ``clean_json`` resolves every intrinsic recursively through the module-level name,
+    so wrapping that name covers nested uses (in ``Fn::Join``, ``Fn::Sub``, outputs, ...).
+    """
+    from moto.cloudformation import models, parsing
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import cloudformation_backends
+
+    original = parsing.clean_json
+    if getattr(original, "buttress_gaps_filled", False):
+        return
+    original_apply = models.ChangeSet.apply
+
+    def apply(self: Any) -> None:
+        original_apply(self)
+        self.stack.template = self.template
+        self.stack._parse_template()
+        self.stack.output_map = self.stack._create_output_map()
+
+    models.ChangeSet.apply = apply  # type: ignore[method-assign]
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+            spec = original(resource_json["Fn::GetStackOutput"], resources_map)
+            region = spec.get("Region") or resources_map._region_name
+            stack = cloudformation_backends[resources_map._account_id][region].get_stack(spec["StackName"])
+            if spec["OutputName"] in stack.output_map.outputs:
+                output = stack.output_map[spec["OutputName"]]
+                if output is not None:
+                    return output.value
+            raise ValidationError(message=f"Stack {spec['StackName']} has no output {spec['OutputName']}")
+        return original(resource_json, resources_map)
+
+    clean_json.buttress_gaps_filled = True  # type: ignore[attr-defined]
+    parsing.clean_json = clean_json
+
+
+def uses_intrinsic(value: Any, name: str) -> bool:
+    if isinstance(value, dict):
+        return name in value or any(uses_intrinsic(v, name) for v in value.values())
+    if isinstance(value, list):
+        return any(uses_intrinsic(v, name) for v in value)
+    return False
+
+
 @contextmanager
 def moto_server(port: int) -> Iterator[str]:
     """moto's server on loopback only, for the duration of the block."""
@@ -123,6 +181,7 @@ def moto_server(port: int) -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("moto").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="moto")
+    fill_moto_gaps()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
@@ -134,11 +193,8 @@ def moto_server(port: int) -> Iterator[str]:
 def run_cli(args: Sequence[str], env: dict[str, str], cwd: Path) -> None:
     print("$ cdk " + " ".join(args), flush=True)
     started = time.monotonic()
-    proc = subprocess.run(
-        ["cdk", *args], env=env, cwd=cwd, timeout=CLI_TIMEOUT_S, check=False, capture_output=True, text=True
-    )
+    proc = subprocess.run(["cdk", *args], env=env, cwd=cwd, timeout=CLI_TIMEOUT_S, check=False)
     if proc.returncode != 0:
-        print(proc.stdout + proc.stderr, flush=True)
         raise SystemExit(f"cdk {args[0]} failed with exit code {proc.returncode}")
     print(f"  ok ({time.monotonic() - started:.0f} s)", flush=True)
 
@@ -149,6 +205,20 @@ def synth_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
 
     assembly = build_app(outdir=str(outdir)).synth()
     return {s.stack_name: dict(s.template) for s in assembly.stacks}
+
+
+def with_dependencies(outdir: Path, stacks: Sequence[str]) -> list[str]:
+    """``stacks`` and every stack they depend on (what ``cdk deploy`` deploys), from the manifest."""
+    artifacts = json.loads((outdir / "manifest.json").read_text())["artifacts"]
+    names = {k for k, v in artifacts.items() if v.get("type") == "aws:cloudformation:stack"}
+    todo, found = list(stacks), set()
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        todo.extend(d for d in artifacts[name].get("dependencies", []) if d in names)
+    return sorted(found)
 
 
 def deployed_resources(endpoint: str, stack: str) -> tuple[str, set[str]]:
@@ -168,8 +238,8 @@ def deployed_resources(endpoint: str, stack: str) -> tuple[str, set[str]]:
     return status, listed
 
 
-def rehearse(stacks: Sequence[str]) -> tuple[dict[str, str], list[Skipped]]:
-    """Bootstrap and deploy ``stacks`` (all when empty) to moto; stack statuses and skipped resources."""
+def rehearse(stacks: Sequence[str]) -> tuple[dict[str, str], list[Skipped], dict[str, dict[str, Any]]]:
+    """Bootstrap and deploy ``stacks`` (all when empty) to moto: statuses, skipped resources, templates."""
     with tempfile.TemporaryDirectory(prefix="buttress-deploy-local-") as tmp:
         outdir = Path(tmp) / "cdk.out"
         print("synthesizing the example app", flush=True)
@@ -185,18 +255,19 @@ def rehearse(stacks: Sequence[str]) -> tuple[dict[str, str], list[Skipped]]:
             common = ["--app", str(outdir), "--no-notices", "--no-color"]
             run_cli(["bootstrap", *common, f"aws://{ACCOUNT}/{REGION}"], env, cwd)
             run_cli(["deploy", *common, "--require-approval", "never", *(stacks or ["--all"])], env, cwd)
-            # `cdk deploy` also deploys the dependencies of the stacks named.
+            expected = with_dependencies(outdir, stacks or sorted(templates))
             statuses: dict[str, str] = {}
             skipped: list[Skipped] = []
-            toolkit = _toolkit_template(endpoint)
-            for name, template in [("CDKToolkit", toolkit), *sorted(templates.items())]:
+            all_templates = {"CDKToolkit": _toolkit_template(endpoint), **templates}
+            for name in ["CDKToolkit", *expected]:
                 try:
                     status, listed = deployed_resources(endpoint, name)
-                except Exception:  # the stack was not selected (nor a dependency)
+                except Exception as error:  # moto failed on the stack while the CLI saw success
+                    statuses[name] = f"NOT DEPLOYED ({type(error).__name__}: {error})"
                     continue
                 statuses[name] = status
-                skipped.extend(skipped_resources(name, template, listed))
-        return statuses, skipped
+                skipped.extend(skipped_resources(name, all_templates[name], listed))
+        return statuses, skipped, templates
 
 
 def _toolkit_template(endpoint: str) -> dict[str, Any]:
@@ -214,16 +285,27 @@ def _toolkit_template(endpoint: str) -> dict[str, Any]:
     return dict(body)
 
 
-def report(statuses: dict[str, str], skipped: Sequence[Skipped]) -> str:
+def report(statuses: dict[str, str], skipped: Sequence[Skipped], templates: Mapping[str, Any] | None = None) -> str:
     lines = ["deployed to moto:"]
     lines += [f"  {name:<28} {status}" for name, status in statuses.items()]
     if skipped:
         lines.append("accepted by moto but NOT created (verify these only in a real account):")
-        width = max(len(f"{s.stack}/{s.logical_id}") for s in skipped)
-        for s in skipped:
-            lines.append(f"  {s.stack + '/' + s.logical_id:<{width}}  {s.type_:<40} {s.reason}")
+        reasons: dict[str, int] = {}
+        for stack in dict.fromkeys(s.stack for s in skipped):
+            lines.append(f"  {stack}")
+            rows = [s for s in skipped if s.stack == stack]
+            width = max(len(s.logical_id) for s in rows)
+            for s in rows:
+                note = reasons.setdefault(s.reason, len(reasons) + 1)
+                lines.append(f"    {s.logical_id:<{width}}  {s.type_}  [{note}]")
+        lines += [f"  [{n}] {reason}" for reason, n in reasons.items()]
     else:
         lines.append("moto created every resource of the deployed stacks")
+    for gap, why in MOTO_GAPS_FILLED.items():
+        marker = "Outputs" if gap == "change-set outputs" else gap
+        users = sorted(n for n, t in (templates or {}).items() if n in statuses and uses_intrinsic(t, marker))
+        if users:
+            lines.append(f"moto gap filled by the rehearsal: {gap} in {', '.join(users)}: {why}")
     return "\n".join(lines)
 
 
@@ -232,8 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("stacks", nargs="*", help="stacks to deploy (default: all); dependencies come along")
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
     args = parser.parse_args(argv)
-    statuses, skipped = rehearse(args.stacks)
-    print(report(statuses, skipped))
+    statuses, skipped, templates = rehearse(args.stacks)
+    print(report(statuses, skipped, templates))
     if args.json:
         args.json.write_text(
             json.dumps({"statuses": statuses, "skipped": [s.__dict__ for s in skipped]}, indent=1, sort_keys=True)

@@ -53,3 +53,41 @@ def test_network_stack_deploys_to_moto(tmp_path: Path) -> None:
     skipped = {(s["stack"], s["type_"]) for s in result["skipped"]}
     assert ("ButtressNetwork", "Custom::VpcRestrictDefaultSG") in skipped
     assert "accepted by moto but NOT created" in proc.stdout
+
+
+def test_moto_gaps_filled_cross_stack_output_reference() -> None:
+    """Stack outputs survive change-set execution and Fn::GetStackOutput resolves to them."""
+    import boto3
+
+    from scripts.deploy_local import free_port, moto_server
+
+    producer = {
+        "Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.9.0.0/16"}}},
+        "Outputs": {"VpcOut": {"Value": {"Ref": "Vpc"}}},
+    }
+    reference = {"StackName": "Producer", "Region": {"Ref": "AWS::Region"}, "OutputName": "VpcOut"}
+    consumer = {
+        "Resources": {
+            "Sg": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"GroupDescription": "x", "VpcId": {"Fn::GetStackOutput": reference}},
+            }
+        }
+    }
+    with moto_server(free_port()) as endpoint:
+        kwargs = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+        creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        cfn = boto3.client("cloudformation", **kwargs, **creds)  # type: ignore[call-overload]
+        for name, template in (("Producer", producer), ("Consumer", consumer)):
+            cfn.create_change_set(
+                StackName=name, ChangeSetName="cs", ChangeSetType="CREATE", TemplateBody=json.dumps(template)
+            )
+            cfn.execute_change_set(StackName=name, ChangeSetName="cs")
+        outputs = cfn.describe_stacks(StackName="Producer")["Stacks"][0]["Outputs"]
+        vpc_id = outputs[0]["OutputValue"]
+        assert vpc_id.startswith("vpc-")
+        sg_id = cfn.describe_stack_resource(StackName="Consumer", LogicalResourceId="Sg")["StackResourceDetail"][
+            "PhysicalResourceId"
+        ]
+        ec2 = boto3.client("ec2", **kwargs, **creds)  # type: ignore[call-overload]
+        assert ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]["VpcId"] == vpc_id
