@@ -65,6 +65,9 @@ BOX_W, BOX_H = 250, 40
 COL_GAP, ROW_GAP = 70, 14
 MARGIN, TITLE_H = 20, 50
 CHAR_W = 6.1  # average advance of 11 px sans-serif, to shorten labels that would overflow
+BOLD_CHAR_W = 7.4  # the same for the 12 px bold titles
+#: Service names too long for a box title.
+SHORT_SERVICE = {"ElasticLoadBalancingV2": "ELBv2", "ApplicationAutoScaling": "AppAutoScaling"}
 
 
 @dataclass
@@ -102,7 +105,10 @@ def _references(value: Any) -> Iterator[str]:
                     yield from _references(inner[1])
             elif key == "Fn::ImportValue":
                 name = inner if isinstance(inner, str) else _import_label(inner)
-                yield f"import:{name}"
+                # CDK's export names are "<producing stack>:<output>": one box per producing stack.
+                yield f"import:{name.split(':', 1)[0]}"
+            elif key == "Fn::GetStackOutput" and isinstance(inner, dict):
+                yield f"import:{inner.get('StackName', '(computed stack name)')}"
             else:
                 yield from _references(inner)
     elif isinstance(value, list):
@@ -124,8 +130,8 @@ def _construct_path(stack: str, logical_id: str, resource: Mapping[str, Any]) ->
     return path
 
 
-def _fit(text: str, width: float) -> str:
-    limit = int(width / CHAR_W)
+def _fit(text: str, width: float, char_w: float = CHAR_W) -> str:
+    limit = int(width / char_w)
     return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 
@@ -140,6 +146,8 @@ def build_graph(stack: str, template: Mapping[str, Any]) -> Graph:
             continue
         service = type_.split("::")[1] if type_.startswith("AWS::") else "Custom"
         title = type_.removeprefix("AWS::")
+        for long, short in SHORT_SERVICE.items():
+            title = title.replace(f"{long}::", f"{short}::")
         nodes[logical_id] = Node(
             logical_id,
             title,
@@ -151,7 +159,7 @@ def build_graph(stack: str, template: Mapping[str, Any]) -> Graph:
         resource = resources[logical_id]
         for target in _references(resource.get("Properties", {})):
             if target.startswith("import:"):
-                nodes.setdefault(target, Node(target, "Import from another stack", target[7:], EXTERNAL_COLOUR))
+                nodes.setdefault(target, Node(target, "Outputs of another stack", target[7:], EXTERNAL_COLOUR))
             if target in nodes and target != logical_id:
                 edges.add((target, logical_id, False))
         depends = resource.get("DependsOn", [])
@@ -268,7 +276,7 @@ def render_svg(stack: str, template: Mapping[str, Any]) -> str:
             f'<g><title>{escape(key)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="5" '
             f'fill="{node.colour}" stroke="#555"/>'
             f'<text x="{x + 8:.0f}" y="{y + 16:.0f}" font-size="12" font-weight="bold">'
-            f"{escape(_fit(node.title, BOX_W - 16))}</text>"
+            f"{escape(_fit(node.title, BOX_W - 16, BOLD_CHAR_W))}</text>"
             f'<text x="{x + 8:.0f}" y="{y + 31:.0f}" font-size="11" fill="#333">'
             f"{escape(_fit(node.subtitle, BOX_W - 16))}</text></g>"
         )

@@ -53,6 +53,10 @@ def test_diagram_edges_follow_references() -> None:
                 "Properties": {"Vpc": {"Fn::GetAtt": ["Sg", "GroupId"]}, "T": {"Fn::Sub": "${Vpc.CidrBlock}"}},
             },
             "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"X": {"Fn::ImportValue": "Other:Out"}}},
+            "Queue": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"X": {"Fn::GetStackOutput": {"StackName": "Other", "OutputName": "Out2"}}},
+            },
         }
     }
     graph = diagrams.build_graph("S", template)
@@ -60,7 +64,8 @@ def test_diagram_edges_follow_references() -> None:
         ("Vpc", "Sg", False),
         ("Sg", "Fn", False),
         ("Vpc", "Fn", False),
-        ("import:Other:Out", "Topic", False),
+        ("import:Other", "Topic", False),
+        ("import:Other", "Queue", False),
     }
     diagrams.reduce_edges(graph)
     assert ("Vpc", "Fn", False) not in graph.edges  # implied by Vpc -> Sg -> Fn
