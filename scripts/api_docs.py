@@ -63,7 +63,14 @@ def rst_to_md(text: str) -> str:
 def _default(value: Any) -> str:
     if isinstance(value, enum.Enum):
         return f"{type(value).__name__}.{value.name}"
-    return repr(value)
+    text = repr(value)
+    if " object at 0x" in text:
+        # A jsii object's repr holds its address, different on every run: print what it means.
+        human = getattr(value, "to_human_string", None)
+        if callable(human):
+            return f"{type(value).__name__}({human()})"
+        return f"<{type(value).__name__}>"
+    return text
 
 
 def _annotation(value: Any) -> str:
