@@ -29,6 +29,7 @@ STATS: dict[str, Any] = {
     "app_synth_in_collection": False,
     "session": 0.0,
     "tests": {},
+    "slow_tests": 0.0,
 }
 _inside_harness = False
 _session_start = 0.0
@@ -100,6 +101,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tests = STATS["tests"]
     tests[report.nodeid] = tests.get(report.nodeid, 0.0) + report.duration
+    if "slow" in report.keywords:
+        STATS["slow_tests"] += report.duration
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
