@@ -185,7 +185,7 @@ def _run(engage: Any, restore: Any, mock_aws: Any) -> Result:
 
     sizes = SMALL if QUICK else FULL
     total_resources = sum(sizes.values())
-    n = runs(3, 1)
+    n = runs(2, 1)
     counter = CallCounter()
     times: dict[str, list[float]] = {"engage": [], "restore": []}
     calls: dict[str, Counter[str]] = {}
