@@ -61,7 +61,13 @@ class Built:
             "Body", filter_policy={"order": {"total": [{"numeric": [">", 0]}]}}, filter_scope="MessageBody"
         )
         self.fanout.add_queue("NotRaw", raw_message_delivery=False)
-        self.fanout.add_queue("L2", filter_policy={"color": sns.SubscriptionFilter.string_filter(allowlist=["red"])})
+        self.fanout.add_queue(
+            "L2",
+            filter_policy={
+                "color": sns.SubscriptionFilter.string_filter(allowlist=["red"]),
+                "size": sns.SubscriptionFilter.numeric_filter(greater_than=10),
+            },
+        )
         self.fanout.add_function(
             "Fn", _function(self.stack), filter_policy={"category": [{"anything-but": "lab-supplies"}]}
         )
@@ -215,7 +221,7 @@ def test_raw_delivery_and_filter_scope(built: Built) -> None:
     assert built.subscription("Body")["FilterPolicy"] == {"order": {"total": [{"numeric": [">", 0]}]}}
     assert built.subscription("NotRaw")["RawMessageDelivery"] is False
     assert "FilterPolicy" not in built.subscription("NotRaw")
-    assert built.subscription("L2")["FilterPolicy"] == {"color": ["red"]}
+    assert built.subscription("L2")["FilterPolicy"] == {"color": ["red"], "size": [{"numeric": [">", 10]}]}
     assert built.subscription("Fn")["Protocol"] == "lambda"
     assert built.subscription("Mail") | {"RedrivePolicy": None} == {
         "Endpoint": "ops@example.com",
@@ -263,7 +269,7 @@ def test_dashboard_has_the_six_metrics_as_sums(built: Built) -> None:
 def test_route(built: Built) -> None:
     lab = {"category": "lab-supplies", "total": 1500}
     assert built.fanout.route(attributes=lab) == ["Filtered", "NotRaw", "Scm", "Mail"]
-    office = {"category": "office-supplies", "color": "red"}
+    office = {"category": "office-supplies", "color": "red", "size": 11}
     assert built.fanout.route(attributes=office, body={"order": {"total": 3}}) == [
         "Body",
         "NotRaw",
