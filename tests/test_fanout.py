@@ -49,9 +49,10 @@ class Built:
         self.fanout = FanoutTopic(
             self.stack,
             "Orders",
-            service_publishers=["budgets.amazonaws.com", "cloudwatch.amazonaws.com"],
+            service_publishers=["budgets.amazonaws.com"],
             alarm_action=cw_actions.SnsAction(ops),
         )
+        self.fanout.allow_service_publisher("cloudwatch.amazonaws.com")
         self.publisher = iam.Role(self.stack, "Publisher", assumed_by=iam.AccountRootPrincipal())
         self.fanout.grant_publish(self.publisher)
         self.fanout.add_queue(
@@ -381,6 +382,7 @@ def test_bad_subscriber_input_fails_at_synth(call: Any, words: list[str]) -> Non
     ("kwargs", "words"),
     [
         ({"service_publishers": ["budgets"]}, ["service_publishers='budgets'", "budgets.amazonaws.com"]),
+        ({"service_publishers": ["arn:aws:iam::1:root"]}, ["service_publishers='arn:aws:iam::1:root'"]),
         ({"content_based_deduplication": True}, ["content_based_deduplication=True", "fifo=True"]),
         ({"topic_name": "orders", "fifo": True}, ["topic_name='orders'", ".fifo"]),
         ({"topic_name": "bad name"}, ["topic_name='bad name'"]),
