@@ -39,8 +39,8 @@ synth: setup
 # Which subscriptions of a synthesized topic receive a message, e.g.
 #   make route ARGS="--stack ButtressProcurement -a category=lab-supplies -n amount_usd=415"
 route: setup
-	test -f cdk.out/manifest.json || $(MAKE) synth
-	$(BIN)/python -m buttress.route $(ARGS)
+	@test -f cdk.out/manifest.json || $(MAKE) synth
+	@$(BIN)/python -m buttress.route $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

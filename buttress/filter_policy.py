@@ -512,7 +512,8 @@ def _match_conditions(conditions: list[Any], values: tuple[Any, ...] | None, *, 
         # type() first: the ABC check of isinstance(str, Mapping) was a tenth of the matching time.
         is_map = type(condition) is dict or (not isinstance(condition, _SCALARS) and isinstance(condition, Mapping))
         if is_map and "exists" in condition:
-            present = values is not None and any(v is not None for v in values)
+            # "The key must have a non-null and non-empty value" (docs, Key matching).
+            present = values is not None and any(v is not None and v != "" for v in values)
             if condition["exists"] is True and present:
                 return True
             # exists:false needs the key absent and, per the docs, at least one attribute present.
