@@ -24,10 +24,7 @@ from buttress.delivery_policy import DeliveryPolicyError, validate_delivery_poli
 from buttress.errors import ButtressError, invalid
 from buttress.filter_policy import SCOPES, FilterPolicyError, matches, validate
 from buttress.network import Network
-
-#: Template metadata keys the routing command reads (on AWS::SNS::Subscription / AWS::SNS::Topic).
-SUBSCRIBER_METADATA = "buttress:subscriber"
-TOPIC_METADATA = "buttress:topic"
+from buttress.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
 
 #: CloudFormation's limit of resources per stack.
 CFN_RESOURCE_LIMIT = 500
@@ -127,6 +124,9 @@ class FanoutTopic(Construct):
     :param dashboard_name: name of the dashboard. Default: generated.
     :param resource_limit: the per-stack resource limit the guard enforces. Default 500.
 
+    Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
+    :meth:`allow_service_publisher`, :meth:`grant_publish`, :meth:`metric`, :meth:`route`.
+
     Attributes: ``topic``, ``key``, ``queue_key`` (``None`` until a queue is needed),
     ``subscription_dead_letter_queue``, ``dashboard``, ``failed_alarm``, ``dead_letter_alarms``,
     ``endpoint`` (the interface endpoint or ``None``), ``subscribers``.
@@ -157,8 +157,7 @@ class FanoutTopic(Construct):
                     "topic_name", topic_name, f"letters, digits, - and _ (max 256){' ending in .fifo' if fifo else ''}"
                 )
         for principal in service_publishers:
-            if not isinstance(principal, str) or not _SERVICE_PRINCIPAL.match(principal):
-                raise invalid("service_publishers", principal, "AWS service principals such as 'budgets.amazonaws.com'")
+            _check_service_principal("service_publishers", principal)
         if not 1 <= resource_limit <= CFN_RESOURCE_LIMIT:
             raise invalid("resource_limit", resource_limit, f"1 to {CFN_RESOURCE_LIMIT}")
         self.fifo = fifo
@@ -169,7 +168,6 @@ class FanoutTopic(Construct):
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         self.queue_key: kms.Key | None = None
         self.subscription_dead_letter_queue: sqs.Queue | None = None
-        account = Stack.of(self).account
 
         self.key = kms.Key(
             self,
@@ -192,26 +190,7 @@ class FanoutTopic(Construct):
         assert isinstance(cfn_topic, sns.CfnTopic)
         cfn_topic.add_metadata(TOPIC_METADATA, id_)
         for principal in service_publishers:
-            service = iam.ServicePrincipal(principal)
-            source_account = {"StringEquals": {"aws:SourceAccount": account}}
-            self.key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid=f"Publisher{_sid(principal)}",
-                    principals=[service],
-                    actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                    resources=["*"],
-                    conditions=source_account,
-                )
-            )
-            self.topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid=f"Publisher{_sid(principal)}",
-                    principals=[service],
-                    actions=["sns:Publish"],
-                    resources=[self.topic.topic_arn],
-                    conditions=source_account,
-                )
-            )
+            self.allow_service_publisher(principal)
 
         self.failed_alarm = self._alarm(
             "NotificationsFailedAlarm",
@@ -244,6 +223,36 @@ class FanoutTopic(Construct):
 
     # ----------------------------------------------------------------------------------------
     # publishers, metrics
+
+    def allow_service_publisher(self, principal: str) -> None:
+        """Let the AWS service ``principal`` (e.g. ``"budgets.amazonaws.com"``) publish for this account.
+
+        The topic policy allows ``sns:Publish`` and the key policy ``kms:GenerateDataKey*`` and
+        ``kms:Decrypt``, both only with ``aws:SourceAccount`` = this stack's account, so another
+        account cannot make the service publish here (confused deputy).
+        """
+        _check_service_principal("principal", principal)
+        service = iam.ServicePrincipal(principal)
+        source_account = {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
+        sid = f"Publisher{_sid(principal)}"
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[service],
+                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
+                resources=["*"],
+                conditions=source_account,
+            )
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[service],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=source_account,
+            )
+        )
 
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` publish: ``sns:Publish`` on the topic and use of the topic's key."""
@@ -588,6 +597,11 @@ class FanoutTopic(Construct):
             cfn.filter_policy = policy
             cfn.filter_policy_scope = scope
         self.subscribers.append(FanoutSubscriber(id_, protocol, subscription, policy, scope, **extra))
+
+
+def _check_service_principal(prop: str, principal: object) -> None:
+    if not isinstance(principal, str) or not _SERVICE_PRINCIPAL.match(principal):
+        raise invalid(prop, principal, "AWS service principals such as 'budgets.amazonaws.com'")
 
 
 def _cfn(subscription: sns.Subscription) -> sns.CfnSubscription:

@@ -441,7 +441,8 @@ def _match_conditions(conditions: list[Any], values: tuple[Any, ...] | None, *, 
     """OR over the conditions of one key; ``values`` is None when the key is absent."""
     for condition in conditions:
         if isinstance(condition, Mapping) and "exists" in condition:
-            present = values is not None and any(v is not None for v in values)
+            # "The key must have a non-null and non-empty value" (docs, Key matching).
+            present = values is not None and any(v is not None and v != "" for v in values)
             if condition["exists"] is True and present:
                 return True
             # exists:false needs the key absent and, per the docs, at least one attribute present.

@@ -49,9 +49,10 @@ class Built:
         self.fanout = FanoutTopic(
             self.stack,
             "Orders",
-            service_publishers=["budgets.amazonaws.com", "cloudwatch.amazonaws.com"],
+            service_publishers=["budgets.amazonaws.com"],
             alarm_action=cw_actions.SnsAction(ops),
         )
+        self.fanout.allow_service_publisher("cloudwatch.amazonaws.com")
         self.publisher = iam.Role(self.stack, "Publisher", assumed_by=iam.AccountRootPrincipal())
         self.fanout.grant_publish(self.publisher)
         self.fanout.add_queue(
@@ -61,7 +62,13 @@ class Built:
             "Body", filter_policy={"order": {"total": [{"numeric": [">", 0]}]}}, filter_scope="MessageBody"
         )
         self.fanout.add_queue("NotRaw", raw_message_delivery=False)
-        self.fanout.add_queue("L2", filter_policy={"color": sns.SubscriptionFilter.string_filter(allowlist=["red"])})
+        self.fanout.add_queue(
+            "L2",
+            filter_policy={
+                "color": sns.SubscriptionFilter.string_filter(allowlist=["red"]),
+                "size": sns.SubscriptionFilter.numeric_filter(greater_than=10),
+            },
+        )
         self.fanout.add_function(
             "Fn", _function(self.stack), filter_policy={"category": [{"anything-but": "lab-supplies"}]}
         )
@@ -215,7 +222,7 @@ def test_raw_delivery_and_filter_scope(built: Built) -> None:
     assert built.subscription("Body")["FilterPolicy"] == {"order": {"total": [{"numeric": [">", 0]}]}}
     assert built.subscription("NotRaw")["RawMessageDelivery"] is False
     assert "FilterPolicy" not in built.subscription("NotRaw")
-    assert built.subscription("L2")["FilterPolicy"] == {"color": ["red"]}
+    assert built.subscription("L2")["FilterPolicy"] == {"color": ["red"], "size": [{"numeric": [">", 10]}]}
     assert built.subscription("Fn")["Protocol"] == "lambda"
     assert built.subscription("Mail") | {"RedrivePolicy": None} == {
         "Endpoint": "ops@example.com",
@@ -263,7 +270,7 @@ def test_dashboard_has_the_six_metrics_as_sums(built: Built) -> None:
 def test_route(built: Built) -> None:
     lab = {"category": "lab-supplies", "total": 1500}
     assert built.fanout.route(attributes=lab) == ["Filtered", "NotRaw", "Scm", "Mail"]
-    office = {"category": "office-supplies", "color": "red"}
+    office = {"category": "office-supplies", "color": "red", "size": 11}
     assert built.fanout.route(attributes=office, body={"order": {"total": 3}}) == [
         "Body",
         "NotRaw",
@@ -375,6 +382,7 @@ def test_bad_subscriber_input_fails_at_synth(call: Any, words: list[str]) -> Non
     ("kwargs", "words"),
     [
         ({"service_publishers": ["budgets"]}, ["service_publishers='budgets'", "budgets.amazonaws.com"]),
+        ({"service_publishers": ["arn:aws:iam::1:root"]}, ["service_publishers='arn:aws:iam::1:root'"]),
         ({"content_based_deduplication": True}, ["content_based_deduplication=True", "fifo=True"]),
         ({"topic_name": "orders", "fifo": True}, ["topic_name='orders'", ".fifo"]),
         ({"topic_name": "bad name"}, ["topic_name='bad name'"]),

@@ -316,6 +316,8 @@ def test_matches_validates_the_policy() -> None:
         ({"order": {"coupon": [{"exists": False}]}}, {"order": {"total": 1}}, True),
         ({"order": {"coupon": [{"exists": False}]}}, {"total": 1}, True),
         ({"order": {"coupon": [{"exists": True}]}}, {"order": {"coupon": None}}, False),
+        ({"coupon": [{"exists": True}]}, {"coupon": ""}, False),  # non-null and non-empty
+        ({"coupon": [{"exists": True}]}, {"coupon": []}, False),
         # Arrays of objects: the nested policy matches if any element does.
         (
             {"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}},
