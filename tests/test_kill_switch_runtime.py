@@ -584,3 +584,20 @@ def test_throttled_calls_are_retried(world: World) -> None:
     assert summary.total("failed") == 0
     assert world.reserved("beta_limited") == 0
     assert world.reserved("beta_unlimited") == 0
+
+
+def test_discovery_failure_still_denies_iam_reports_and_fails(world: World) -> None:
+    from ks_engine import DiscoveryFailed
+
+    def denied(**_: Any) -> tuple[_Http, dict[str, Any]]:
+        return _Http(), {"Error": {"Code": "AccessDeniedException", "Message": "no tag:GetResources"}}
+
+    world.clients.tagging.meta.events.register("before-call.resource-groups-tagging-api.GetResources", denied)
+    before = world.snapshot()
+    with pytest.raises(DiscoveryFailed, match="AccessDenied"):
+        engage(world.clients, world.config, run_id="r1")
+    after = world.snapshot()
+    assert after["lambda"] == before["lambda"]
+    assert after["iam"]["beta-devs"] == ["beta-deny"]
+    message = world.summaries()[-1]
+    assert message["counts"]["discovery"]["failed"] == 1

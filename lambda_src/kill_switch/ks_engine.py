@@ -27,6 +27,10 @@ class Incomplete(RuntimeError):
     """Some resources were deferred for lack of time; the invocation fails so that it is retried."""
 
 
+class DiscoveryFailed(RuntimeError):
+    """The Tagging API call failed; the invocation fails (after its summary) so that it is retried."""
+
+
 def log(event: str, **fields: Any) -> None:
     """Log ``event`` with ``fields`` as extra attributes.
 
@@ -56,7 +60,15 @@ def engage(
     dry_run = dry_run or config.dry_run
     summary = Summary("engage", dry_run)
     store = RecordStore(clients.dynamodb, config.table_name, config.switch_id)
-    selection = select(discover(clients, config), config)
+    discovery_error = ""
+    try:
+        found = list(discover(clients, config))
+    except Exception as error:  # still act on the named IAM principals, report, then fail for the retry
+        discovery_error = f"{type(error).__name__}: {error}"
+        summary.add("discovery", "failed", "tag:GetResources", discovery_error)
+        log("engage.discovery_failed", reason=discovery_error, run=run_id)
+        found = []
+    selection = select(found, config)
     for target, reason in selection.excluded:
         summary.add(target.kind, "skipped", target.ident, reason)
 
@@ -73,6 +85,8 @@ def engage(
 
     _pool_map(config, one, selection.targets)
     _finish(clients, config, summary)
+    if discovery_error:
+        raise DiscoveryFailed(f"finding tagged resources failed ({discovery_error}); the retry tries again")
     return summary
 
 
