@@ -145,3 +145,30 @@ def test_with_certificates_from_context_both_services_serve_https() -> None:
     )
     assert WEB_CERT in certificates and API_CERT in certificates
     assert stack.template["Outputs"]["WebUrl"]["Value"]["Fn::Join"][1][0] == "https://"
+
+
+def test_http_only_mode_is_acknowledged_per_service_not_stack_wide() -> None:
+    from aws_cdk import App
+    from aws_cdk.assertions import Annotations, Match
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+    from buttress.alb_fargate import PLAIN_HTTP_WARNING
+    from stacks.network_stack import NetworkStack
+    from stacks.web_service_stack import WebServiceStack
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = WebServiceStack(app, "W", network=NetworkStack(app, "N").network)
+    extra = AlbFargateService(
+        stack,
+        "Extra",
+        vpc=stack.api.load_balancer.vpc,  # type: ignore[arg-type]
+        image="public.ecr.aws/nginx/nginx:stable",
+        protocol="HTTP",
+        min_capacity=1,
+        max_capacity=1,
+        scale_on_cpu_percent=None,
+    )
+    annotations = Annotations.from_stack(stack)
+    annotations.has_warning(f"/{extra.node.path}", Match.string_like_regexp(PLAIN_HTTP_WARNING))
+    annotations.has_no_warning("/W/Web", Match.any_value())
+    annotations.has_no_warning("/W/Api", Match.any_value())
