@@ -125,7 +125,8 @@ class AlbFargateService(Construct):
     :param certificate: ACM certificate of the HTTPS listener.
     :param listener_port: listener port. Default 443 for HTTPS, 80 for HTTP.
     :param redirect_http: with HTTPS, also listen on 80 and redirect to HTTPS. Default ``True``.
-    :param ssl_policy: TLS policy of the HTTPS listener. Default ``elbv2.SslPolicy.RECOMMENDED_TLS``.
+    :param ssl_policy: TLS policy of the HTTPS listener. Default ``elbv2.SslPolicy.TLS13_12_PQ`` (TLS 1.3 and
+        1.2 with post-quantum key exchange; what aws-cdk-lib's ``usePostQuantumTlsPolicy`` flag picks).
     :param health_check_path: target health-check path. Default ``"/"``.
     :param health_check_codes: healthy HTTP codes. Default ``"200-399"``.
     :param health_check_interval: 5-300 s. Default 15 s.
@@ -180,7 +181,7 @@ class AlbFargateService(Construct):
         certificate: acm.ICertificate | None = None,
         listener_port: int | None = None,
         redirect_http: bool = True,
-        ssl_policy: elbv2.SslPolicy = elbv2.SslPolicy.RECOMMENDED_TLS,
+        ssl_policy: elbv2.SslPolicy = elbv2.SslPolicy.TLS13_12_PQ,
         health_check_path: str = "/",
         health_check_codes: str = "200-399",
         health_check_interval: Duration = _FIFTEEN_SECONDS,

@@ -64,6 +64,14 @@ class WebServiceStack(Stack):
             **self._tls("web", "web_certificate_arn"),
         )
         self.api.allow_from(self.web, "web service to the api")
+        for service, context_key in ((self.api, "api_certificate_arn"), (self.web, "web_certificate_arn")):
+            if service.protocol == "HTTP":
+                # Acknowledged on that service only, so any other plain-HTTP service still warns.
+                Annotations.of(service).acknowledge_warning(
+                    PLAIN_HTTP_WARNING,
+                    f"Example stack without -c {context_key}=...: plain HTTP so it synthesizes offline; "
+                    "pass a certificate ARN for HTTPS.",
+                )
         Validations.of(self.web.task_definition).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-ECS2",
@@ -76,13 +84,8 @@ class WebServiceStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.url, description="URL of the internal api (inside the VPC only)")
 
     def _tls(self, name: str, context_key: str) -> dict[str, Any]:
-        """HTTPS with the certificate from context, else the documented, acknowledged HTTP-only mode."""
+        """HTTPS with the certificate from context, else the documented HTTP-only mode (acknowledged above)."""
         arn = self.node.try_get_context(context_key)
         if arn:
             return {"protocol": "HTTPS", "certificate": acm.Certificate.from_certificate_arn(self, f"{name}Cert", arn)}
-        Annotations.of(self).acknowledge_warning(
-            PLAIN_HTTP_WARNING,
-            f"Example stack without -c {context_key}=...: plain HTTP so it synthesizes offline; "
-            "pass a certificate ARN for HTTPS.",
-        )
         return {"protocol": "HTTP"}
