@@ -16,7 +16,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup synth test lint typecheck pytest clean diff snapshots consumer deploy-local diagrams docs
+.PHONY: setup synth test lint typecheck pytest clean diff snapshots consumer deploy-local diagrams docs route
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -35,6 +35,12 @@ synth: setup
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices --all
 	$(BIN)/python scripts/synth_summary.py cdk.out
+
+# Which subscriptions of a synthesized topic receive a message, e.g.
+#   make route ARGS="--stack ButtressProcurement -a category=lab-supplies -n amount_usd=415"
+route: setup
+	@test -f cdk.out/manifest.json || $(MAKE) synth
+	@$(BIN)/python -m buttress.route $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -15,7 +15,9 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.car_dealer_stack import CarDealerStack
 from stacks.network_stack import NetworkStack
+from stacks.procurement_stack import ProcurementStack
 
 ROOT = Path(__file__).resolve().parent
 
@@ -39,6 +41,8 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     """
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
     NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
+    CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
+    ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

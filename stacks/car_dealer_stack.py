@@ -1,0 +1,45 @@
+"""``ButtressCarDealer``: the car dealer fan-out of the seed *Managing Amazon SNS Subscription
+Attributes with AWS CloudFormation* (topic Car-Sales, two SQS integrations and the SCM HTTP API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from buttress import FanoutTopic
+
+#: Context key of the SCM-System endpoint; the default is an obvious placeholder (.invalid never resolves).
+SCM_ENDPOINT_CONTEXT = "car_dealer_scm_endpoint"
+SCM_ENDPOINT_PLACEHOLDER = "https://scm-system.example.invalid/orders"
+
+#: The seed's SCM-System delivery policy: 20 retries, exponential backoff (delays chosen within SNS's bounds).
+SCM_DELIVERY_POLICY = {
+    "healthyRetryPolicy": {
+        "numRetries": 20,
+        "numNoDelayRetries": 0,
+        "minDelayTarget": 10,
+        "maxDelayTarget": 120,
+        "numMinDelayRetries": 2,
+        "numMaxDelayRetries": 10,
+        "backoffFunction": "exponential",
+    }
+}
+
+#: Only orders placed by VIP buyers reach the CRM.
+CRM_FILTER = {"buyer-class": ["vip"]}
+
+
+class CarDealerStack(Stack):
+    """Car-Sales -> ERP-Integration (raw, all orders), CRM-Integration (raw, VIP only), SCM-System (HTTPS)."""
+
+    def __init__(self, scope: Construct, id_: str, **kwargs: Any) -> None:
+        super().__init__(scope, id_, **kwargs)
+        scm_endpoint = self.node.try_get_context(SCM_ENDPOINT_CONTEXT) or SCM_ENDPOINT_PLACEHOLDER
+        self.car_sales = FanoutTopic(self, "Car-Sales", topic_name="Car-Sales")
+        self.erp = self.car_sales.add_queue("ERP-Integration", queue_name="ERP-Integration", raw_message_delivery=True)
+        self.crm = self.car_sales.add_queue(
+            "CRM-Integration", queue_name="CRM-Integration", raw_message_delivery=True, filter_policy=CRM_FILTER
+        )
+        self.scm = self.car_sales.add_https_endpoint("SCM-System", scm_endpoint, delivery_policy=SCM_DELIVERY_POLICY)

@@ -1,0 +1,116 @@
+"""``ButtressProcurement``: the procurement scenario of the seed *Message Filtering Operators for
+Numeric Matching, Prefix Matching, and Blacklisting in Amazon SNS*.
+
+Orders carry three message attributes: ``category`` (``lab-supplies``, ``office-supplies``,
+``tech-supplies``), ``amount_usd`` (Number) and ``location`` (e.g. ``Asia-Pacific-Southeast``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from buttress import FanoutTopic
+from buttress.assets import lambda_code
+
+LAB = {"category": ["lab-supplies"]}
+
+#: The five filter policies of the seed, in its order.
+FILTERS: Mapping[str, dict[str, Any]] = {
+    # lab supplies over $1,000 for Asia-Pacific labs: an approver reviews them
+    "Lab-Orders-AP": {**LAB, "amount_usd": [{"numeric": [">", 1000]}], "location": [{"prefix": "Asia-Pacific-"}]},
+    # lab supplies over $1,000 for European labs
+    "Lab-Orders-EU": {**LAB, "amount_usd": [{"numeric": [">", 1000]}], "location": [{"prefix": "Europe-"}]},
+    # lab supplies over $0 and up to $1,000, any lab: no approval needed ($0 is Lab-Cancelled's)
+    "Lab-Preapproved": {**LAB, "amount_usd": [{"numeric": [">", 0, "<=", 1000]}]},
+    # lab supplies worth $0: no items, cancelled
+    "Lab-Cancelled": {**LAB, "amount_usd": [{"numeric": ["=", 0]}]},
+    # anything but lab supplies: office and tech orders go straight to fulfillment
+    "Common-Orders": {"category": [{"anything-but": "lab-supplies"}]},
+}
+
+
+class ProcurementStack(Stack):
+    """Orders -> Lab-Orders-AP, Lab-Orders-EU, Common-Orders (queues), Lab-Preapproved, Lab-Cancelled (functions)."""
+
+    def __init__(self, scope: Construct, id_: str, **kwargs: Any) -> None:
+        super().__init__(scope, id_, **kwargs)
+        self.orders = FanoutTopic(self, "Orders", topic_name="Orders")
+        self.lab_orders_ap = self.orders.add_queue(
+            "Lab-Orders-AP", queue_name="Lab-Orders-AP", filter_policy=FILTERS["Lab-Orders-AP"]
+        )
+        self.lab_orders_eu = self.orders.add_queue(
+            "Lab-Orders-EU", queue_name="Lab-Orders-EU", filter_policy=FILTERS["Lab-Orders-EU"]
+        )
+        self.common_orders = self.orders.add_queue(
+            "Common-Orders", queue_name="Common-Orders", filter_policy=FILTERS["Common-Orders"]
+        )
+
+        self.lab_preapproved = self._function(
+            "Lab-Preapproved",
+            "lab_preapproved.handler",
+            "Pre-approves lab orders up to $1,000 and hands them to fulfillment (Common-Orders)",
+            {"FULFILLMENT_QUEUE_URL": self.common_orders.queue_url},
+        )
+        self.common_orders.grant_send_messages(self.lab_preapproved)
+        _acknowledge_kms_action_families(self.lab_preapproved, "kms:GenerateDataKey*", "kms:ReEncrypt*")
+        self.orders.add_function("Lab-Preapproved", self.lab_preapproved, filter_policy=FILTERS["Lab-Preapproved"])
+
+        self.lab_cancelled = self._function(
+            "Lab-Cancelled",
+            "lab_cancelled.handler",
+            "Cancels $0 lab orders and announces the cancellation on the Orders topic",
+            {"ORDERS_TOPIC_ARN": self.orders.topic.topic_arn},
+        )
+        self.orders.grant_publish(self.lab_cancelled)
+        _acknowledge_kms_action_families(self.lab_cancelled, "kms:GenerateDataKey*")
+        self.orders.add_function("Lab-Cancelled", self.lab_cancelled, filter_policy=FILTERS["Lab-Cancelled"])
+
+    def _function(self, name: str, handler: str, description: str, environment: dict[str, str]) -> lambda_.Function:
+        log_group = logs.LogGroup(
+            self,
+            f"{name}-Logs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            f"{name}-Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{name}: writes its own log group only (no managed policy)",
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            self,
+            name,
+            function_name=name,
+            description=description,
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler=handler,
+            code=lambda_code("procurement"),
+            role=role,
+            log_group=log_group,
+            timeout=Duration.seconds(30),
+            memory_size=256,
+            environment=environment,
+        )
+        return function
+
+
+def _acknowledge_kms_action_families(function: lambda_.Function, *actions: str) -> None:
+    """The KMS action families that SQS sends and SNS publishes need, on one key only."""
+    assert function.role is not None
+    for action in actions:
+        Validations.of(function.role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Action::{action}]",
+                reason=f"{action} is the action family that encrypting messages for an SSE-KMS queue/topic needs "
+                "(data keys of any spec); the statement's resource is that one customer-managed key, not '*'",
+            )
+        )
