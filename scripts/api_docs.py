@@ -8,11 +8,13 @@ public methods and properties. A test fails when docs/api.md is not what this sc
 
 from __future__ import annotations
 
+import ast
 import enum
 import importlib
 import inspect
 import re
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ API_MD = REPO / "docs" / "api.md"
 _ROLE = re.compile(r":(?:class|func|meth|data|attr|mod|exc|obj):`~?([^`]+)`")
 _PARAM = re.compile(r"^:param (\w+):\s*(.*)$")
 _FIELD = re.compile(r"^:(returns?|raises \w+):\s*(.*)$")
+_PRIVATE_NAME = re.compile(r"(^|[^.\w])_[A-Za-z]")
 _ATTR_ASSIGN = re.compile(r"^\s*self\.([a-z]\w*)\s*(?::[^=]+)?=")
 
 
@@ -60,17 +63,40 @@ def rst_to_md(text: str) -> str:
     return "\n".join(lines_out).strip()
 
 
+def source_defaults(func: Callable[..., Any]) -> dict[str, str]:
+    """Default values as written in the source (``Duration.seconds(15)``, not an object repr)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    node = tree.body[0]
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {}
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    found = {
+        a.arg: ast.unparse(d)
+        for a, d in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    }
+    found.update(
+        {a.arg: ast.unparse(d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+    )
+    return found
+
+
 def _default(value: Any) -> str:
     if isinstance(value, enum.Enum):
         return f"{type(value).__name__}.{value.name}"
+    if type(value).__name__ == "Duration" and hasattr(value, "to_seconds"):
+        seconds = int(value.to_seconds())
+        if seconds and seconds % 3600 == 0:
+            return f"Duration.hours({seconds // 3600})"
+        if seconds and seconds % 60 == 0:
+            return f"Duration.minutes({seconds // 60})"
+        return f"Duration.seconds({seconds})"
     text = repr(value)
-    if " object at 0x" in text:
-        # A jsii object's repr holds its address, different on every run: print what it means.
-        human = getattr(value, "to_human_string", None)
-        if callable(human):
-            return f"{type(value).__name__}({human()})"
-        return f"<{type(value).__name__}>"
-    return text
+    # An object repr carries a memory address: never deterministic, so name the type only.
+    return f"<{type(value).__name__}>" if " object at 0x" in text else text
 
 
 def _annotation(value: Any) -> str:
@@ -81,6 +107,7 @@ def _annotation(value: Any) -> str:
 
 def signature(name: str, func: Callable[..., Any], *, skip_self: bool) -> str:
     params = list(inspect.signature(func).parameters.values())
+    written = source_defaults(func)
     if skip_self and params and params[0].name == "self":
         params = params[1:]
     parts: list[str] = []
@@ -99,7 +126,10 @@ def signature(name: str, func: Callable[..., Any], *, skip_self: bool) -> str:
         if param.annotation is not inspect.Parameter.empty:
             text += f": {_annotation(param.annotation)}"
         if param.default is not inspect.Parameter.empty:
-            text += f" = {_default(param.default)}"
+            source = written.get(param.name, "")
+            # A private module constant (``_ONE_MINUTE``) tells a reader nothing: show its value.
+            shown = source if source and not _PRIVATE_NAME.search(source) else _default(param.default)
+            text += f" = {shown}"
         parts.append(text)
     returns = inspect.signature(func).return_annotation
     suffix = f" -> {_annotation(returns)}" if returns not in (inspect.Signature.empty, "None") else ""
