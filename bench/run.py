@@ -65,7 +65,10 @@ def render(results: list[tuple[str, Result | None, float, str]], started: str, l
             lines.append(f"| `{name}` bench | failed to run: see below | **not measured** |")
             continue
         for t in result.targets:
-            verdict = t.verdict.upper() if t.verdict.startswith("missed") else t.verdict
+            missed = t.verdict.startswith("missed")
+            verdict = (
+                f"**{t.verdict.upper()}**" + (f": {t.explanation}" if t.explanation else "") if missed else t.verdict
+            )
             lines.append(f"| {t.target} | {t.measured} | {verdict} |")
     lines.append("")
     for name, result, elapsed, error in results:

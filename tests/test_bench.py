@@ -30,11 +30,11 @@ def test_runs_honours_the_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_report_lists_every_target_and_failed_benches() -> None:
     ok = common.Result(
-        "a", "Bench A", ["body"], [common.Target("fast", "1.2x", "met"), common.Target("t2", "9", "missed")]
+        "a", "Bench A", ["body"], [common.Target("fast", "1.2x", "met"), common.Target("t2", "9", "missed", "because")]
     )
     text = render([("a", ok, 1.0, ""), ("b", None, 2.0, "Traceback: boom")], "now", "1 / 1 / 1", 60.0)
     assert "| fast | 1.2x | met |" in text
-    assert "| t2 | 9 | MISSED |" in text
+    assert "| t2 | 9 | **MISSED**: because |" in text
     assert "| `b` bench | failed to run: see below | **not measured** |" in text
     assert "## `b`: failed" in text and "Traceback: boom" in text
     assert "## Bench A" in text
