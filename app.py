@@ -18,6 +18,7 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.car_dealer_stack import CarDealerStack
 from stacks.network_stack import NetworkStack
 from stacks.procurement_stack import ProcurementStack
+from stacks.web_service_stack import WebServiceStack
 
 ROOT = Path(__file__).resolve().parent
 
@@ -40,9 +41,15 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     ``context`` overrides values of ``cdk.json`` (tests use it to try other settings).
     """
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
-    NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
     CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
     ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
+    network = NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
+    WebServiceStack(
+        app,
+        "ButtressWebService",
+        network=network.network,
+        description="buttress example: public web and internal api Fargate services (AlbFargateService)",
+    )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

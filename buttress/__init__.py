@@ -1,5 +1,6 @@
 """buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch."""
 
+from buttress.alb_fargate import AlbFargateService, Sidecar
 from buttress.errors import ButtressError
 from buttress.fanout import FanoutSubscriber, FanoutTopic
 from buttress.filter_policy import FilterPolicyError
@@ -7,11 +8,13 @@ from buttress.network import Network
 from buttress.subnets import usable_addresses
 
 __all__ = [
+    "AlbFargateService",
     "ButtressError",
     "FanoutSubscriber",
     "FanoutTopic",
     "FilterPolicyError",
     "Network",
+    "Sidecar",
     "usable_addresses",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,558 @@
+"""AlbFargateService: fine-grained template tests of every default, the options, and each synth error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Annotations as CoreAnnotations
+from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
+from aws_cdk.assertions import Annotations, Match, Template
+
+from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+from buttress import AlbFargateService, ButtressError, Sidecar
+from buttress.alb_fargate import PLAIN_HTTP_WARNING
+from tests.harness import new_stack, resources_of_type
+
+REPO = Path(__file__).resolve().parent.parent
+DOCKER_APP = REPO / "tests" / "fixtures" / "docker_app"
+IMAGE = "public.ecr.aws/nginx/nginx:stable"
+CERT_ARN = "arn:aws:acm:us-east-1:111122223333:certificate/abcd-1234"
+
+
+def _vpc(stack: Stack) -> ec2.Vpc:
+    return ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+
+
+def _resource(template: dict[str, Any], type_: str) -> dict[str, Any]:
+    found = resources_of_type(template, type_)
+    assert len(found) == 1, f"{len(found)} {type_}"
+    return next(iter(found.values()))
+
+
+def _logical_id(template: dict[str, Any], type_: str, path_part: str) -> str:
+    ids = [k for k, v in resources_of_type(template, type_).items() if path_part in v["Metadata"]["aws:cdk:path"]]
+    assert len(ids) == 1, ids
+    return ids[0]
+
+
+# -- a public HTTPS service with everything on ----------------------------------------------
+
+
+class Public:
+    stack: Stack
+    service: AlbFargateService
+    template: dict[str, Any]
+    assertions: Template
+
+
+@pytest.fixture(scope="module")
+def public() -> Public:
+    result = Public()
+    stack = new_stack("Public")
+    vpc = _vpc(stack)
+    parameter = ssm.StringParameter.from_secure_string_parameter_attributes(
+        stack, "Param", parameter_name="/app/db-password"
+    )
+    secret = secretsmanager.Secret(stack, "Secret")
+    result.service = AlbFargateService(
+        stack,
+        "Web",
+        vpc=vpc,
+        image=IMAGE,
+        container_port=8080,
+        certificate=acm.Certificate.from_certificate_arn(stack, "Cert", CERT_ARN),
+        environment={"MODE": "prod"},
+        secrets={
+            "DB_PASSWORD": ecs.Secret.from_ssm_parameter(parameter),
+            "API_KEY": ecs.Secret.from_secrets_manager(secret),
+        },
+        sidecars=[Sidecar(name="proxy", image="public.ecr.aws/envoyproxy/envoy:v1.31-latest", port=9901)],
+        min_capacity=2,
+        max_capacity=6,
+        scale_on_cpu_percent=65,
+        scale_on_memory_percent=80,
+        scale_on_requests_per_target=800,
+    )
+    result.stack = stack
+    result.assertions = Template.from_stack(stack)
+    result.template = dict(result.assertions.to_json())
+    return result
+
+
+def test_tasks_have_no_public_ip_and_run_in_private_subnets(public: Public) -> None:
+    service = _resource(public.template, "AWS::ECS::Service")["Properties"]
+    awsvpc = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert awsvpc["AssignPublicIp"] == "DISABLED"
+    private_subnets = [
+        {"Ref": k}
+        for k, v in resources_of_type(public.template, "AWS::EC2::Subnet").items()
+        if "PrivateSubnet" in v["Metadata"]["aws:cdk:path"]
+    ]
+    assert sorted(map(json.dumps, awsvpc["Subnets"])) == sorted(map(json.dumps, private_subnets))
+
+
+def test_task_security_group_admits_only_the_load_balancer_on_the_container_port(public: Public) -> None:
+    task_sg = _logical_id(public.template, "AWS::EC2::SecurityGroup", "Web/TaskSecurityGroup")
+    lb_sg = _logical_id(public.template, "AWS::EC2::SecurityGroup", "Web/LoadBalancerSecurityGroup")
+    assert "SecurityGroupIngress" not in public.template["Resources"][task_sg]["Properties"]
+    rules = [
+        r["Properties"]
+        for r in resources_of_type(public.template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [task_sg, "GroupId"]}
+    ]
+    assert rules == [
+        {
+            "Description": "Load balancer to target",
+            "FromPort": 8080,
+            "ToPort": 8080,
+            "GroupId": {"Fn::GetAtt": [task_sg, "GroupId"]},
+            "IpProtocol": "tcp",
+            "SourceSecurityGroupId": {"Fn::GetAtt": [lb_sg, "GroupId"]},
+        }
+    ]
+
+
+def test_public_load_balancer_admits_the_internet_on_443_and_80_only(public: Public) -> None:
+    lb_sg = _logical_id(public.template, "AWS::EC2::SecurityGroup", "Web/LoadBalancerSecurityGroup")
+    ingress = public.template["Resources"][lb_sg]["Properties"]["SecurityGroupIngress"]
+    assert sorted((r["CidrIp"], r["FromPort"], r["ToPort"]) for r in ingress) == [
+        ("0.0.0.0/0", 80, 80),
+        ("0.0.0.0/0", 443, 443),
+    ]
+    lb = _resource(public.template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]
+    assert lb["Scheme"] == "internet-facing"
+    assert lb["SecurityGroups"] == [{"Fn::GetAtt": [lb_sg, "GroupId"]}]
+
+
+def test_https_listener_with_certificate_and_http_redirect(public: Public) -> None:
+    listeners = {
+        v["Properties"]["Port"]: v["Properties"]
+        for v in resources_of_type(public.template, "AWS::ElasticLoadBalancingV2::Listener").values()
+    }
+    assert set(listeners) == {443, 80}
+    https = listeners[443]
+    assert https["Protocol"] == "HTTPS"
+    assert https["Certificates"] == [{"CertificateArn": CERT_ARN}]
+    assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    assert https["DefaultActions"][0]["Type"] == "forward"
+    redirect = listeners[80]
+    assert redirect["Protocol"] == "HTTP"
+    assert redirect["DefaultActions"] == [
+        {"Type": "redirect", "RedirectConfig": {"Port": "443", "Protocol": "HTTPS", "StatusCode": "HTTP_301"}}
+    ]
+    assert public.service.url.startswith("https://") or "https://" in json.dumps(
+        public.stack.resolve(public.service.url)
+    )
+
+
+def test_deployment_is_guarded(public: Public) -> None:
+    service = _resource(public.template, "AWS::ECS::Service")["Properties"]
+    assert service["DeploymentConfiguration"] == {
+        "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+        "MaximumPercent": 200,
+        "MinimumHealthyPercent": 100,
+    }
+    assert service["HealthCheckGracePeriodSeconds"] == 60
+    assert service["LaunchType"] == "FARGATE"
+    # Auto scaling owns the task count: a deployment must not reset it.
+    assert "DesiredCount" not in service
+
+
+def test_target_group_health_check_and_fast_draining(public: Public) -> None:
+    tg = _resource(public.template, "AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"]
+    assert tg["TargetType"] == "ip"
+    assert tg["Port"] == 8080
+    assert (tg["HealthCheckPath"], tg["Matcher"], tg["HealthCheckIntervalSeconds"]) == (
+        "/",
+        {"HttpCode": "200-399"},
+        15,
+    )
+    assert (tg["HealthCheckTimeoutSeconds"], tg["HealthyThresholdCount"], tg["UnhealthyThresholdCount"]) == (5, 2, 3)
+    assert {"Key": "deregistration_delay.timeout_seconds", "Value": "30"} in tg["TargetGroupAttributes"]
+
+
+def test_scaling_policies_on_cpu_memory_and_requests(public: Public) -> None:
+    target = _resource(public.template, "AWS::ApplicationAutoScaling::ScalableTarget")["Properties"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
+    policies = {
+        c["PredefinedMetricSpecification"]["PredefinedMetricType"]: c["TargetValue"]
+        for c in (
+            p["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+            for p in resources_of_type(public.template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
+        )
+    }
+    assert policies == {
+        "ECSServiceAverageCPUUtilization": 65,
+        "ECSServiceAverageMemoryUtilization": 80,
+        "ALBRequestCountPerTarget": 800,
+    }
+
+
+def test_observability_defaults(public: Public) -> None:
+    cluster = _resource(public.template, "AWS::ECS::Cluster")["Properties"]
+    assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
+    log_group = _resource(public.template, "AWS::Logs::LogGroup")
+    assert log_group["Properties"]["RetentionInDays"] == 30
+    assert log_group["DeletionPolicy"] == "Retain"
+    containers = _resource(public.template, "AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]
+    assert {c["Name"]: c["LogConfiguration"]["LogDriver"] for c in containers} == {"app": "awslogs", "proxy": "awslogs"}
+
+
+def test_load_balancer_hardening_and_access_logs(public: Public) -> None:
+    lb = _resource(public.template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    attributes = {a["Key"]: a["Value"] for a in lb["Properties"]["LoadBalancerAttributes"]}
+    bucket_id = _logical_id(public.template, "AWS::S3::Bucket", "Web/AccessLogs")
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attributes["deletion_protection.enabled"] == "false"
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"] == {"Ref": bucket_id}
+    assert attributes["access_logs.s3.prefix"] == "Web"
+    bucket = public.template["Resources"][bucket_id]["Properties"]
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    policy = _resource(public.template, "AWS::S3::BucketPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in [
+        s.get("Condition") for s in statements if s["Effect"] == "Deny"
+    ]
+    delivery = [s for s in statements if s["Effect"] == "Allow"]
+    assert [s["Action"] for s in delivery] == ["s3:PutObject"]
+    assert delivery[0]["Principal"]["Service"] == "logdelivery.elasticloadbalancing.amazonaws.com"
+    # The load balancer is created after the policy that lets it write (else creation fails).
+    policy_id = _logical_id(public.template, "AWS::S3::BucketPolicy", "Web/AccessLogs")
+    assert policy_id in lb["DependsOn"]
+
+
+def test_env_agnostic_stack_looks_up_the_elb_account_at_deploy_time(public: Public) -> None:
+    accounts = public.template["Mappings"]["ButtressElbAccounts"]
+    assert accounts["us-east-1"] == {"account": "127311923021"}
+    assert accounts["ap-southeast-5"] == {"account": "none"}
+    assert "ButtressRegionHasElbAccount" in public.template["Conditions"]
+
+
+def test_secrets_are_readable_exactly_and_only_by_the_execution_role(public: Public) -> None:
+    containers = _resource(public.template, "AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]
+    app = next(c for c in containers if c["Name"] == "app")
+    assert [s["Name"] for s in app["Secrets"]] == ["DB_PASSWORD", "API_KEY"]
+    assert app["Environment"] == [{"Name": "MODE", "Value": "prod"}]
+    policies = [
+        p["Properties"]
+        for k, p in resources_of_type(public.template, "AWS::IAM::Policy").items()
+        if "ExecutionRole" in k
+    ]
+    statements = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+    resources = json.dumps([s["Resource"] for s in statements])
+    assert '"*"' not in resources
+    ssm_statement = next(s for s in statements if "ssm:GetParameters" in s["Action"])
+    assert "parameter/app/db-password" in json.dumps(ssm_statement["Resource"])
+    secret_id = _logical_id(public.template, "AWS::SecretsManager::Secret", "Public/Secret")
+    sm_statement = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
+    assert sm_statement["Resource"] == {"Ref": secret_id}
+
+
+def test_sidecar_shares_the_task_and_its_localhost(public: Public) -> None:
+    task = _resource(public.template, "AWS::ECS::TaskDefinition")["Properties"]
+    assert task["NetworkMode"] == "awsvpc"
+    assert (task["Cpu"], task["Memory"]) == ("256", "512")
+    assert task["RuntimePlatform"] == {"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"}
+    ports = {c["Name"]: [p["ContainerPort"] for p in c["PortMappings"]] for c in task["ContainerDefinitions"]}
+    assert ports == {"app": [8080], "proxy": [9901]}
+    assert set(public.service.sidecars) == {"proxy"}
+
+
+def test_exposed_attributes(public: Public) -> None:
+    svc = public.service
+    assert isinstance(svc.service, ecs.FargateService)
+    assert isinstance(svc.task_definition, ecs.FargateTaskDefinition)
+    assert svc.listener_port == 443
+    assert svc.protocol == "HTTPS"
+    assert svc.scaling is not None
+    assert svc.redirect_listener is not None
+    assert [g.node.path for g in svc.connections.security_groups] == [svc.task_security_group.node.path]
+    assert svc.task_role.node.path == svc.task_definition.task_role.node.path
+    assert svc.metric_target_5xx_count().metric_name == "HTTPCode_Target_5XX_Count"
+    assert svc.metric_target_response_time().metric_name == "TargetResponseTime"
+
+
+def test_no_warnings_on_a_https_service(public: Public) -> None:
+    Annotations.from_stack(public.stack).has_no_warning("*", Match.any_value())
+
+
+# -- an internal HTTP service ------------------------------------------------------------------
+
+
+class Internal:
+    stack: Stack
+    caller_stack: Stack
+    api: AlbFargateService
+    template: dict[str, Any]
+    caller_template: dict[str, Any]
+    caller_sg: ec2.SecurityGroup
+
+
+@pytest.fixture(scope="module")
+def internal() -> Internal:
+    result = Internal()
+    stack = new_stack("Internal")
+    vpc = _vpc(stack)
+    result.api = AlbFargateService(
+        stack,
+        "Api",
+        vpc=vpc,
+        image=IMAGE,
+        internal=True,
+        protocol="HTTP",
+        min_capacity=1,
+        max_capacity=1,
+        scale_on_cpu_percent=None,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    same_stack_caller = ec2.SecurityGroup(stack, "Peer", vpc=vpc, allow_all_outbound=False)
+    result.api.allow_from(same_stack_caller)
+    # A caller in another stack (like a CodeBuild project's stack) that depends on this one.
+    caller_stack = Stack(stack.node.root, "Caller")
+    result.caller_sg = ec2.SecurityGroup(caller_stack, "BuildSg", vpc=vpc)
+    result.api.allow_from(result.caller_sg, "integration tests")
+    result.stack, result.caller_stack = stack, caller_stack
+    result.template = dict(Template.from_stack(stack).to_json())
+    result.caller_template = dict(Template.from_stack(caller_stack).to_json())
+    return result
+
+
+def test_internal_load_balancer_in_private_subnets_admits_nobody_by_default(internal: Internal) -> None:
+    lb = _resource(internal.template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]
+    assert lb["Scheme"] == "internal"
+    private = {k for k in resources_of_type(internal.template, "AWS::EC2::Subnet") if "Private" in k}
+    assert {s["Ref"] for s in lb["Subnets"]} == private
+    lb_sg = _logical_id(internal.template, "AWS::EC2::SecurityGroup", "Api/LoadBalancerSecurityGroup")
+    assert "SecurityGroupIngress" not in internal.template["Resources"][lb_sg]["Properties"]
+
+
+def test_http_only_listener_without_redirect(internal: Internal) -> None:
+    listener = _resource(internal.template, "AWS::ElasticLoadBalancingV2::Listener")["Properties"]
+    assert (listener["Port"], listener["Protocol"]) == (80, "HTTP")
+    assert internal.api.redirect_listener is None
+    assert internal.api.listener_port == 80
+
+
+def test_fixed_capacity_sets_desired_count_and_no_scaling(internal: Internal) -> None:
+    service = _resource(internal.template, "AWS::ECS::Service")["Properties"]
+    assert service["DesiredCount"] == 1
+    assert internal.api.scaling is None
+    assert not resources_of_type(internal.template, "AWS::ApplicationAutoScaling::ScalableTarget")
+
+
+def test_plain_http_warns_at_synth(internal: Internal) -> None:
+    Annotations.from_stack(internal.stack).has_warning(
+        "/Internal/Api", Match.string_like_regexp(f"serves plain HTTP.*{PLAIN_HTTP_WARNING}")
+    )
+
+
+def test_allow_from_same_stack_opens_the_listener_port_both_ways(internal: Internal) -> None:
+    lb_sg = _logical_id(internal.template, "AWS::EC2::SecurityGroup", "Api/LoadBalancerSecurityGroup")
+    peer = _logical_id(internal.template, "AWS::EC2::SecurityGroup", "Internal/Peer")
+    ingress = [
+        r["Properties"]
+        for r in resources_of_type(internal.template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [lb_sg, "GroupId"]}
+    ]
+    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in ingress] == [({"Fn::GetAtt": [peer, "GroupId"]}, 80)]
+    egress = [
+        r["Properties"]
+        for r in resources_of_type(internal.template, "AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [peer, "GroupId"]}
+    ]
+    assert [(r["DestinationSecurityGroupId"], r["FromPort"]) for r in egress] == [
+        ({"Fn::GetAtt": [lb_sg, "GroupId"]}, 80)
+    ]
+
+
+def test_allow_from_another_stack_puts_the_rule_in_the_callers_stack(internal: Internal) -> None:
+    ingress = list(resources_of_type(internal.caller_template, "AWS::EC2::SecurityGroupIngress").values())
+    assert len(ingress) == 1
+    props = ingress[0]["Properties"]
+    assert (props["FromPort"], props["ToPort"], props["Description"]) == (80, 80, "integration tests")
+    # The caller's stack depends on the service's stack, never the other way (no cycle).
+    assert internal.stack in internal.caller_stack.dependencies
+    assert internal.caller_stack not in internal.stack.dependencies
+    # The tasks still admit only their load balancer.
+    task_sg = _logical_id(internal.template, "AWS::EC2::SecurityGroup", "Api/TaskSecurityGroup")
+    task_rules = [
+        r
+        for t in (internal.template, internal.caller_template)
+        for r in resources_of_type(t, "AWS::EC2::SecurityGroupIngress").values()
+        if "TaskSecurityGroup" in json.dumps(r["Properties"]["GroupId"])
+    ]
+    assert len(task_rules) == 1
+    assert task_sg in json.dumps(task_rules[0]["Properties"]["GroupId"])
+
+
+def test_acknowledged_plain_http_warning_is_silent() -> None:
+    stack = new_stack("Acked")
+    CoreAnnotations.of(stack).acknowledge_warning(PLAIN_HTTP_WARNING, "test of the documented opt-in")
+    AlbFargateService(
+        stack,
+        "Svc",
+        vpc=_vpc(stack),
+        image=IMAGE,
+        protocol="HTTP",
+        min_capacity=1,
+        max_capacity=1,
+        scale_on_cpu_percent=None,
+    )
+    Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
+
+
+# -- image from a Dockerfile folder, ARM64, Spot, concrete region -----------------------------
+
+
+def test_docker_directory_arm64_spot_in_a_concrete_region() -> None:
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "Arm", env=Environment(account="111122223333", region="eu-west-1"))
+    svc = AlbFargateService(
+        stack,
+        "Svc",
+        vpc=_vpc(stack),
+        docker_directory=DOCKER_APP,
+        cpu_architecture="ARM64",
+        spot=True,
+        on_demand_base=1,
+        cpu=512,
+        memory_mib=2048,
+        protocol="HTTP",
+        ingress_cidrs=["203.0.113.0/24"],
+        health_check_path="/healthz",
+        health_check_codes="200",
+        deregistration_delay=Duration.seconds(5),
+        deletion_protection=True,
+    )
+    template = dict(Template.from_stack(stack).to_json())
+    task = _resource(template, "AWS::ECS::TaskDefinition")["Properties"]
+    assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
+    image = json.dumps(task["ContainerDefinitions"][0]["Image"])
+    assert "container-assets" in image
+    service = _resource(template, "AWS::ECS::Service")["Properties"]
+    assert service["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE", "Base": 1, "Weight": 0},
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 1},
+    ]
+    assert "LaunchType" not in service
+    providers = _resource(template, "AWS::ECS::ClusterCapacityProviderAssociations")["Properties"]
+    assert set(providers["CapacityProviders"]) == {"FARGATE", "FARGATE_SPOT"}
+    lb_sg = _logical_id(template, "AWS::EC2::SecurityGroup", "Svc/LoadBalancerSecurityGroup")
+    assert [r["CidrIp"] for r in template["Resources"][lb_sg]["Properties"]["SecurityGroupIngress"]] == [
+        "203.0.113.0/24"
+    ]
+    lb = _resource(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]
+    assert {"Key": "deletion_protection.enabled", "Value": "true"} in lb["LoadBalancerAttributes"]
+    # A concrete region gets aws-cdk-lib's own access-log policy with that region's ELB account.
+    assert "Mappings" not in template
+    assert "156460612806" in json.dumps(_resource(template, "AWS::S3::BucketPolicy"))
+    # The Dockerfile folder is staged for `cdk deploy` to build for linux/arm64.
+    assembly = app.synth()
+    manifest = json.loads(next(Path(assembly.directory).glob("Arm.assets.json")).read_text())
+    (entry,) = manifest["dockerImages"].values()
+    assert entry["source"]["platform"] == "linux/arm64"
+    staged = Path(assembly.directory) / entry["source"]["directory"]
+    assert (staged / "Dockerfile").read_text() == (DOCKER_APP / "Dockerfile").read_text()
+    assert "http://" in json.dumps(stack.resolve(svc.url))
+
+
+# -- synth-time errors ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def error_stack() -> tuple[Stack, ec2.Vpc]:
+    stack = new_stack("Errors")
+    return stack, _vpc(stack)
+
+
+_counter = iter(range(1000))
+
+
+def _build(error_stack: tuple[Stack, ec2.Vpc], **props: Any) -> AlbFargateService:
+    stack, vpc = error_stack
+    defaults: dict[str, Any] = {"vpc": vpc, "image": IMAGE, "protocol": "HTTP"}
+    return AlbFargateService(stack, f"Svc{next(_counter)}", **{**defaults, **props})
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"cpu": 256, "memory_mib": 4096}, r"^memory_mib=4096 is invalid: with cpu=256 one of the Fargate pairs"),
+        ({"cpu": 100}, r"^cpu=100 is invalid"),
+        ({"container_port": 0}, r"^container_port=0 is invalid: a TCP port from 1 to 65535"),
+        ({"container_port": 65536}, r"^container_port=65536 is invalid"),
+        ({"listener_port": 70000}, r"^listener_port=70000 is invalid"),
+        ({"min_capacity": 5, "max_capacity": 3}, r"^min_capacity=5 is invalid: at most max_capacity \(3\)"),
+        ({"protocol": "HTTPS"}, r"^certificate=None is invalid: an ACM certificate when protocol='HTTPS'"),
+        (
+            {"internal": True, "ingress_cidrs": ["0.0.0.0/0"]},
+            r"^ingress_cidrs='0.0.0.0/0' is invalid: no internet-wide CIDR on an internal service",
+        ),
+        (
+            {"health_check_grace_period": Duration.hours(3)},
+            r"^health_check_grace_period='10800s' is invalid: 0 to 10755s",
+        ),
+        (
+            {"health_check_grace_period": Duration.millis(1500)},
+            r"^health_check_grace_period='1 second 500 millis' is invalid: a whole number of seconds",
+        ),
+        ({"deregistration_delay": Duration.hours(2)}, r"^deregistration_delay='7200s'"),
+        ({"max_capacity": 4, "scale_on_cpu_percent": None}, r"^max_capacity=4 is invalid: equal to min_capacity"),
+        ({"image": None}, r"^image=None is invalid: exactly one of image"),
+        ({"docker_directory": DOCKER_APP}, r"^image=.* is invalid: exactly one of image"),
+        ({"image": None, "docker_directory": REPO / "docs"}, r"^docker_directory=.* is invalid: an existing folder"),
+        (
+            {"task_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)},
+            r"^task_subnets=.* is invalid: private subnets",
+        ),
+        ({"environment": {"A": "1"}, "secrets": "from SSM"}, r"^secrets=\['A'\]"),
+        (
+            {"sidecars": [Sidecar(name="proxy", image=IMAGE, port=80)]},
+            r"^sidecars\[0\]\.port=80 is invalid: .*'app' already listens on 80",
+        ),
+        ({"health_check_codes": "2xx"}, r"^health_check_codes='2xx'"),
+        ({"cpu_architecture": "arm64"}, r"^cpu_architecture='arm64'"),
+        ({"access_logs_prefix": "AWSLogs/x"}, r"^access_logs_prefix="),
+        (
+            {"protocol": "HTTPS", "redirect_http": True, "listener_port": 80, "certificate": "cert"},
+            r"^listener_port=80 is invalid: not 80 while redirect_http=True",
+        ),
+    ],
+)
+def test_bad_props_fail_at_synth_naming_prop_value_and_allowed(
+    error_stack: tuple[Stack, ec2.Vpc], props: dict[str, Any], message: str
+) -> None:
+    stack, _ = error_stack
+    if props.get("certificate") == "cert":
+        props["certificate"] = acm.Certificate.from_certificate_arn(stack, f"Cert{next(_counter)}", CERT_ARN)
+    if "secrets" in props:
+        param = ssm.StringParameter.from_string_parameter_name(stack, f"P{next(_counter)}", "/x")
+        props["secrets"] = {"A": ecs.Secret.from_ssm_parameter(param)}
+    with pytest.raises(ButtressError, match=message):
+        _build(error_stack, **props)
+
+
+def test_http_with_a_certificate_is_an_error_not_an_unused_certificate(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    stack, _ = error_stack
+    cert = acm.Certificate.from_certificate_arn(stack, "UnusedCert", CERT_ARN)
+    with pytest.raises(ButtressError, match=r"^protocol='HTTP' is invalid: 'HTTPS' when a certificate is given"):
+        _build(error_stack, certificate=cert)
+
+
+def test_spot_needs_a_cluster_it_can_enable_fargate_spot_on(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    stack, vpc = error_stack
+    imported = ecs.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="shared", vpc=vpc)
+    with pytest.raises(ButtressError, match=r"^cluster='shared' is invalid: a cluster created in this app"):
+        _build(error_stack, cluster=imported, spot=True)

@@ -1,0 +1,174 @@
+"""ButtressWebService: public web + internal api on the shared Network, each scaling on its own."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from typing import Any
+
+import pytest
+
+from buttress import AlbFargateService
+from tests.harness import SynthResult, resources_of_type
+
+STACK = "ButtressWebService"
+WEB_CERT = "arn:aws:acm:us-east-1:111122223333:certificate/web-1111"
+API_CERT = "arn:aws:acm:us-east-1:111122223333:certificate/api-2222"
+
+
+@pytest.fixture(scope="module")
+def template(synth: SynthResult) -> dict[str, Any]:
+    return synth.templates[STACK]
+
+
+def _by_path(template: dict[str, Any], type_: str, part: str) -> tuple[str, dict[str, Any]]:
+    found = [(k, v) for k, v in resources_of_type(template, type_).items() if part in v["Metadata"]["aws:cdk:path"]]
+    assert len(found) == 1, [k for k, _ in found]
+    return found[0]
+
+
+def test_web_is_public_and_api_is_internal(template: dict[str, Any]) -> None:
+    schemes = {
+        v["Metadata"]["aws:cdk:path"].split("/")[1]: v["Properties"]["Scheme"]
+        for v in resources_of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    }
+    assert schemes == {"Web": "internet-facing", "Api": "internal"}
+
+
+def test_only_web_reaches_the_api_and_the_internet_reaches_only_web(template: dict[str, Any]) -> None:
+    api_lb_sg, api_lb = _by_path(template, "AWS::EC2::SecurityGroup", "Api/LoadBalancerSecurityGroup")
+    web_task_sg, _ = _by_path(template, "AWS::EC2::SecurityGroup", "Web/TaskSecurityGroup")
+    assert "SecurityGroupIngress" not in api_lb["Properties"]
+    api_ingress = [
+        r["Properties"]
+        for r in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [api_lb_sg, "GroupId"]}
+    ]
+    assert [(r["SourceSecurityGroupId"], r["FromPort"]) for r in api_ingress] == [
+        ({"Fn::GetAtt": [web_task_sg, "GroupId"]}, 80)
+    ]
+    _, web_lb = _by_path(template, "AWS::EC2::SecurityGroup", "Web/LoadBalancerSecurityGroup")
+    assert [(r["CidrIp"], r["FromPort"]) for r in web_lb["Properties"]["SecurityGroupIngress"]] == [("0.0.0.0/0", 80)]
+    # No CIDR ingress anywhere else in the stack.
+    cidr_rules = [
+        r for r in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values() if "CidrIp" in r["Properties"]
+    ]
+    assert cidr_rules == []
+
+
+def test_each_service_scales_on_its_own(template: dict[str, Any]) -> None:
+    targets = {
+        v["Metadata"]["aws:cdk:path"].split("/")[1]: (v["Properties"]["MinCapacity"], v["Properties"]["MaxCapacity"])
+        for v in resources_of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget").values()
+    }
+    assert targets == {"Api": (2, 10), "Web": (2, 4)}
+    policies = sorted(
+        (
+            v["Metadata"]["aws:cdk:path"].split("/")[1],
+            v["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"][
+                "PredefinedMetricType"
+            ],
+        )
+        for v in resources_of_type(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    )
+    assert policies == [
+        ("Api", "ALBRequestCountPerTarget"),
+        ("Api", "ECSServiceAverageCPUUtilization"),
+        ("Web", "ALBRequestCountPerTarget"),
+        ("Web", "ECSServiceAverageCPUUtilization"),
+    ]
+
+
+def test_web_finds_the_api_through_its_internal_load_balancer(template: dict[str, Any]) -> None:
+    api_lb_id, _ = _by_path(template, "AWS::ElasticLoadBalancingV2::LoadBalancer", "Api/LoadBalancer")
+    _, task = _by_path(template, "AWS::ECS::TaskDefinition", "Web/TaskDefinition")
+    env = task["Properties"]["ContainerDefinitions"][0]["Environment"]
+    assert env == [
+        {"Name": "API_URL", "Value": {"Fn::Join": ["", ["http://", {"Fn::GetAtt": [api_lb_id, "DNSName"]}]]}}
+    ]
+    assert set(template["Outputs"]) == {"WebUrl", "ApiUrl"}
+
+
+def test_runs_on_the_shared_network(template: dict[str, Any]) -> None:
+    for _, service in resources_of_type(template, "AWS::ECS::Service").items():
+        subnets = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"]
+        assert all(s["Fn::GetStackOutput"]["StackName"] == "ButtressNetwork" for s in subnets)
+        assert all("PrivateSubnet" in s["Fn::GetStackOutput"]["OutputName"] for s in subnets)
+
+
+def test_one_cluster_with_container_insights_and_one_access_log_bucket(template: dict[str, Any]) -> None:
+    (cluster,) = resources_of_type(template, "AWS::ECS::Cluster").values()
+    assert cluster["Properties"]["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
+    assert len(resources_of_type(template, "AWS::S3::Bucket")) == 1
+    prefixes = sorted(
+        next(a["Value"] for a in lb["Properties"]["LoadBalancerAttributes"] if a["Key"] == "access_logs.s3.prefix")
+        for lb in resources_of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    )
+    assert prefixes == ["Api", "Web"]
+
+
+def test_stack_exposes_the_services() -> None:
+    from aws_cdk import App
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+    from stacks.network_stack import NetworkStack
+    from stacks.web_service_stack import WebServiceStack
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    network = NetworkStack(app, "N")
+    stack = WebServiceStack(app, "W", network=network.network)
+    assert isinstance(stack.api, AlbFargateService)
+    assert isinstance(stack.web, AlbFargateService)
+    assert stack.api.internal and not stack.web.internal
+
+
+def test_with_certificates_from_context_both_services_serve_https() -> None:
+    """The HTTPS mode of the example passes cdk-nag and has no warnings either."""
+    from app import build_app
+
+    assembly = build_app(
+        context={"web_certificate_arn": WEB_CERT, "api_certificate_arn": API_CERT},
+        outdir=tempfile.mkdtemp(prefix="buttress-https-"),
+    ).synth()
+    stack = assembly.get_stack_by_name(STACK)
+    assert [m for m in stack.messages if str(m.level).lower().endswith(("warning", "error"))] == []
+    listeners = sorted(
+        (v["Metadata"]["aws:cdk:path"].split("/")[1], v["Properties"]["Port"], v["Properties"]["Protocol"])
+        for v in resources_of_type(stack.template, "AWS::ElasticLoadBalancingV2::Listener").values()
+    )
+    assert listeners == [("Api", 80, "HTTP"), ("Api", 443, "HTTPS"), ("Web", 80, "HTTP"), ("Web", 443, "HTTPS")]
+    certificates = json.dumps(
+        [
+            v["Properties"].get("Certificates")
+            for v in resources_of_type(stack.template, "AWS::ElasticLoadBalancingV2::Listener").values()
+        ]
+    )
+    assert WEB_CERT in certificates and API_CERT in certificates
+    assert stack.template["Outputs"]["WebUrl"]["Value"]["Fn::Join"][1][0] == "https://"
+
+
+def test_http_only_mode_is_acknowledged_per_service_not_stack_wide() -> None:
+    from aws_cdk import App
+    from aws_cdk.assertions import Annotations, Match
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+    from buttress.alb_fargate import PLAIN_HTTP_WARNING
+    from stacks.network_stack import NetworkStack
+    from stacks.web_service_stack import WebServiceStack
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = WebServiceStack(app, "W", network=NetworkStack(app, "N").network)
+    extra = AlbFargateService(
+        stack,
+        "Extra",
+        vpc=stack.api.load_balancer.vpc,  # type: ignore[arg-type]
+        image="public.ecr.aws/nginx/nginx:stable",
+        protocol="HTTP",
+        min_capacity=1,
+        max_capacity=1,
+        scale_on_cpu_percent=None,
+    )
+    annotations = Annotations.from_stack(stack)
+    annotations.has_warning(f"/{extra.node.path}", Match.string_like_regexp(PLAIN_HTTP_WARNING))
+    annotations.has_no_warning("/W/Web", Match.any_value())
+    annotations.has_no_warning("/W/Api", Match.any_value())
