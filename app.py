@@ -16,6 +16,7 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.car_dealer_stack import CarDealerStack
+from stacks.ci_stack import CiStack
 from stacks.network_stack import NetworkStack
 from stacks.procurement_stack import ProcurementStack
 from stacks.web_service_stack import WebServiceStack
@@ -44,11 +45,18 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
     ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
     network = NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
-    WebServiceStack(
+    web = WebServiceStack(
         app,
         "ButtressWebService",
         network=network.network,
         description="buttress example: public web and internal api Fargate services (AlbFargateService)",
+    )
+    CiStack(
+        app,
+        "ButtressCi",
+        network=network.network,
+        api=web.api,
+        description="buttress example: CodeBuild integration tests of the internal api (VpcCodeBuild)",
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app

@@ -1,6 +1,7 @@
 """buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch."""
 
 from buttress.alb_fargate import AlbFargateService, Sidecar
+from buttress.codebuild import VpcCodeBuild
 from buttress.errors import ButtressError
 from buttress.fanout import FanoutSubscriber, FanoutTopic
 from buttress.filter_policy import FilterPolicyError
@@ -15,6 +16,7 @@ __all__ = [
     "FilterPolicyError",
     "Network",
     "Sidecar",
+    "VpcCodeBuild",
     "usable_addresses",
 ]
 __version__ = "0.1.0"
