@@ -17,6 +17,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.car_dealer_stack import CarDealerStack
 from stacks.ci_stack import CiStack
+from stacks.cost_guard_stack import CostGuardStack
 from stacks.network_stack import NetworkStack
 from stacks.procurement_stack import ProcurementStack
 from stacks.web_service_stack import WebServiceStack
@@ -42,8 +43,6 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     ``context`` overrides values of ``cdk.json`` (tests use it to try other settings).
     """
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
-    CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
-    ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
     network = NetworkStack(app, "ButtressNetwork", description="buttress example: shared VPC (Network construct)")
     web = WebServiceStack(
         app,
@@ -58,6 +57,9 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
         api=web.api,
         description="buttress example: CodeBuild integration tests of the internal api (VpcCodeBuild)",
     )
+    CostGuardStack(app, "ButtressCostGuard", description="buttress example: budget kill-switch (BudgetKillSwitch)")
+    CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
+    ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

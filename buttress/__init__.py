@@ -5,11 +5,13 @@ from buttress.codebuild import VpcCodeBuild
 from buttress.errors import ButtressError
 from buttress.fanout import FanoutSubscriber, FanoutTopic
 from buttress.filter_policy import FilterPolicyError
+from buttress.kill_switch import BudgetKillSwitch
 from buttress.network import Network
 from buttress.subnets import usable_addresses
 
 __all__ = [
     "AlbFargateService",
+    "BudgetKillSwitch",
     "ButtressError",
     "FanoutSubscriber",
     "FanoutTopic",

@@ -1,0 +1,271 @@
+"""Kill-switch planning: which resources to touch, what engaging does, what restoring puts back.
+
+Pure: no boto3, no I/O. The handlers read the current state of each resource, ask this module
+what to do, record the answer, then carry it out, so every decision here is unit-testable.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["lambda", "ecs", "ec2", "iam"]
+KINDS: tuple[Kind, ...] = ("lambda", "ecs", "ec2", "iam")
+#: Resource Groups Tagging API resource types for the tag-selected kinds (IAM is named, not tagged).
+TAGGING_TYPES: Mapping[Kind, str] = {"lambda": "lambda:function", "ecs": "ecs:service", "ec2": "ec2:instance"}
+IAM_PRINCIPAL_TYPES = ("group", "role", "user")
+#: EC2 states in which an instance costs money and ``StopInstances`` applies.
+EC2_STOPPABLE = frozenset({"pending", "running"})
+#: What engaging does to an ECS service's Application Auto Scaling target: bounds 0 and every
+#: kind of scaling suspended, so neither a policy nor a scheduled action brings tasks back.
+ECS_SUSPENDED = {
+    "DynamicScalingInSuspended": True,
+    "DynamicScalingOutSuspended": True,
+    "ScheduledScalingSuspended": True,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The switch's settings, as the construct writes them into ``KILL_SWITCH_CONFIG`` (JSON)."""
+
+    switch_id: str
+    budget_name: str
+    account_id: str
+    table_name: str
+    summary_topic_arn: str
+    tag_key: str
+    tag_value: str
+    exempt_tag_key: str = "buttress:kill-switch"
+    exempt_tag_value: str = "exempt"
+    actions: tuple[Kind, ...] = KINDS
+    iam_groups: tuple[str, ...] = ()
+    iam_roles: tuple[str, ...] = ()
+    iam_users: tuple[str, ...] = ()
+    deny_policy_arn: str = ""
+    protected_functions: tuple[str, ...] = ()
+    dry_run: bool = False
+    max_workers: int = 8
+
+    @classmethod
+    def from_json(cls, text: str) -> Config:
+        """Parse the JSON the construct writes; raise ``ValueError`` naming what is wrong."""
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise ValueError("KILL_SWITCH_CONFIG must be a JSON object")
+        required = ("switch_id", "budget_name", "account_id", "table_name", "summary_topic_arn", "tag_key", "tag_value")
+        missing = [k for k in required if not isinstance(raw.get(k), str) or not raw[k]]
+        if missing:
+            raise ValueError(f"KILL_SWITCH_CONFIG lacks {missing}")
+        actions = tuple(raw.get("actions", KINDS))
+        unknown = [a for a in actions if a not in KINDS]
+        if unknown:
+            raise ValueError(f"KILL_SWITCH_CONFIG actions {unknown} are not among {list(KINDS)}")
+        if "iam" in actions and not raw.get("deny_policy_arn"):
+            raise ValueError("KILL_SWITCH_CONFIG has the iam action but no deny_policy_arn")
+        return cls(
+            switch_id=raw["switch_id"],
+            budget_name=raw["budget_name"],
+            account_id=raw["account_id"],
+            table_name=raw["table_name"],
+            summary_topic_arn=raw["summary_topic_arn"],
+            tag_key=raw["tag_key"],
+            tag_value=raw["tag_value"],
+            exempt_tag_key=str(raw.get("exempt_tag_key", "buttress:kill-switch")),
+            exempt_tag_value=str(raw.get("exempt_tag_value", "exempt")),
+            actions=actions,
+            iam_groups=tuple(raw.get("iam_groups", ())),
+            iam_roles=tuple(raw.get("iam_roles", ())),
+            iam_users=tuple(raw.get("iam_users", ())),
+            deny_policy_arn=str(raw.get("deny_policy_arn", "")),
+            protected_functions=tuple(raw.get("protected_functions", ())),
+            dry_run=bool(raw.get("dry_run", False)),
+            max_workers=max(1, int(raw.get("max_workers", 8))),
+        )
+
+    def tagging_types(self) -> list[str]:
+        """``ResourceTypeFilters`` for the enabled tag-selected kinds."""
+        return [TAGGING_TYPES[k] for k in self.actions if k in TAGGING_TYPES]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One resource the switch may act on. ``ident`` is an ARN (tagged kinds) or ``type/name`` (IAM)."""
+
+    kind: Kind
+    ident: str
+
+    @property
+    def key(self) -> str:
+        """The record key: unique per resource and stable across runs."""
+        return f"{self.kind}#{self.ident}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Target:
+        kind, _, ident = key.partition("#")
+        if kind not in KINDS or not ident:
+            raise ValueError(f"not a kill-switch record key: {key!r}")
+        return cls(kind, ident)
+
+
+@dataclass
+class Selection:
+    """The outcome of :func:`select`: targets to act on, and what was left alone and why."""
+
+    targets: list[Target] = field(default_factory=list)
+    excluded: list[tuple[Target, str]] = field(default_factory=list)
+
+
+def kind_of_arn(arn: str) -> Kind | None:
+    """The kind of a tagged resource ARN, or None for anything the switch does not handle."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    service, resource = parts[2], parts[5]
+    if service == "lambda" and resource.startswith("function:"):
+        return "lambda"
+    if service == "ecs" and resource.startswith("service/"):
+        return "ecs"
+    if service == "ec2" and resource.startswith("instance/"):
+        return "ec2"
+    return None
+
+
+def lambda_name(arn: str) -> str:
+    """``arn:aws:lambda:r:a:function:NAME[:qualifier]`` -> ``NAME``."""
+    return arn.split(":")[6]
+
+
+def ecs_cluster_service(arn: str) -> tuple[str, str]:
+    """``...:service/CLUSTER/SERVICE`` -> ``(CLUSTER, SERVICE)``.
+
+    The old short ARN format (``service/SERVICE``) does not name the cluster, so it cannot be
+    acted on safely: raise ``ValueError`` (reported as a failure for that service).
+    """
+    parts = arn.split(":", 5)[5].split("/")
+    if len(parts) != 3:
+        raise ValueError(f"{arn} uses the old ECS ARN format without the cluster name")
+    return parts[1], parts[2]
+
+
+def ec2_instance_id(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def select(tagged: Iterable[tuple[str, Mapping[str, str]]], config: Config) -> Selection:
+    """Choose targets from ``(arn, tags)`` pairs (Tagging API output) plus the named IAM principals.
+
+    Only resources whose tag ``config.tag_key`` equals ``config.tag_value`` are chosen, never by
+    name; resources carrying the exempt tag and the switch's own functions are excluded, as are
+    kinds whose action is disabled.
+    """
+    result = Selection()
+    seen: set[str] = set()
+    for arn, tags in tagged:
+        kind = kind_of_arn(arn)
+        if kind is None or arn in seen:
+            continue
+        seen.add(arn)
+        target = Target(kind, arn)
+        if kind not in config.actions:
+            result.excluded.append((target, "action disabled"))
+        elif tags.get(config.tag_key) != config.tag_value:
+            result.excluded.append((target, "not tagged"))
+        elif tags.get(config.exempt_tag_key) == config.exempt_tag_value:
+            result.excluded.append((target, "exempt tag"))
+        elif kind == "lambda" and lambda_name(arn) in config.protected_functions:
+            result.excluded.append((target, "kill-switch function"))
+        else:
+            result.targets.append(target)
+    if "iam" in config.actions:
+        for type_, names in (("group", config.iam_groups), ("role", config.iam_roles), ("user", config.iam_users)):
+            result.targets.extend(Target("iam", f"{type_}/{name}") for name in dict.fromkeys(names))
+    return result
+
+
+def engaged_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The state engaging sets, or None when ``previous`` already is that state (nothing to do).
+
+    ``previous`` is the state read from AWS, in the shape recorded in the store:
+    lambda ``{"reserved": int|None}``; ecs ``{"desired": int, "scaling": {"min", "max",
+    "suspended"}|None}``; ec2 ``{"state": str}``; iam ``{"attached": bool}``.
+    """
+    if kind == "lambda":
+        return None if previous.get("reserved") == 0 else {"reserved": 0}
+    if kind == "ecs":
+        scaling = previous.get("scaling")
+        target_scaling = None if scaling is None else {"min": 0, "max": 0, "suspended": dict(ECS_SUSPENDED)}
+        if previous.get("desired") == 0 and (scaling is None or _scaling_equal(scaling, target_scaling)):
+            return None
+        return {"desired": 0, "scaling": target_scaling}
+    if kind == "ec2":
+        return {"state": "stopped"} if previous.get("state") in EC2_STOPPABLE else None
+    return None if previous.get("attached") else {"attached": True}
+
+
+def _scaling_equal(a: Mapping[str, Any], b: Mapping[str, Any] | None) -> bool:
+    if b is None:
+        return False
+    suspended = {k: bool((a.get("suspended") or {}).get(k)) for k in ECS_SUSPENDED}
+    return bool(a.get("min") == b["min"] and a.get("max") == b["max"] and suspended == b["suspended"])
+
+
+def restore_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What restoring puts back: exactly the recorded previous state.
+
+    For EC2 that is "running" only because a record exists solely for an instance the switch
+    stopped; for IAM it is "not attached" only because a record exists solely where the switch
+    attached the policy itself.
+    """
+    if kind == "ec2":
+        return {"state": "running"}
+    if kind == "iam":
+        return {"attached": False}
+    return dict(previous)
+
+
+@dataclass
+class Summary:
+    """Counts and details of one engage or restore run, by kind, for the operators' message."""
+
+    action: str
+    dry_run: bool
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    details: list[dict[str, str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, kind: str, outcome: str, ident: str, reason: str = "") -> None:
+        """Count one outcome (``changed``, ``skipped``, ``failed`` or ``deferred``); thread-safe."""
+        with self._lock:
+            by_kind = self.counts.setdefault(kind, {"changed": 0, "skipped": 0, "failed": 0, "deferred": 0})
+            by_kind[outcome] = by_kind.get(outcome, 0) + 1
+            # Exception texts can be long; 500 characters keep 200 details far below SNS's 256 KB.
+            self.details.append({"kind": kind, "outcome": outcome, "resource": ident, "reason": reason[:500]})
+
+    def total(self, outcome: str) -> int:
+        return sum(c.get(outcome, 0) for c in self.counts.values())
+
+    def subject(self, budget_name: str) -> str:
+        """An SNS subject: printable ASCII, at most 100 characters."""
+        mode = " DRY RUN" if self.dry_run else ""
+        text = (
+            f"kill-switch {self.action}{mode} {budget_name}: {self.total('changed')} changed, "
+            f"{self.total('failed')} failed, {self.total('deferred')} deferred"
+        )
+        return "".join(c if " " <= c <= "~" else "?" for c in text)[:100]
+
+    def message(self, switch_id: str, limit: int = 200) -> str:
+        """The JSON body: counts by kind, then up to ``limit`` non-skipped details (SNS caps at 256 KB)."""
+        interesting = [d for d in self.details if d["outcome"] != "skipped"]
+        body = {
+            "switch": switch_id,
+            "action": self.action,
+            "dryRun": self.dry_run,
+            "counts": self.counts,
+            "details": interesting[:limit],
+            "detailsOmitted": max(0, len(interesting) - limit),
+        }
+        return json.dumps(body, indent=1, sort_keys=True)

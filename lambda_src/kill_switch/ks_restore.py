@@ -1,0 +1,42 @@
+"""Lambda entry point: restore exactly what the switch recorded. Invoked on purpose only::
+
+    aws lambda invoke --function-name <RestoreFunctionName> \
+        --cli-binary-format raw-in-base64-out --payload '{"confirm": "restore"}' restore.json
+
+``{"confirm": "restore", "dryRun": true}`` reports what would be restored and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ks_actions import Clients
+from ks_engine import log, restore
+from ks_plan import Config
+
+
+def run(event: object, context: Any, clients: Clients, config: Config) -> dict[str, Any]:
+    if not isinstance(event, Mapping) or event.get("confirm") != "restore":
+        log("restore.ignored", reason='payload must be {"confirm": "restore"}')
+        return {"status": "ignored", "reason": 'payload must be {"confirm": "restore"}'}
+    dry_run = event.get("dryRun", False) is True or config.dry_run
+    summary = restore(
+        clients,
+        config,
+        run_id=str(getattr(context, "aws_request_id", "manual")),
+        dry_run=dry_run,
+        remaining_ms=getattr(context, "get_remaining_time_in_millis", lambda: 900_000),
+    )
+    return {"status": "restored", "dryRun": summary.dry_run, "counts": summary.counts}
+
+
+def handler(event: object, context: Any) -> dict[str, Any]:
+    import boto3
+    from ks_clients import clients_from
+
+    logging.getLogger("kill_switch").setLevel(logging.INFO)
+    config = Config.from_json(os.environ["KILL_SWITCH_CONFIG"])
+    return run(event, context, clients_from(boto3.session.Session()), config)

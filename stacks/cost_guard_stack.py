@@ -1,0 +1,53 @@
+"""``ButtressCostGuard``: the seed's Project=Beta budget of $2 with all four kill-switch actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from buttress import BudgetKillSwitch
+
+#: Context key of the operators' e-mail addresses (a string, comma-separated for several).
+EMAIL_CONTEXT = "buttress:costGuardEmails"
+#: Placeholder used when the context does not set one: replace it before deploying.
+PLACEHOLDER_EMAIL = "cost-operators@example.com"
+
+
+class CostGuardStack(Stack):
+    """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs, as in the seed).
+
+    On an actual breach: Beta Lambda functions get reserved concurrency 0, Beta ECS services go to
+    0 tasks with scaling held at 0, Beta EC2 instances stop, and the Beta developers' group gets a
+    policy denying ``ec2:RunInstances``/``ec2:StartInstances``.
+    Operators' e-mails: ``cdk synth -c buttress:costGuardEmails=a@x.com,b@x.com``.
+    """
+
+    def __init__(self, scope: Construct, id_: str, **kwargs: Any) -> None:
+        super().__init__(scope, id_, **kwargs)
+        emails_context = self.node.try_get_context(EMAIL_CONTEXT) or PLACEHOLDER_EMAIL
+        emails = [e.strip() for e in str(emails_context).split(",") if e.strip()]
+        # The seed's test group of Beta developers, who lose the right to start instances.
+        self.developers = iam.Group(self, "BetaDevelopers")
+        self.switch = BudgetKillSwitch(
+            self,
+            "BetaKillSwitch",
+            budget_name="buttress-project-beta",
+            limit_usd=2,
+            tag_key="Project",
+            tag_value="Beta",
+            services=["Amazon Elastic Compute Cloud - Compute"],
+            operator_emails=emails,
+            iam_groups=[self.developers.group_name],
+        )
+        CfnOutput(
+            self, "RestoreCommand", value=self.switch.restore_command, description="Restore what the switch changed"
+        )
+        CfnOutput(
+            self,
+            "AlertTopicArn",
+            value=self.switch.alert_topic.topic.topic_arn,
+            description="Publish the drill message here to test the switch",
+        )

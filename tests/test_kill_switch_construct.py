@@ -1,0 +1,393 @@
+"""``BudgetKillSwitch`` templates: budget, notifications, topic and key policies, IAM, table, errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+from ks_plan import Config
+
+from buttress import BudgetKillSwitch, ButtressError
+from tests.harness import new_stack
+
+EMAILS = ["ops@example.com", "finance@example.com"]
+
+
+def _build(**overrides: Any) -> tuple[Stack, BudgetKillSwitch, Template]:
+    stack = new_stack()
+    switch = _switch(stack, **overrides)
+    return stack, switch, Template.from_stack(stack)
+
+
+def _switch(stack: Stack, **overrides: Any) -> BudgetKillSwitch:
+    props: dict[str, Any] = {
+        "limit_usd": 2,
+        "tag_key": "Project",
+        "tag_value": "Beta",
+        "operator_emails": EMAILS,
+        "budget_name": "beta",
+        "services": ["Amazon Elastic Compute Cloud - Compute"],
+        "iam_groups": ["beta-devs"],
+        "iam_roles": ["beta-ci"],
+        **overrides,
+    }
+    return BudgetKillSwitch(stack, "Switch", **props)
+
+
+@pytest.fixture(scope="module")
+def built() -> tuple[Stack, BudgetKillSwitch, Template]:
+    return _build()
+
+
+@pytest.fixture(scope="module")
+def template(built: tuple[Stack, BudgetKillSwitch, Template]) -> Template:
+    return built[2]
+
+
+def _one(template: Template, type_: str, where: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
+    found = [dict(r) for r in template.find_resources(type_).values() if where(dict(r))]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _policy_of(template: Template, role_fragment: str) -> list[dict[str, Any]]:
+    policies = template.find_resources("AWS::IAM::Policy")
+    (policy,) = [p for p in policies.values() if any(role_fragment in r["Ref"] for r in p["Properties"]["Roles"])]
+    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+def _config(template: Template, handler: str) -> Config:
+    """The runtime's parse of the configuration the construct writes (tokens replaced by stand-ins)."""
+    fn = _one(template, "AWS::Lambda::Function", lambda r: r["Properties"]["Handler"] == handler)
+    value = fn["Properties"]["Environment"]["Variables"]["KILL_SWITCH_CONFIG"]
+    text = "".join(p if isinstance(p, str) else "TOKEN" for p in value["Fn::Join"][1])
+    return Config.from_json(text)
+
+
+def test_budget_monthly_usd_with_tag_and_service_filters(template: Template) -> None:
+    budget = _one(template, "AWS::Budgets::Budget")["Properties"]["Budget"]
+    assert budget["BudgetName"] == "beta"
+    assert budget["BudgetType"] == "COST"
+    assert budget["TimeUnit"] == "MONTHLY"
+    assert budget["BudgetLimit"] == {"Amount": 2, "Unit": "USD"}
+    assert budget["CostFilters"] == {
+        "TagKeyValue": ["user:Project$Beta"],
+        "Service": ["Amazon Elastic Compute Cloud - Compute"],
+    }
+
+
+def test_forecast_warns_people_and_actual_breach_engages(template: Template) -> None:
+    notes = _one(template, "AWS::Budgets::Budget")["Properties"]["NotificationsWithSubscribers"]
+    by_type = {n["Notification"]["NotificationType"]: n for n in notes}
+    forecast, actual = by_type["FORECASTED"], by_type["ACTUAL"]
+    assert forecast["Notification"] == {
+        "ComparisonOperator": "GREATER_THAN",
+        "NotificationType": "FORECASTED",
+        "Threshold": 80,
+        "ThresholdType": "PERCENTAGE",
+    }
+    assert [s["SubscriptionType"] for s in forecast["Subscribers"]] == ["EMAIL", "EMAIL"]
+    assert actual["Notification"]["Threshold"] == 100
+    sns = [s for s in actual["Subscribers"] if s["SubscriptionType"] == "SNS"]
+    assert len(sns) == 1
+    assert sns[0]["Address"]["Ref"].startswith("SwitchAlertTopic")
+    assert sorted(s["Address"] for s in actual["Subscribers"] if s["SubscriptionType"] == "EMAIL") == sorted(EMAILS)
+
+
+def test_budget_created_after_the_topic_policies(template: Template) -> None:
+    budget = _one(template, "AWS::Budgets::Budget")
+    depends = budget["DependsOn"]
+    assert any(d.startswith("SwitchAlertTopicPolicy") for d in depends)
+    assert any(d.startswith("SwitchAlertTopicKey") for d in depends)
+
+
+def test_alert_topic_accepts_budgets_only_for_this_account(template: Template) -> None:
+    policies = template.find_resources("AWS::SNS::TopicPolicy")
+    alert = [p for p in policies.values() if p["Properties"]["Topics"][0]["Ref"].startswith("SwitchAlertTopic")]
+    statements = alert[0]["Properties"]["PolicyDocument"]["Statement"]
+    budgets = [s for s in statements if s.get("Principal") == {"Service": "budgets.amazonaws.com"}]
+    assert len(budgets) == 1
+    assert budgets[0]["Action"] == "sns:Publish"
+    assert budgets[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    keys = template.find_resources("AWS::KMS::Key")
+    alert_key = next(v for k, v in keys.items() if k.startswith("SwitchAlertTopicKey"))
+    key_statements = alert_key["Properties"]["KeyPolicy"]["Statement"]
+    budgets_key = [s for s in key_statements if s.get("Principal") == {"Service": "budgets.amazonaws.com"}]
+    assert len(budgets_key) == 1
+    assert set(budgets_key[0]["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    assert budgets_key[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_engage_function_subscribed_to_alert_topic(template: Template) -> None:
+    subs = template.find_resources("AWS::SNS::Subscription", {"Properties": {"Protocol": "lambda"}})
+    (sub,) = subs.values()
+    assert sub["Properties"]["TopicArn"]["Ref"].startswith("SwitchAlertTopic")
+    assert sub["Properties"]["Endpoint"]["Fn::GetAtt"][0].startswith("SwitchEngage")
+
+
+def test_operators_get_summaries_by_email(template: Template) -> None:
+    emails = template.find_resources("AWS::SNS::Subscription", {"Properties": {"Protocol": "email"}})
+    assert sorted(s["Properties"]["Endpoint"] for s in emails.values()) == sorted(EMAILS)
+    assert all(s["Properties"]["TopicArn"]["Ref"].startswith("SwitchOperatorTopic") for s in emails.values())
+
+
+def test_records_table_encrypted_with_pitr_and_retained(template: Template) -> None:
+    template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                "KeySchema": [
+                    {"AttributeName": "switch", "KeyType": "HASH"},
+                    {"AttributeName": "resource", "KeyType": "RANGE"},
+                ],
+                "BillingMode": "PAY_PER_REQUEST",
+                "SSESpecification": {"SSEEnabled": True},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+
+
+def test_functions_exempt_and_configured(template: Template) -> None:
+    for fn in template.find_resources("AWS::Lambda::Function").values():
+        assert {"Key": "buttress:kill-switch", "Value": "exempt"} in fn["Properties"]["Tags"]
+        assert fn["Properties"]["Timeout"] == 900
+        assert fn["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
+    engage = _config(template, "ks_engage.handler")
+    assert engage.budget_name == "beta"
+    assert engage.tag_key == "Project"
+    assert engage.tag_value == "Beta"
+    assert engage.actions == ("lambda", "ecs", "ec2", "iam")
+    assert engage.iam_groups == ("beta-devs",)
+    assert engage.iam_roles == ("beta-ci",)
+    assert engage.protected_functions == ("TOKEN",)  # the restore function's name
+    assert engage.dry_run is False
+    assert _config(template, "ks_restore.handler").switch_id == engage.switch_id
+
+
+def test_deny_policy_denies_starting_instances(template: Template) -> None:
+    policy = _one(template, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert policy == [{"Effect": "Deny", "Action": ["ec2:RunInstances", "ec2:StartInstances"], "Resource": "*"}]
+
+
+#: The only actions allowed on ``*``: their APIs have no resource-level permissions (README list).
+WILDCARD_ACTIONS = {
+    "tag:GetResources",
+    "ec2:DescribeInstances",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:RegisterScalableTarget",
+}
+TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/Project": "Beta"}}
+
+
+def _check_least_privilege(statements: list[dict[str, Any]]) -> None:
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = _actions(statement)
+        resource = statement["Resource"]
+        if resource == "*":
+            assert set(actions) <= WILDCARD_ACTIONS, actions
+            continue
+        text = json.dumps(resource)
+        if text.endswith('":function:*"]]}') or text.endswith('":service/*"]]}') or text.endswith('":instance/*"]]}'):
+            assert statement["Condition"] == TAG_CONDITION, statement
+        if any(a.startswith(("iam:Attach", "iam:Detach")) for a in actions):
+            assert statement["Condition"]["ArnEquals"]["iam:PolicyARN"]["Ref"].startswith("SwitchDenyPolicy")
+
+
+def test_engage_role_least_privilege(template: Template) -> None:
+    statements = _policy_of(template, "SwitchEngageRole")
+    _check_least_privilege(statements)
+    actions = {a for s in statements for a in _actions(s)}
+    assert {
+        "lambda:PutFunctionConcurrency",
+        "ecs:UpdateService",
+        "ec2:StopInstances",
+        "iam:AttachGroupPolicy",
+    } <= actions
+    assert {"iam:AttachRolePolicy", "iam:ListAttachedRolePolicies"} <= actions
+    # What only restoring needs is not the engage function's.
+    assert not actions & {"ec2:StartInstances", "lambda:DeleteFunctionConcurrency", "iam:DetachGroupPolicy"}
+    assert "iam:AttachUserPolicy" not in actions  # no users listed
+
+
+def test_restore_role_least_privilege(template: Template) -> None:
+    statements = _policy_of(template, "SwitchRestoreRole")
+    _check_least_privilege(statements)
+    actions = {a for s in statements for a in _actions(s)}
+    assert {"lambda:DeleteFunctionConcurrency", "ec2:StartInstances", "iam:DetachGroupPolicy"} <= actions
+    assert not actions & {"ec2:StopInstances", "iam:AttachGroupPolicy", "tag:GetResources", "dynamodb:PutItem"}
+
+
+def test_iam_principals_scoped_by_arn(template: Template) -> None:
+    statements = _policy_of(template, "SwitchEngageRole")
+    attach = next(s for s in statements if s.get("Sid") == "AttachDenyPolicy")
+    resources = [json.dumps(r) for r in attach["Resource"]]
+    assert len(resources) == 2
+    assert any('":iam::"' in r and ':group/beta-devs"' in r for r in resources)
+    assert any('":iam::"' in r and ':role/beta-ci"' in r for r in resources)
+
+
+def test_errors_alarm_notifies_operators(template: Template) -> None:
+    alarm = _one(
+        template,
+        "AWS::CloudWatch::Alarm",
+        lambda r: r["Properties"].get("MetricName") == "Errors" and r["Properties"].get("Namespace") == "AWS/Lambda",
+    )
+    assert alarm["Properties"]["AlarmActions"][0]["Ref"].startswith("SwitchOperatorTopic")
+
+
+def test_restore_command_names_the_restore_function(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
+    stack, switch, _ = built
+    command = stack.resolve(switch.restore_command)
+    assert "aws lambda invoke --function-name" in json.dumps(command)
+    assert '{\\"confirm\\": \\"restore\\"}' in json.dumps(command)
+
+
+def test_native_budgets_action() -> None:
+    _, switch, template = _build(native_iam_action=True)
+    action = _one(template, "AWS::Budgets::BudgetsAction")["Properties"]
+    assert action["ActionType"] == "APPLY_IAM_POLICY"
+    assert action["ApprovalModel"] == "AUTOMATIC"
+    assert action["NotificationType"] == "ACTUAL"
+    assert action["ActionThreshold"] == {"Type": "PERCENTAGE", "Value": 100}
+    definition = action["Definition"]["IamActionDefinition"]
+    assert definition["Groups"] == ["beta-devs"]
+    assert definition["Roles"] == ["beta-ci"]
+    assert "Users" not in definition
+    assert definition["PolicyArn"]["Ref"].startswith("SwitchDenyPolicy")
+    role = template.find_resources(
+        "AWS::IAM::Role", {"Properties": {"Description": Match.string_like_regexp("Budgets")}}
+    )
+    (trust,) = [r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0] for r in role.values()]
+    assert trust["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    role_policy = _policy_of(template, "SwitchBudgetActionRole")
+    assert {a for s in role_policy for a in _actions(s)} == {
+        "iam:AttachGroupPolicy",
+        "iam:DetachGroupPolicy",
+        "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy",
+    }
+    # AWS does the IAM part: the functions do not, and hold no IAM permissions.
+    assert _config(template, "ks_engage.handler").actions == ("lambda", "ecs", "ec2")
+    engage_actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
+    assert not any(a.startswith("iam:") for a in engage_actions)
+    assert switch.budget_action is not None
+
+
+def test_dry_run_and_disabled_actions() -> None:
+    _, _, template = _build(dry_run=True, ecs_services=False, ec2_instances=False, iam_groups=[], iam_roles=[])
+    config = _config(template, "ks_engage.handler")
+    assert config.dry_run is True
+    assert config.actions == ("lambda",)
+    actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
+    assert not any(a.startswith(("ecs:", "ec2:", "iam:", "application-autoscaling:")) for a in actions)
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
+
+
+def test_thresholds_and_generated_budget_name() -> None:
+    _, switch, template = _build(forecast_percent=50, actual_percent=120, budget_name=None)
+    notes = _one(template, "AWS::Budgets::Budget")["Properties"]["NotificationsWithSubscribers"]
+    assert sorted(n["Notification"]["Threshold"] for n in notes) == [50, 120]
+    assert 1 <= len(switch.budget_name) <= 100
+    assert _config(template, "ks_engage.handler").budget_name == switch.budget_name
+
+
+def test_group_name_token_accepted() -> None:
+    stack = new_stack()
+    group = iam.Group(stack, "Devs")
+    switch = BudgetKillSwitch(
+        stack,
+        "Switch",
+        limit_usd=5,
+        tag_key="Project",
+        tag_value="Beta",
+        operator_emails=EMAILS,
+        iam_groups=[group.group_name],
+    )
+    assert switch.deny_policy is not None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop"),
+    [
+        ({"limit_usd": 0}, "limit_usd"),
+        ({"limit_usd": -1}, "limit_usd"),
+        ({"limit_usd": float("nan")}, "limit_usd"),
+        ({"limit_usd": True}, "limit_usd"),
+        ({"tag_key": ""}, "tag_key"),
+        ({"tag_key": "aws:cloudformation:stack-name"}, "tag_key"),
+        ({"tag_value": ""}, "tag_value"),
+        ({"operator_emails": []}, "operator_emails"),
+        ({"operator_emails": "ops@example.com"}, "operator_emails"),
+        ({"operator_emails": ["not-an-address"]}, "operator_emails"),
+        ({"operator_emails": [f"o{i}@example.com" for i in range(11)]}, "operator_emails"),
+        ({"operator_emails": ["a@example.com", "a@example.com"]}, "operator_emails"),
+        ({"budget_name": "a:b"}, "budget_name"),
+        ({"budget_name": "x" * 101}, "budget_name"),
+        ({"services": "Amazon EC2"}, "services"),
+        ({"services": [""]}, "services"),
+        ({"forecast_percent": 0}, "forecast_percent"),
+        ({"actual_percent": 5000}, "actual_percent"),
+        ({"iam_groups": "devs"}, "iam_groups"),
+        ({"iam_roles": ["path/role"]}, "iam_roles"),
+        ({"iam_users": ["a", "a"]}, "iam_users"),
+        ({"deny_actions": []}, "deny_actions"),
+        ({"deny_actions": ["RunInstances"]}, "deny_actions"),
+        ({"max_workers": 0}, "max_workers"),
+        ({"reserved_concurrency": 0}, "reserved_concurrency"),
+        ({"iam_groups": [], "iam_roles": [], "native_iam_action": True}, "native_iam_action"),
+        (
+            {
+                "iam_groups": [],
+                "iam_roles": [],
+                "lambda_functions": False,
+                "ecs_services": False,
+                "ec2_instances": False,
+            },
+            "lambda_functions",
+        ),
+    ],
+)
+def test_bad_input_fails_at_synth(overrides: dict[str, Any], prop: str) -> None:
+    with pytest.raises(ButtressError, match=rf"^{prop}=.* is invalid: "):
+        _build(**overrides)
+
+
+def test_every_wildcard_action_is_documented() -> None:
+    """The README and the guide list each action that gets ``Resource: "*"`` (and why)."""
+    from tests.harness import REPO
+
+    readme = (REPO / "README.md").read_text()
+    guide = (REPO / "docs" / "kill-switch.md").read_text()
+    for action in WILDCARD_ACTIONS:
+        assert f"`{action}`" in guide, action
+        assert f"`{action}`" in readme, action
+
+
+def test_grants_for_operators() -> None:
+    stack = new_stack()
+    switch = _switch(stack)
+    operator = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
+    switch.grant_drill(operator)
+    switch.grant_restore(operator)
+    statements = _policy_of(Template.from_stack(stack), "Operator")
+    by_action = {a: s for s in statements for a in _actions(s)}
+    assert by_action["sns:Publish"]["Resource"]["Ref"].startswith("SwitchAlertTopic")
+    assert by_action["kms:Decrypt"]["Resource"]["Fn::GetAtt"][0].startswith("SwitchAlertTopicKey")
+    invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
+    assert "SwitchRestore" in invoke
+    assert "SwitchEngage" not in invoke
