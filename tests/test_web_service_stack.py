@@ -86,7 +86,10 @@ def test_web_finds_the_api_through_its_internal_load_balancer(template: dict[str
     assert env == [
         {"Name": "API_URL", "Value": {"Fn::Join": ["", ["http://", {"Fn::GetAtt": [api_lb_id, "DNSName"]}]]}}
     ]
-    assert set(template["Outputs"]) == {"WebUrl", "ApiUrl"}
+    outputs = set(template["Outputs"])
+    assert {"WebUrl", "ApiUrl"} <= outputs
+    # Any other output is a cross-stack reference of another example stack (ButtressCi uses the api).
+    assert all(name.startswith("PublishOutput") for name in outputs - {"WebUrl", "ApiUrl"})
 
 
 def test_runs_on_the_shared_network(template: dict[str, Any]) -> None:
