@@ -16,7 +16,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup synth test lint typecheck pytest clean route
+.PHONY: setup synth test lint typecheck pytest clean diff snapshots consumer deploy-local diagrams docs route
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -53,6 +53,30 @@ pytest: setup
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# Pull-request review: each stack against its committed snapshot, rendered by the pinned CLI's
+# `cdk diff --template`; exits 1 when a snapshot is stale.
+diff: setup
+	$(BIN)/python -m scripts.snapshot_diff
+
+# Update the snapshots on purpose (after reading `make diff`); say why in the commit message.
+snapshots: setup
+	$(BIN)/python -m pytest tests/test_example_templates.py -q --snapshot-update
+
+# examples/consumer in a throwaway venv with buttress pip-installed from a clean copy; synthesized.
+consumer: setup
+	$(BIN)/python -m scripts.build_consumer
+
+# Deploy rehearsal against moto's server on loopback (no AWS account); STACKS="A B" to choose.
+deploy-local: setup
+	$(BIN)/python -m scripts.deploy_local $(STACKS)
+
+# Architecture diagrams (docs/diagrams/*.svg) and the API reference (docs/api.md), generated.
+diagrams: setup
+	$(BIN)/python -m scripts.diagrams
+
+docs: diagrams
+	$(BIN)/python -m scripts.api_docs
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -16,3 +16,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def synth() -> SynthResult:
     return synthesize()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # A stale snapshot is a template change a reviewer must read: point at the readable diff.
+    failed = terminalreporter.stats.get("failed", [])
+    if any("test_snapshot[" in report.nodeid for report in failed):
+        terminalreporter.write_line(
+            "A snapshot is stale: `make diff` shows the change as the CDK CLI's diff; "
+            "if intended, `make snapshots` and say why in the commit message.",
+            yellow=True,
+        )

@@ -1,0 +1,331 @@
+"""``make deploy-local``: a deploy rehearsal against moto's server, with no AWS account.
+
+Starts moto's server on 127.0.0.1 (endpoint ``http://localhost:PORT``: moto resolves the
+template URLs the CLI hands CloudFormation only for "localhost"), synthesizes the example app,
+runs the pinned CLI's ``cdk bootstrap`` and ``cdk deploy --require-approval never`` against it
+with fake credentials, then lists every resource moto accepted but did not really create, and
+stops the server. Every AWS call goes to loopback: the CLI's environment has no real
+credentials and ``AWS_ENDPOINT_URL`` points at moto.
+
+What it proves: the stacks synthesize into an assembly the CLI can bootstrap for, publish the
+assets of (S3 file assets, the templates) and create change sets from, and that moto's
+CloudFormation layer resolves every reference, condition and dependency. What it does not prove
+is in the README ("Local deploy rehearsal").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+#: Upper bound of each CLI call; a rehearsal that hangs is a failure, not a wait.
+CLI_TIMEOUT_S = 600
+
+CUSTOM_RESOURCE_NOTE = (
+    "custom resource: moto invokes its handler Lambda only in Docker (none here), "
+    "yet reports CREATE_COMPLETE with no data"
+)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    stack: str
+    logical_id: str
+    type_: str
+    reason: str
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def moto_modelled_types() -> set[str]:
+    """Resource types moto's CloudFormation layer really creates (its ``parsing`` model map)."""
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    return set(get_model_map()) - set(NULL_MODELS)
+
+
+def skipped_resources(
+    stack: str, template: dict[str, Any], listed: set[str] | None = None, modelled: set[str] | None = None
+) -> list[Skipped]:
+    """Resources of ``template`` that moto accepts without creating anything.
+
+    ``listed`` are the logical ids moto reports for the deployed stack (``None``: not deployed,
+    judge by type only); ``modelled`` defaults to :func:`moto_modelled_types`.
+    """
+    modelled = moto_modelled_types() if modelled is None else modelled
+    out = []
+    for logical_id, resource in sorted(template.get("Resources", {}).items()):
+        type_ = resource.get("Type", "")
+        if type_.startswith("Custom::") or type_ == "AWS::CloudFormation::CustomResource":
+            reason = CUSTOM_RESOURCE_NOTE
+        elif type_ not in modelled:
+            reason = "no model in moto's CloudFormation layer: accepted, nothing created"
+        elif listed is not None and logical_id not in listed:
+            if "Condition" in resource:
+                continue  # a false condition: not created in AWS either
+            reason = "not among the stack's resources in moto (condition false or dropped)"
+        else:
+            continue
+        out.append(Skipped(stack, logical_id, type_, reason))
+    return out
+
+
+def fake_aws_env(endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    bin_dirs = [str(Path(sys.executable).parent), str(REPO / "node_modules" / ".bin")]
+    env.update(
+        PATH=os.pathsep.join([*bin_dirs, env.get("PATH", "")]),
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SESSION_TOKEN="testing",
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        CDK_DISABLE_VERSION_CHECK="true",
+        CDK_DEFAULT_ACCOUNT=ACCOUNT,
+        CDK_DEFAULT_REGION=REGION,
+        JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
+    )
+    return env
+
+
+#: Intrinsic functions moto's CloudFormation layer lacks and the rehearsal resolves itself.
+MOTO_GAPS_FILLED = {
+    "change-set outputs": "moto executes a change set without re-reading the template's Outputs, so "
+    "a stack the CLI deploys has none (no describe-stacks outputs, no exports for Fn::ImportValue); "
+    "the rehearsal refreshes them after each execution",
+    "Fn::GetStackOutput": "aws-cdk-lib's cross-stack references read the producing stack's output; "
+    "moto 5.2 leaves it unresolved (then crashes creating e.g. a security group), so the rehearsal "
+    "resolves it as CloudFormation does: the named stack's output value",
+}
+
+
+def fill_moto_gaps() -> None:
+    """Fill the moto gaps of :data:`MOTO_GAPS_FILLED` in the in-process server (moto 5.2.5).
+
+    moto's ``clean_json`` resolves every intrinsic recursively through the module-level name,
+    so wrapping that name covers nested uses (in ``Fn::Join``, ``Fn::Sub``, outputs, ...).
+    """
+    from moto.cloudformation import models, parsing
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import cloudformation_backends
+
+    original = parsing.clean_json
+    if getattr(original, "buttress_gaps_filled", False):
+        return
+    original_apply = models.ChangeSet.apply
+
+    def apply(self: Any) -> None:
+        original_apply(self)
+        self.stack.template = self.template
+        self.stack._parse_template()
+        self.stack.output_map = self.stack._create_output_map()
+
+    models.ChangeSet.apply = apply  # type: ignore[method-assign]
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+            spec = original(resource_json["Fn::GetStackOutput"], resources_map)
+            region = spec.get("Region") or resources_map._region_name
+            stack = cloudformation_backends[resources_map._account_id][region].get_stack(spec["StackName"])
+            if spec["OutputName"] in stack.output_map.outputs:
+                output = stack.output_map[spec["OutputName"]]
+                if output is not None:
+                    return output.value
+            raise ValidationError(message=f"Stack {spec['StackName']} has no output {spec['OutputName']}")
+        return original(resource_json, resources_map)
+
+    clean_json.buttress_gaps_filled = True  # type: ignore[attr-defined]
+    parsing.clean_json = clean_json
+
+
+def uses_intrinsic(value: Any, name: str) -> bool:
+    if isinstance(value, dict):
+        return name in value or any(uses_intrinsic(v, name) for v in value.values())
+    if isinstance(value, list):
+        return any(uses_intrinsic(v, name) for v in value)
+    return False
+
+
+@contextmanager
+def moto_server(port: int) -> Iterator[str]:
+    """moto's server on loopback only, for the duration of the block."""
+    from moto.server import ThreadedMotoServer
+
+    # The rehearsal's report lists what moto skipped; its per-request log and warnings are noise.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="moto")
+    fill_moto_gaps()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://localhost:{port}"
+    finally:
+        server.stop()
+
+
+def run_cli(args: Sequence[str], env: dict[str, str], cwd: Path) -> None:
+    print("$ cdk " + " ".join(args), flush=True)
+    started = time.monotonic()
+    proc = subprocess.run(["cdk", *args], env=env, cwd=cwd, timeout=CLI_TIMEOUT_S, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"cdk {args[0]} failed with exit code {proc.returncode}")
+    print(f"  ok ({time.monotonic() - started:.0f} s)", flush=True)
+
+
+def synth_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
+    """Synthesize the example app (cdk-nag included) into ``outdir``; templates by stack name."""
+    from app import build_app
+
+    assembly = build_app(outdir=str(outdir)).synth()
+    return {s.stack_name: dict(s.template) for s in assembly.stacks}
+
+
+def with_dependencies(outdir: Path, stacks: Sequence[str]) -> list[str]:
+    """``stacks`` and every stack they depend on (what ``cdk deploy`` deploys), from the manifest."""
+    artifacts = json.loads((outdir / "manifest.json").read_text())["artifacts"]
+    names = {k for k, v in artifacts.items() if v.get("type") == "aws:cloudformation:stack"}
+    todo, found = list(stacks), set()
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        todo.extend(d for d in artifacts[name].get("dependencies", []) if d in names)
+    return sorted(found)
+
+
+def deployed_resources(endpoint: str, stack: str) -> tuple[str, set[str]]:
+    import boto3
+
+    cfn = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    status = cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+    listed: set[str] = set()
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+        listed.update(r["LogicalResourceId"] for r in page["StackResourceSummaries"])
+    return status, listed
+
+
+def rehearse(stacks: Sequence[str]) -> tuple[dict[str, str], list[Skipped], dict[str, dict[str, Any]]]:
+    """Bootstrap and deploy ``stacks`` (all when empty) to moto: statuses, skipped resources, templates."""
+    with tempfile.TemporaryDirectory(prefix="buttress-deploy-local-") as tmp:
+        outdir = Path(tmp) / "cdk.out"
+        print("synthesizing the example app", flush=True)
+        templates = synth_assembly(outdir)
+        unknown = sorted(set(stacks) - set(templates))
+        if unknown:
+            raise SystemExit(f"no such stack(s): {', '.join(unknown)}; the app has {', '.join(sorted(templates))}")
+        port = free_port()
+        with moto_server(port) as endpoint:
+            print(f"moto server on 127.0.0.1:{port} (endpoint {endpoint})", flush=True)
+            env = fake_aws_env(endpoint)
+            cwd = Path(tmp)  # no cdk.json here: the CLI uses the assembly, never re-synthesizes
+            common = ["--app", str(outdir), "--no-notices", "--no-color"]
+            run_cli(["bootstrap", *common, f"aws://{ACCOUNT}/{REGION}"], env, cwd)
+            run_cli(["deploy", *common, "--require-approval", "never", *(stacks or ["--all"])], env, cwd)
+            expected = with_dependencies(outdir, stacks or sorted(templates))
+            statuses: dict[str, str] = {}
+            skipped: list[Skipped] = []
+            all_templates = {"CDKToolkit": _toolkit_template(endpoint), **templates}
+            for name in ["CDKToolkit", *expected]:
+                try:
+                    status, listed = deployed_resources(endpoint, name)
+                except Exception as error:  # moto failed on the stack while the CLI saw success
+                    statuses[name] = f"NOT DEPLOYED ({type(error).__name__}: {error})"
+                    continue
+                statuses[name] = status
+                skipped.extend(skipped_resources(name, all_templates[name], listed))
+        return statuses, skipped, templates
+
+
+def _toolkit_template(endpoint: str) -> dict[str, Any]:
+    import boto3
+
+    cfn = boto3.client(
+        "cloudformation", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    body = cfn.get_template(StackName="CDKToolkit")["TemplateBody"]
+    if isinstance(body, str):  # the bootstrap template is YAML with CloudFormation's short-form tags
+        from cfnlint.decode.cfn_yaml import loads
+
+        loaded: dict[str, Any] = loads(body)
+        return loaded
+    return dict(body)
+
+
+def report(statuses: dict[str, str], skipped: Sequence[Skipped], templates: Mapping[str, Any] | None = None) -> str:
+    lines = ["deployed to moto:"]
+    lines += [f"  {name:<28} {status}" for name, status in statuses.items()]
+    if skipped:
+        lines.append("accepted by moto but NOT created (verify these only in a real account):")
+        reasons: dict[str, int] = {}
+        for stack in dict.fromkeys(s.stack for s in skipped):
+            lines.append(f"  {stack}")
+            rows = [s for s in skipped if s.stack == stack]
+            width = max(len(s.logical_id) for s in rows)
+            for s in rows:
+                note = reasons.setdefault(s.reason, len(reasons) + 1)
+                lines.append(f"    {s.logical_id:<{width}}  {s.type_}  [{note}]")
+        lines += [f"  [{n}] {reason}" for reason, n in reasons.items()]
+    else:
+        lines.append("moto created every resource of the deployed stacks")
+    for gap, why in MOTO_GAPS_FILLED.items():
+        marker = "Outputs" if gap == "change-set outputs" else gap
+        users = sorted(n for n, t in (templates or {}).items() if n in statuses and uses_intrinsic(t, marker))
+        if users:
+            lines.append(f"moto gap filled by the rehearsal: {gap} in {', '.join(users)}: {why}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Deploy rehearsal against moto's server on loopback")
+    parser.add_argument("stacks", nargs="*", help="stacks to deploy (default: all); dependencies come along")
+    parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
+    args = parser.parse_args(argv)
+    statuses, skipped, templates = rehearse(args.stacks)
+    print(report(statuses, skipped, templates))
+    if args.json:
+        args.json.write_text(
+            json.dumps({"statuses": statuses, "skipped": [s.__dict__ for s in skipped]}, indent=1, sort_keys=True)
+        )
+    failed = {n: s for n, s in statuses.items() if not s.endswith("_COMPLETE") or "ROLLBACK" in s}
+    if failed:
+        print(f"failed stacks: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
