@@ -50,9 +50,6 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
         network=network.network,
         description="buttress example: public web and internal api Fargate services (AlbFargateService)",
     )
-    CostGuardStack(app, "ButtressCostGuard", description="buttress example: budget kill-switch (BudgetKillSwitch)")
-    CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
-    ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
     CiStack(
         app,
         "ButtressCi",
@@ -60,6 +57,9 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
         api=web.api,
         description="buttress example: CodeBuild integration tests of the internal api (VpcCodeBuild)",
     )
+    CostGuardStack(app, "ButtressCostGuard", description="buttress example: budget kill-switch (BudgetKillSwitch)")
+    CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
+    ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

@@ -38,6 +38,7 @@ class ConsumerBuild:
     venv: Path
     buttress_file: Path
     buttress_version: str
+    lambda_dirs: dict[str, Path]  # every shipped lambda_src folder, as buttress.assets finds it installed
     templates: dict[str, dict[str, Any]]
     assets: dict[str, list[Path]]  # stack -> staged file-asset paths
     timings: dict[str, float] = field(default_factory=dict)
@@ -114,8 +115,16 @@ def build(scratch: Path) -> ConsumerBuild:
     timings["install"] = time.monotonic() - started
 
     env = consumer_env(venv, node_bin_dir(scratch))
-    probe = "import buttress, json; print(json.dumps([buttress.__file__, buttress.__version__]))"
-    buttress_file, version = json.loads(_run([str(venv / "bin" / "python"), "-c", probe], cwd=app_dir, env=env))
+    probe = (
+        "import buttress, json, sys\n"
+        "from buttress.assets import lambda_source_dir\n"
+        "dirs = {n: str(lambda_source_dir(n)) for n in sys.argv[1:]}\n"
+        "print(json.dumps([buttress.__file__, buttress.__version__, dirs]))"
+    )
+    folders = sorted({p.split("/")[1] for p in tracked_files() if p.startswith("lambda_src/") and p.count("/") > 1})
+    buttress_file, version, lambda_dirs = json.loads(
+        _run([str(venv / "bin" / "python"), "-c", probe, *folders], cwd=app_dir, env=env)
+    )
 
     started = time.monotonic()
     cdk = str(REPO / "node_modules" / ".bin" / "cdk")
@@ -136,7 +145,17 @@ def build(scratch: Path) -> ConsumerBuild:
             for entry in asset_manifest.get("files", {}).values()
             if not entry["source"]["path"].endswith(".template.json")
         ]
-    return ConsumerBuild(root, app_dir, venv, Path(buttress_file), version, templates, assets, timings)
+    return ConsumerBuild(
+        root,
+        app_dir,
+        venv,
+        Path(buttress_file),
+        version,
+        {name: Path(path) for name, path in lambda_dirs.items()},
+        templates,
+        assets,
+        timings,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

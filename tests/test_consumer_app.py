@@ -48,10 +48,22 @@ def test_every_tracked_module_and_lambda_file_is_shipped(consumer: ConsumerBuild
     assert expected_lambda - {p.removeprefix("_lambda_src/") for p in shipped if p.startswith("_lambda_src/")} == set()
 
 
-def test_consumer_stacks_synthesize_with_their_assets(consumer: ConsumerBuild) -> None:
+def test_lambda_sources_resolve_inside_the_installed_package(consumer: ConsumerBuild) -> None:
+    """``buttress.assets`` finds every lambda_src folder in site-packages, not in a checkout."""
+    for name, folder in consumer.lambda_dirs.items():
+        assert folder.is_relative_to(consumer.buttress_file.parent / "_lambda_src"), (name, folder)
+
+
+def test_consumer_stack_composes_network_fanout_and_fargate(consumer: ConsumerBuild) -> None:
     assert consumer.templates, "the consumer app has no stacks"
-    for name, template in consumer.templates.items():
-        types = {r["Type"] for r in template["Resources"].values()}
-        assert "AWS::EC2::VPC" in types, name
+    types = {r["Type"] for t in consumer.templates.values() for r in t["Resources"].values()}
+    assert {
+        "AWS::EC2::VPC",  # Network
+        "AWS::SNS::Topic",  # FanoutTopic
+        "AWS::SQS::Queue",
+        "AWS::ECS::Service",  # AlbFargateService
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    } <= types
+    for name in consumer.templates:
         for asset in consumer.assets[name]:
             assert asset.exists() and any(asset.iterdir() if asset.is_dir() else [asset]), asset
