@@ -33,7 +33,7 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 
 synth: setup
 	rm -rf cdk.out
-	cdk synth --quiet --no-notices --all
+	cdk synth --quiet --no-notices
 	$(BIN)/python scripts/synth_summary.py cdk.out
 
 # Which subscriptions of a synthesized topic receive a message, e.g.

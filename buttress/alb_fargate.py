@@ -35,6 +35,7 @@ from jsii.errors import JSIIError
 
 from buttress import fargate_rules as rules
 from buttress.errors import invalid
+from buttress.log_buckets import log_delivery_bucket
 
 #: Id of the synth-time warning a plain-HTTP service adds; acknowledge it with
 #: ``Annotations.of(scope).acknowledge_warning(PLAIN_HTTP_WARNING, reason)`` once the choice is deliberate.
@@ -528,25 +529,9 @@ class AlbFargateService(Construct):
     # -- access logs --------------------------------------------------------------------------
 
     def _new_access_logs_bucket(self, removal_policy: RemovalPolicy) -> s3.Bucket:
-        bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            # ELB writes access logs only to SSE-S3 buckets.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=removal_policy,
+        return log_delivery_bucket(
+            self, "AccessLogs", removal_policy=removal_policy, receives="load balancer access logs written by ELB"
         )
-        Validations.of(bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This bucket only receives load balancer access logs written by the ELB log-delivery "
-                "service; S3 server access logs of it would log log deliveries. Reads of it are auditable with "
-                "CloudTrail data events.",
-            )
-        )
-        return bucket
 
     def _log_access(self, bucket: s3.IBucket, prefix: str) -> None:
         stack = Stack.of(self)

@@ -30,6 +30,7 @@ from constructs import Construct
 
 from buttress.codebuild_checks import BuildNeeds, check_isolated_egress, check_subnet_capacity
 from buttress.errors import invalid
+from buttress.log_buckets import log_delivery_bucket
 from buttress.network import GATEWAY_ENDPOINTS, KNOWN_INTERFACE_ENDPOINTS, Network
 
 #: Subnet types a build may run in: both have no public IPs; isolated ones reach AWS through endpoints.
@@ -266,22 +267,11 @@ class VpcCodeBuild(Construct):
         #: Server access logs of ``bucket``.
         self.access_logs_bucket: s3.Bucket | None = None
         if artifacts or cache == "s3":
-            self.access_logs_bucket = s3.Bucket(
+            self.access_logs_bucket = log_delivery_bucket(
                 self,
                 "AccessLogs",
-                # Server access logging can only deliver to a bucket with S3-managed encryption.
-                encryption=s3.BucketEncryption.S3_MANAGED,
-                enforce_ssl=True,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
                 removal_policy=removal_policy,
-            )
-            Validations.of(self.access_logs_bucket).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-S1",
-                    reason="This is the access-log destination of the artifacts bucket; logging it would log its own "
-                    "log deliveries",
-                )
+                receives="the S3 server access logs of the artifacts bucket",
             )
             self.bucket = s3.Bucket(
                 self,

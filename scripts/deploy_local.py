@@ -148,6 +148,19 @@ def fill_moto_gaps() -> None:
 
     models.ChangeSet.apply = apply  # type: ignore[method-assign]
 
+    from moto.kms.models import Key
+
+    original_key_from_cfn = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def key_from_cfn(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+        properties = cloudformation_json.get("Properties", {})
+        properties["Tags"] = [
+            {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t else t for t in properties.get("Tags", [])
+        ]
+        return original_key_from_cfn(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+    Key.create_from_cloudformation_json = classmethod(key_from_cfn)  # type: ignore[method-assign,assignment]
+
     def clean_json(resource_json: Any, resources_map: Any) -> Any:
         if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
             spec = original(resource_json["Fn::GetStackOutput"], resources_map)
@@ -162,6 +175,16 @@ def fill_moto_gaps() -> None:
 
     clean_json.buttress_gaps_filled = True  # type: ignore[attr-defined]
     parsing.clean_json = clean_json
+
+
+def needs_gap_filled(gap: str, template: Mapping[str, Any]) -> bool:
+    """True if deploying ``template`` on moto depends on the filled gap ``gap``."""
+    if gap == "AWS::KMS::Key Tags":
+        return any(
+            r.get("Type") == "AWS::KMS::Key" and r.get("Properties", {}).get("Tags")
+            for r in template.get("Resources", {}).values()
+        )
+    return uses_intrinsic(template, "Outputs" if gap == "change-set outputs" else gap)
 
 
 def uses_intrinsic(value: Any, name: str) -> bool:
@@ -302,8 +325,7 @@ def report(statuses: dict[str, str], skipped: Sequence[Skipped], templates: Mapp
     else:
         lines.append("moto created every resource of the deployed stacks")
     for gap, why in MOTO_GAPS_FILLED.items():
-        marker = "Outputs" if gap == "change-set outputs" else gap
-        users = sorted(n for n, t in (templates or {}).items() if n in statuses and uses_intrinsic(t, marker))
+        users = sorted(n for n, t in (templates or {}).items() if n in statuses and needs_gap_filled(gap, t))
         if users:
             lines.append(f"moto gap filled by the rehearsal: {gap} in {', '.join(users)}: {why}")
     return "\n".join(lines)

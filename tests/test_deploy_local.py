@@ -96,3 +96,36 @@ def test_moto_gaps_filled_cross_stack_output_reference() -> None:
         ]
         ec2 = boto3.client("ec2", **kwargs, **creds)  # type: ignore[call-overload]
         assert ec2.describe_security_groups(GroupIds=[sg_id])["SecurityGroups"][0]["VpcId"] == vpc_id
+
+
+def test_moto_gap_filled_kms_key_with_cloudformation_tags() -> None:
+    """A tagged AWS::KMS::Key (every FanoutTopic key) is created, tagged, and its Arn resolves."""
+    import boto3
+
+    from scripts.deploy_local import free_port, moto_server, needs_gap_filled
+
+    template = {
+        "Resources": {
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {"Version": "2012-10-17", "Statement": []},
+                    "Tags": [{"Key": "buttress:kill-switch", "Value": "exempt"}],
+                },
+            },
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+        }
+    }
+    assert needs_gap_filled("AWS::KMS::Key Tags", template)
+    with moto_server(free_port()) as endpoint:
+        kwargs = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+        creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        cfn = boto3.client("cloudformation", **kwargs, **creds)  # type: ignore[call-overload]
+        cfn.create_stack(StackName="Keyed", TemplateBody=json.dumps(template))
+        key_id = cfn.describe_stack_resource(StackName="Keyed", LogicalResourceId="Key")["StackResourceDetail"][
+            "PhysicalResourceId"
+        ]
+        kms = boto3.client("kms", **kwargs, **creds)  # type: ignore[call-overload]
+        assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [
+            {"TagKey": "buttress:kill-switch", "TagValue": "exempt"}
+        ]
