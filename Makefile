@@ -49,8 +49,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Tests run on every core (pytest-xdist): each worker synthesizes the example app once.
+# PYTEST_WORKERS=0 runs them in this one process (make bench does, to time the split).
+PYTEST_WORKERS ?= auto
 pytest: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 

@@ -1,5 +1,7 @@
 """Warm ``make test`` wall time, and how it splits between synthesis and the rest.
 
+The target is judged on ``make test`` as users and CI run it (pytest on every core). The split
+needs one process, so it comes from an extra run with ``PYTEST_WORKERS=0`` (tests in series).
 ``make test`` runs as a user runs it (ruff, mypy, pytest), with the venv, node_modules and the
 mypy cache already there (warm). pytest loads ``bench.pytest_timing`` through ``PYTEST_ADDOPTS``
 to time the session synthesis of the example app and every construct-test synthesis.
@@ -21,7 +23,7 @@ def one_run() -> tuple[float, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         timing = Path(tmp) / "timing.json"
         env = bench_env(PYTEST_ADDOPTS="-p bench.pytest_timing", BENCH_TIMING_FILE=str(timing))
-        wall = run_process(["make", "test"], env=env)
+        wall = run_process(["make", "test", "PYTEST_WORKERS=0"], env=env)
         stats: dict[str, Any] = json.loads(timing.read_text())
     return wall, stats
 
@@ -30,9 +32,8 @@ def run() -> Result:
     if not (REPO / ".mypy_cache").exists():
         one_run()  # warm the mypy cache: the target is a warm run
     n = runs(2, 1)
-    samples = [one_run() for _ in range(n)]
-    walls = [w for w, _ in samples]
-    wall, stats = min(samples, key=lambda s: abs(s[0] - median(walls)))
+    walls = [run_process(["make", "test"], env=bench_env()) for _ in range(n)]
+    wall, stats = one_run()
     session = stats["session"]
     app_synth, construct = stats["app_synth"], stats["construct_synth"]
     outside = wall - session
@@ -47,7 +48,8 @@ def run() -> Result:
     result = Result("make_test", "Warm `make test`")
     result.lines.append(
         f"{n} run(s) of `make test` (ruff check, ruff format --check, mypy --strict, pytest) with caches warm; "
-        f"median {median(walls):.1f} s (min..max {spread(walls)}). Split of the run closest to the median:"
+        f"median {median(walls):.1f} s (min..max {spread(walls)}) with pytest on every core (pytest-xdist). "
+        f"Split of one more run with the tests in series (`PYTEST_WORKERS=0`, {wall:.1f} s):"
     )
     result.lines.append("")
     result.table(
@@ -83,7 +85,8 @@ def run() -> Result:
     result.targets.append(
         Target(
             f"warm `make test` under {TARGET_SECONDS:.0f} s",
-            f"{median(walls):.1f} s (synthesis {100 * (app_synth + construct) / wall:.0f}% of it{without_slow})",
+            f"{median(walls):.1f} s on every core; {wall:.1f} s in series (synthesis "
+            f"{100 * (app_synth + construct) / wall:.0f}% of it{without_slow})",
             "met" if round(median(walls), 1) < TARGET_SECONDS else "missed",
             "synthesis is a small share; the tests marked slow and the moto-backed runtime tests are most of it "
             "(see the notes at the end)",
