@@ -40,7 +40,7 @@ synth: setup
 #   make route ARGS="--stack ButtressProcurement -a category=lab-supplies -n amount_usd=415"
 route: setup
 	@test -f cdk.out/manifest.json || $(MAKE) synth
-	@$(BIN)/python -m buttress.route $(ARGS)
+	@$(BIN)/python -m buttress.tools.route $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

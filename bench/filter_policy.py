@@ -91,7 +91,7 @@ def _time(fn: Callable[[], list[bool]]) -> tuple[float, list[bool]]:
 def run() -> Result:
     from moto.sns.utils import FilterPolicyMatcher
 
-    from buttress.filter_policy import matches
+    from buttress.rules.filter_policy import matches
 
     rng = random.Random(20261123)
     n_policies, n_messages = (50, 100) if runs(2, 1) == 1 else (200, 250)

@@ -1,6 +1,6 @@
 """buttress: AWS CDK constructs for VPC CodeBuild, SNS fan-out, ALB Fargate and a budget kill-switch.
 
-The names below are imported on first use (PEP 562), so ``import buttress.cost`` or
+The names below are imported on first use (PEP 562), so ``import buttress.tools.cost`` or
 ``import buttress.filter_policy`` (pure modules) does not start jsii and Node, which costs about
 a second per process; ``from buttress import Network`` still works as usual.
 To export a name, add it to ``_EXPORTS`` and to the ``TYPE_CHECKING`` block.
@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
-    from buttress.filter_policy import FilterPolicyError
     from buttress.kill_switch import BudgetKillSwitch
     from buttress.network import Network
-    from buttress.subnets import usable_addresses
+    from buttress.options import BuildCache, CpuArchitecture, DeadLetterQueue, FilterScope, ListenerProtocol
+    from buttress.rules.filter_policy import FilterPolicyError
+    from buttress.rules.subnets import usable_addresses
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -29,19 +30,29 @@ _EXPORTS: dict[str, str] = {
     "ButtressError": "buttress.errors",
     "FanoutSubscriber": "buttress.fanout",
     "FanoutTopic": "buttress.fanout",
-    "FilterPolicyError": "buttress.filter_policy",
+    "FilterPolicyError": "buttress.rules.filter_policy",
     "BudgetKillSwitch": "buttress.kill_switch",
     "Network": "buttress.network",
-    "usable_addresses": "buttress.subnets",
+    "BuildCache": "buttress.options",
+    "CpuArchitecture": "buttress.options",
+    "DeadLetterQueue": "buttress.options",
+    "FilterScope": "buttress.options",
+    "ListenerProtocol": "buttress.options",
+    "usable_addresses": "buttress.rules.subnets",
 }
 
 __all__ = [
     "AlbFargateService",
     "BudgetKillSwitch",
+    "BuildCache",
     "ButtressError",
+    "CpuArchitecture",
+    "DeadLetterQueue",
     "FanoutSubscriber",
     "FanoutTopic",
     "FilterPolicyError",
+    "FilterScope",
+    "ListenerProtocol",
     "Network",
     "Sidecar",
     "VpcCodeBuild",

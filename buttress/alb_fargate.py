@@ -33,9 +33,9 @@ from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 from jsii.errors import JSIIError
 
-from buttress import fargate_rules as rules
 from buttress.errors import invalid
-from buttress.log_buckets import log_delivery_bucket
+from buttress.parts.log_buckets import log_delivery_bucket
+from buttress.rules import fargate as rules
 
 #: Id of the synth-time warning a plain-HTTP service adds; acknowledge it with
 #: ``Annotations.of(scope).acknowledge_warning(PLAIN_HTTP_WARNING, reason)`` once the choice is deliberate.

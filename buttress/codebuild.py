@@ -28,10 +28,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from buttress.codebuild_checks import BuildNeeds, check_isolated_egress, check_subnet_capacity
 from buttress.errors import invalid
-from buttress.log_buckets import log_delivery_bucket
 from buttress.network import GATEWAY_ENDPOINTS, KNOWN_INTERFACE_ENDPOINTS, Network
+from buttress.parts.log_buckets import log_delivery_bucket
+from buttress.rules.codebuild import BuildNeeds, check_isolated_egress, check_subnet_capacity
 
 #: Subnet types a build may run in: both have no public IPs; isolated ones reach AWS through endpoints.
 BUILD_SUBNET_TYPES = (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED)
@@ -66,7 +66,7 @@ class VpcCodeBuild(Construct):
     :meth:`allow_to`. The project, its logs and artifacts are encrypted with a customer-managed
     KMS key; the log group keeps logs for ``log_retention``.
 
-    Synth-time checks (:mod:`buttress.codebuild_checks`): the selected subnets must hold
+    Synth-time checks (:mod:`buttress.rules.codebuild`): the selected subnets must hold
     ``concurrent_build_limit`` builds plus a 25 % margin (without a limit, a warning says what
     they hold); in isolated subnets, the network must have every endpoint the build needs
     (add interface endpoints to the ``Network`` *before* creating the project).

@@ -20,11 +20,11 @@ from aws_cdk import aws_sns_subscriptions as subs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
-from buttress.delivery_policy import DeliveryPolicyError, validate_delivery_policy
 from buttress.errors import ButtressError, invalid
-from buttress.filter_policy import SCOPES, FilterPolicyError, matches, validate
 from buttress.network import Network
-from buttress.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
+from buttress.parts.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
+from buttress.rules.delivery_policy import DeliveryPolicyError, validate_delivery_policy
+from buttress.rules.filter_policy import SCOPES, FilterPolicyError, matches, validate
 
 #: CloudFormation's limit of resources per stack.
 CFN_RESOURCE_LIMIT = 500
@@ -617,7 +617,7 @@ class FanoutTopic(Construct):
         **extra: Any,
     ) -> None:
         cfn = _cfn(subscription)
-        # The routing command (python -m buttress.route) finds subscribers by this metadata.
+        # The routing command (python -m buttress.tools.route) finds subscribers by this metadata.
         cfn.add_metadata(SUBSCRIBER_METADATA, id_)
         if policy is not None:
             cfn.filter_policy = policy

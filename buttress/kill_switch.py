@@ -22,9 +22,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from buttress.assets import lambda_code
 from buttress.errors import invalid
 from buttress.fanout import FanoutTopic
+from buttress.parts.assets import lambda_code
 
 #: The tag that keeps a resource out of the switch's reach (the switch tags its own resources with it).
 EXEMPT_TAG = ("buttress:kill-switch", "exempt")

@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from buttress.errors import invalid
-from buttress.subnets import (
+from buttress.rules.subnets import (
     PlannedSubnet,
     SubnetGroupRequest,
     parse_vpc_cidr,

@@ -1,1 +1,1 @@
-"""Runtime code shipped as Lambda assets; each sub-folder is one asset (see buttress.assets)."""
+"""Runtime code shipped as Lambda assets; each sub-folder is one asset (see buttress.parts.assets)."""

@@ -38,7 +38,7 @@ class ConsumerBuild:
     venv: Path
     buttress_file: Path
     buttress_version: str
-    lambda_dirs: dict[str, Path]  # every shipped lambda_src folder, as buttress.assets finds it installed
+    lambda_dirs: dict[str, Path]  # every shipped lambda_src folder, as buttress.parts.assets finds it installed
     templates: dict[str, dict[str, Any]]
     assets: dict[str, list[Path]]  # stack -> staged file-asset paths
     timings: dict[str, float] = field(default_factory=dict)
@@ -117,7 +117,7 @@ def build(scratch: Path) -> ConsumerBuild:
     env = consumer_env(venv, node_bin_dir(scratch))
     probe = (
         "import buttress, json, sys\n"
-        "from buttress.assets import lambda_source_dir\n"
+        "from buttress.parts.assets import lambda_source_dir\n"
         "dirs = {n: str(lambda_source_dir(n)) for n in sys.argv[1:]}\n"
         "print(json.dumps([buttress.__file__, buttress.__version__, dirs]))"
     )

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from buttress.cost import compare, estimate_assembly, load_prices, render_compare, render_markdown, render_text
+from buttress.tools.cost import compare, estimate_assembly, load_prices, render_compare, render_markdown, render_text
 
 BEGIN, END = "<!-- cost:begin -->", "<!-- cost:end -->"
 

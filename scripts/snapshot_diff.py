@@ -187,8 +187,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def cost_change(stack: str, old: dict[str, Any], new: dict[str, Any]) -> str:
-    """The stack's fixed monthly cost before and after, per rate (``buttress.cost``, list prices)."""
-    from buttress.cost import render_template_change
+    """The stack's fixed monthly cost before and after, per rate (``buttress.tools.cost``, list prices)."""
+    from buttress.tools.cost import render_template_change
 
     return render_template_change(stack, old, new)
 

@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from buttress import FanoutTopic
-from buttress.assets import lambda_code
+from buttress.parts.assets import lambda_code
 
 LAB = {"category": ["lab-supplies"]}
 

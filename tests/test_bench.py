@@ -9,7 +9,7 @@ import pytest
 from bench import common, fanout, kill_switch
 from bench import filter_policy as fp_bench
 from bench.run import render
-from buttress.filter_policy import matches, validate
+from buttress.rules.filter_policy import matches, validate
 
 
 def test_median_spread_and_result_round_trip() -> None:

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from buttress.codebuild_checks import (
+from buttress.errors import ButtressError
+from buttress.rules.codebuild import (
     BuildNeeds,
     _builds_that_fit,
     capacity_margin,
@@ -15,7 +16,6 @@ from buttress.codebuild_checks import (
     required_endpoints,
     subnet_capacity,
 )
-from buttress.errors import ButtressError
 
 TWO_28 = ["10.0.0.0/28", "10.0.0.16/28"]
 

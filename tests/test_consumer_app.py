@@ -49,7 +49,7 @@ def test_every_tracked_module_and_lambda_file_is_shipped(consumer: ConsumerBuild
 
 
 def test_lambda_sources_resolve_inside_the_installed_package(consumer: ConsumerBuild) -> None:
-    """``buttress.assets`` finds every lambda_src folder in site-packages, not in a checkout."""
+    """``buttress.parts.assets`` finds every lambda_src folder in site-packages, not in a checkout."""
     for name, folder in consumer.lambda_dirs.items():
         assert folder.is_relative_to(consumer.buttress_file.parent / "_lambda_src"), (name, folder)
 

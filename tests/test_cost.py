@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from buttress.cost import (
+from buttress.tools.cost import (
     DEFAULT_PRICES,
     PriceTable,
     StackCost,

@@ -1,4 +1,4 @@
-"""buttress.delivery_policy: SNS's documented HTTP/S retry bounds, one failing and one passing case each."""
+"""buttress.rules.delivery_policy: SNS's documented HTTP/S retry bounds, one failing and one passing case each."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from buttress.delivery_policy import DeliveryPolicyError, validate_delivery_policy
+from buttress.rules.delivery_policy import DeliveryPolicyError, validate_delivery_policy
 
 
 def retry(**fields: Any) -> dict[str, Any]:

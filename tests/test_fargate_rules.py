@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from buttress import ButtressError
-from buttress import fargate_rules as rules
+from buttress.rules import fargate as rules
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from buttress.filter_policy import FilterPolicyError, combinations, matches, normalize_attributes, validate
+from buttress.rules.filter_policy import FilterPolicyError, combinations, matches, normalize_attributes, validate
 
 BODY = "MessageBody"
 

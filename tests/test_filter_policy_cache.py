@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from buttress import filter_policy
-from buttress.filter_policy import FilterPolicyError, matches
+from buttress.rules import filter_policy
+from buttress.rules.filter_policy import FilterPolicyError, matches
 
 
 def test_a_policy_mutated_after_a_match_is_validated_again() -> None:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from moto.sns.utils import FilterPolicyMatcher
 
-from buttress.filter_policy import MAX_COMBINATIONS, combinations, matches, validate
+from buttress.rules.filter_policy import MAX_COMBINATIONS, combinations, matches, validate
 
 #: Where buttress follows the AWS docs and moto 5.2.5 does not (why, and which docs page says so).
 DIVERGENCES: dict[str, str] = {

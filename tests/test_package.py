@@ -11,7 +11,8 @@ import buttress
 
 
 def test_pure_modules_do_not_start_jsii() -> None:
-    code = "import sys, buttress, buttress.cost, buttress.subnets, buttress.errors; print('aws_cdk' in sys.modules)"
+    modules = "buttress, buttress.tools.cost, buttress.rules.subnets, buttress.errors, buttress.options"
+    code = f"import sys, {modules}; print('aws_cdk' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "False"
 

@@ -1,4 +1,4 @@
-"""``python -m buttress.route`` on the synthesized example app agrees with ``FanoutTopic.route``."""
+"""``python -m buttress.tools.route`` on the synthesized example app agrees with ``FanoutTopic.route``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from buttress.route import RouteError, main, route_template
+from buttress.tools.route import RouteError, main, route_template
 from tests.harness import REPO, SynthResult
 from tests.test_fanout_scenarios import PROCUREMENT_ROUTES
 
@@ -103,7 +103,7 @@ def test_several_topics_need_a_choice() -> None:
 def test_runs_as_a_module(synth: SynthResult) -> None:
     argv = ["--cdk-out", str(synth.outdir), "--stack", "ButtressProcurement", "-a", "category=tech-supplies"]
     result = subprocess.run(
-        [sys.executable, "-m", "buttress.route", *argv, "-n", "amount_usd=2400", "--json"],
+        [sys.executable, "-m", "buttress.tools.route", *argv, "-n", "amount_usd=2400", "--json"],
         cwd=REPO,
         capture_output=True,
         text=True,

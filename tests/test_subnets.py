@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from buttress.errors import ButtressError
-from buttress.subnets import (
+from buttress.rules.subnets import (
     SubnetGroupRequest,
     parse_vpc_cidr,
     plan_subnets,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PRICES = Path(__file__).resolve().parent / "data" / "prices-us-east-1.json"
+DEFAULT_PRICES = Path(__file__).resolve().parent.parent / "data" / "prices-us-east-1.json"
 
 Template = Mapping[str, Any]
 Resource = Mapping[str, Any]

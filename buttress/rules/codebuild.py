@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from buttress.errors import invalid
-from buttress.subnets import usable_addresses
+from buttress.rules.subnets import usable_addresses
 
 #: Share of the concurrent build limit kept free on top of it ...
 MARGIN_FRACTION = 0.25
@@ -48,7 +48,7 @@ def capacity_margin(concurrent_build_limit: int) -> int:
 
 
 def subnet_capacity(subnet_cidrs: Sequence[str]) -> dict[str, int]:
-    """Usable addresses per subnet CIDR (``2**(32-prefix) - 5``, see :func:`buttress.subnets.usable_addresses`)."""
+    """Usable addresses per subnet CIDR: ``2**(32-prefix) - 5`` (:func:`~buttress.rules.subnets.usable_addresses`)."""
     return {cidr: usable_addresses(ipaddress.IPv4Network(cidr, strict=False).prefixlen) for cidr in subnet_cidrs}
 
 

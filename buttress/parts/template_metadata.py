@@ -1,4 +1,4 @@
-"""Template metadata keys ``FanoutTopic`` writes and the routing command (``buttress.route``) reads."""
+"""Template metadata keys ``FanoutTopic`` writes and the routing command (``buttress.tools.route``) reads."""
 
 #: On each AWS::SNS::Subscription: the subscriber id given to ``FanoutTopic.add_*``.
 SUBSCRIBER_METADATA = "buttress:subscriber"

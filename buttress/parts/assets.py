@@ -6,7 +6,8 @@ from pathlib import Path
 
 from aws_cdk import aws_lambda as lambda_
 
-_HERE = Path(__file__).resolve().parent
+#: The ``buttress`` package folder (this module lives in ``buttress/parts``).
+_HERE = Path(__file__).resolve().parent.parent
 #: Never ship byte code: it differs per machine and would change the asset hash.
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", "*.pyo"]
 

@@ -1,6 +1,6 @@
 """Which subscriptions of a synthesized topic would receive a message? (no deploy, no AWS account)
 
-    python -m buttress.route --stack ButtressProcurement \\
+    python -m buttress.tools.route --stack ButtressProcurement \\
         -a category=lab-supplies -n amount_usd=15700 -a location=Asia-Pacific-Southeast
 
 reads ``cdk.out`` (``make synth`` writes it), finds the stack's SNS topic and its subscriptions with
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from buttress.filter_policy import matches
-from buttress.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
+from buttress.parts.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
+from buttress.rules.filter_policy import matches
 
 
 class RouteError(ValueError):
@@ -133,7 +133,7 @@ def parse_attributes(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m buttress.route", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m buttress.tools.route", description=__doc__.split("\n\n")[0])
     parser.add_argument("--cdk-out", default="cdk.out", type=Path, help="cloud assembly folder (default cdk.out)")
     parser.add_argument("--template", type=Path, help="a template file instead of --cdk-out/--stack")
     parser.add_argument("--stack", help="stack name, e.g. ButtressProcurement")

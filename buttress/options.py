@@ -1,0 +1,53 @@
+"""The choices constructs take as options: str-valued enums, exported from ``buttress``.
+
+Each member *is* its string (``ListenerProtocol.HTTP == "HTTP"``), so the plain string a user
+already writes keeps working; a value that is neither is a synth-time error listing the members.
+Pure module: rule modules and Lambda-independent code import it without CDK.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ListenerProtocol(StrEnum):
+    """Protocol of an :class:`~buttress.AlbFargateService` listener."""
+
+    #: TLS with a certificate, plus an HTTP to HTTPS redirect by default.
+    HTTPS = "HTTPS"
+    #: Plain HTTP: an explicit opt-in that warns at synth.
+    HTTP = "HTTP"
+
+
+class CpuArchitecture(StrEnum):
+    """CPU architecture of Fargate tasks (and of images built from a Docker directory)."""
+
+    X86_64 = "X86_64"
+    #: AWS Graviton.
+    ARM64 = "ARM64"
+
+
+class BuildCache(StrEnum):
+    """Cache of a :class:`~buttress.VpcCodeBuild` project."""
+
+    NONE = "none"
+    #: On the build host, lost when the host is recycled (``local_cache_modes`` say what).
+    LOCAL = "local"
+    #: In the project's S3 bucket.
+    S3 = "s3"
+
+
+class DeadLetterQueue(StrEnum):
+    """Where a :meth:`~buttress.FanoutTopic.add_queue` consumer's failed messages go."""
+
+    #: A dead-letter queue for this queue alone.
+    OWN = "own"
+    #: One dead-letter queue per topic, shared by all its queues (3 fewer resources per queue).
+    SHARED = "shared"
+
+
+class FilterScope(StrEnum):
+    """What an SNS filter policy is matched against."""
+
+    MESSAGE_ATTRIBUTES = "MessageAttributes"
+    MESSAGE_BODY = "MessageBody"

@@ -1,0 +1,72 @@
+"""The one way constructs take a VPC: a buttress ``Network`` or any ``ec2.IVpc`` (imported ones too).
+
+Checks that need what only a ``Network`` knows (planned subnet CIDRs, which endpoints exist) use
+it when it is there, fall back to what the ``IVpc`` says when that is concrete, and otherwise
+warn what they could not check instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Annotations, Token
+from aws_cdk import aws_ec2 as ec2
+from constructs import IConstruct
+
+from buttress.errors import invalid
+from buttress.network import GATEWAY_ENDPOINTS, Network
+
+#: Id of the synth-time warning a check adds when the VPC does not say enough to run it.
+UNCHECKED_WARNING = "buttress:vpcNotChecked"
+
+
+@dataclass(frozen=True)
+class VpcInput:
+    """A VPC prop, resolved: the ``IVpc`` to build in and the ``Network`` behind it, if any."""
+
+    vpc: ec2.IVpc
+    network: Network | None = None
+
+    def subnet_cidrs(self, selection: ec2.SubnetSelection) -> list[str] | None:
+        """IPv4 CIDRs of the selected subnets, or ``None`` when any is unknown at synth (a token)."""
+        subnets = self.vpc.select_subnets(selection).subnets
+        try:
+            cidrs = [subnet.ipv4_cidr_block for subnet in subnets]
+        except Exception:
+            return None
+        if not cidrs or any(Token.is_unresolved(cidr) for cidr in cidrs):
+            return None
+        return cidrs
+
+    def endpoints(self) -> frozenset[str] | None:
+        """Service names of the VPC's endpoints (``"s3"``, ``"logs"``...), or ``None`` if unknown."""
+        if self.network is None:
+            return None
+        return frozenset(GATEWAY_ENDPOINTS) | frozenset(self.network.interface_endpoints)
+
+    def warn_unchecked(self, scope: IConstruct, what: str) -> None:
+        """Warn at synth that ``what`` could not be checked against this VPC."""
+        Annotations.of(scope).add_warning_v2(
+            UNCHECKED_WARNING,
+            f"{what} was not checked: the VPC passed is not a buttress Network and does not say enough at synth "
+            "(pass the Network, or make sure yourself)",
+        )
+
+
+def vpc_input(prop: str, value: object) -> VpcInput:
+    """Resolve the VPC prop ``prop``: a :class:`~buttress.Network` or an ``ec2.IVpc``."""
+    if isinstance(value, Network):
+        return VpcInput(value.vpc, value)
+    if _is_vpc(value):
+        return VpcInput(value)  # type: ignore[arg-type]
+    raise invalid(
+        prop,
+        value,
+        "a buttress.Network or an ec2.IVpc (e.g. ec2.Vpc(...) or ec2.Vpc.from_lookup(...)), "
+        f"not {type(value).__name__}",
+    )
+
+
+def _is_vpc(value: object) -> bool:
+    # jsii interfaces are not runtime-checkable protocols: recognise an IVpc by what it offers.
+    return all(hasattr(value, attr) for attr in ("vpc_id", "select_subnets", "availability_zones"))
