@@ -34,7 +34,7 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 synth: setup
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
-	$(BIN)/python scripts/synth_summary.py cdk.out
+	$(BIN)/python -m scripts.synth_summary cdk.out
 
 # Which subscriptions of a synthesized topic receive a message, e.g.
 #   make route ARGS="--stack ButtressProcurement -a category=lab-supplies -n amount_usd=415"
@@ -59,7 +59,7 @@ test: lint typecheck pytest
 
 # Fixed monthly cost of every synthesized stack at list prices (buttress/data/prices-*.json).
 cost: synth
-	$(BIN)/python scripts/cost.py cdk.out $(COST_ARGS)
+	$(BIN)/python -m buttress.tools.cost cdk.out $(COST_ARGS)
 
 # Benchmarks (medians and same-run ratios, a few minutes on 2 cores); rewrites docs/performance.md.
 # BENCH_QUICK=1 for a smoke run with fewer runs and smaller sizes.

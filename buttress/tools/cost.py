@@ -14,12 +14,16 @@ was expected, a resource behind a condition) is written next to the line it affe
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from buttress.tools.assembly import AssemblyError, read_assembly
 
 DEFAULT_PRICES = Path(__file__).resolve().parent.parent / "data" / "prices-us-east-1.json"
 
@@ -350,6 +354,22 @@ class _Estimator:
     def _AWS_ECS_Service(self, logical_id: str, resource: Resource) -> None:
         props = self.props(resource)
         notes: list[str] = []
+        desired = self._desired_tasks(logical_id, props, notes)
+        providers = self._capacity_split(props, desired, notes)
+        if providers is None:
+            self.result.usage_based["AWS::ECS::Service (EC2/external launch type)"] += 1
+            return
+        task = self.resources.get(_ref_target(props.get("TaskDefinition")) or "", None)
+        if task is None or task.get("Type") != "AWS::ECS::TaskDefinition":
+            self.not_priced(logical_id, resource, "task definition not in this template: size unknown")
+            return
+        self._fargate_tasks(logical_id, resource, self.props(task), providers, notes)
+        network = (props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {}
+        if network.get("AssignPublicIp") == "ENABLED":
+            self.add(logical_id, resource, "public_ipv4", desired, "AssignPublicIp ENABLED: one per task")
+
+    def _desired_tasks(self, logical_id: str, props: Mapping[str, Any], notes: list[str]) -> float:
+        """Tasks a service runs while idle: DesiredCount, raised to the auto-scaling minimum."""
         scaling = self._scaling(logical_id)
         if scaling is not None and props.get("DesiredCount") is None and _literal(scaling[0]) is not None:
             # CDK leaves DesiredCount out under auto scaling, which then holds it at MinCapacity or more.
@@ -361,22 +381,23 @@ class _Estimator:
             if minimum is not None and minimum > desired:
                 desired = minimum
             notes.append(f"auto scaling between {scaling[0]} and {scaling[1]} tasks: {desired:g} counted")
-        providers = self._capacity_split(props, desired, notes)
-        if providers is None:
-            self.result.usage_based["AWS::ECS::Service (EC2/external launch type)"] += 1
-            return
-        task = self.resources.get(_ref_target(props.get("TaskDefinition")) or "", None)
-        if task is None or task.get("Type") != "AWS::ECS::TaskDefinition":
-            self.not_priced(logical_id, resource, "task definition not in this template: size unknown")
-            return
-        task_props = self.props(task)
+        return desired
+
+    def _fargate_tasks(
+        self,
+        logical_id: str,
+        resource: Resource,
+        task_props: Mapping[str, Any],
+        providers: Mapping[str, float],
+        notes: list[str],
+    ) -> None:
+        """vCPU, memory and extra ephemeral storage of the service's tasks, per capacity provider."""
         vcpu = self.number(task_props.get("Cpu"), 256, "task Cpu", notes) / 1024
         memory_gb = self.number(task_props.get("Memory"), 512, "task Memory", notes) / 1024
         platform = task_props.get("RuntimePlatform") or {}
         arch = str(platform.get("CpuArchitecture", "X86_64")).lower()
         os_family = str(platform.get("OperatingSystemFamily", "LINUX"))
-        os_key = "linux" if os_family == "LINUX" else "windows"
-        prefix = f"fargate_{os_key}_{arch}"
+        prefix = f"fargate_{'linux' if os_family == 'LINUX' else 'windows'}_{arch}"
         if f"{prefix}_vcpu" not in self.prices.rates:
             self.not_priced(logical_id, resource, f"Fargate {os_family}/{arch} not in the price table")
             return
@@ -393,9 +414,6 @@ class _Estimator:
             self.add(logical_id, resource, f"{prefix}_vcpu", tasks * vcpu * factor, *line_notes)
             self.add(logical_id, resource, f"{prefix}_gb", tasks * memory_gb * factor, *line_notes)
             self.add(logical_id, resource, "fargate_ephemeral_storage_gb", tasks * extra_storage * factor, *line_notes)
-        network = (props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {}
-        if network.get("AssignPublicIp") == "ENABLED":
-            self.add(logical_id, resource, "public_ipv4", desired, "AssignPublicIp ENABLED: one per task")
 
     def _capacity_split(self, props: Mapping[str, Any], desired: float, notes: list[str]) -> dict[str, float] | None:
         """Tasks per Fargate capacity provider, or None when the service does not run on Fargate."""
@@ -600,21 +618,16 @@ def estimate_template(template: Template, prices: PriceTable | None = None, *, n
     return _Estimator(name, template, prices or load_prices()).run()
 
 
-def assembly_templates(outdir: Path | str) -> dict[str, dict[str, Any]]:
-    """Stack name -> template for every stack of a cloud assembly (``cdk.out``)."""
-    folder = Path(outdir)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    found: dict[str, dict[str, Any]] = {}
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        if artifact.get("type") == "aws:cloudformation:stack":
-            found[name] = json.loads((folder / artifact["properties"]["templateFile"]).read_text())
-    return found
+def estimate_assembly(
+    outdir: Path | str, prices: PriceTable | None = None, *, label: str = "cloud assembly"
+) -> list[StackCost]:
+    """One :class:`StackCost` per stack of a cloud assembly, by stack name.
 
-
-def estimate_assembly(outdir: Path | str, prices: PriceTable | None = None) -> list[StackCost]:
-    """One :class:`StackCost` per stack of a cloud assembly, by stack name."""
+    Raises :class:`buttress.tools.assembly.AssemblyError` (naming ``label``) for an unusable folder.
+    """
     table = prices or load_prices()
-    return [estimate_template(t, table, name=n) for n, t in assembly_templates(outdir).items()]
+    templates = read_assembly(outdir, label=label).templates()
+    return [estimate_template(t, table, name=n) for n, t in templates.items()]
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -721,3 +734,71 @@ def render_template_change(name: str, before: Template, after: Template, prices:
     if added:
         lines.append(f"  newly not priced: {', '.join(added)}")
     return "\n".join(lines)
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+BEGIN, END = "<!-- cost:begin -->", "<!-- cost:end -->"
+
+
+def update_block(text: str, block: str) -> str:
+    """``text`` with the part between the cost markers replaced by ``block``."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"markers {BEGIN} ... {END} not found")
+    return text[: start + len(BEGIN)] + "\n" + block.strip() + "\n" + text[end:]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="buttress-cost",
+        description="Fixed monthly cost every stack of a synthesized cloud assembly implies, at list prices.",
+        epilog="--update-readme rewrites the table between <!-- cost:begin --> and <!-- cost:end -->.",
+    )
+    parser.add_argument("cdk_out", nargs="?", default="cdk.out", help="cloud assembly folder (default cdk.out)")
+    parser.add_argument("--prices", help="price table JSON (default: buttress's us-east-1 table)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every assumption")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
+    parser.add_argument("--baseline", metavar="OLD_CDK_OUT", help="another cloud assembly to compare against")
+    parser.add_argument("--update-readme", metavar="FILE", help="rewrite the cost table block in FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``buttress-cost [CDK_OUT] [--verbose] [--markdown] [--baseline OLD_CDK_OUT] [--prices FILE]``."""
+    args = _parser().parse_args(argv)
+    try:
+        prices = _load_prices_flag(args.prices)
+        costs = estimate_assembly(args.cdk_out, prices, label="CDK_OUT")
+        baseline = estimate_assembly(args.baseline, prices, label="--baseline") if args.baseline else None
+        readme = Path(args.update_readme) if args.update_readme else None
+        updated = _update_flag(readme, render_markdown(costs, prices)) if readme else ""
+    except (AssemblyError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(render_markdown(costs, prices) if args.markdown else render_text(costs, prices, verbose=args.verbose))
+    if baseline is not None:
+        print()
+        print(render_compare(compare(baseline, costs)))
+    if readme is not None:
+        readme.write_text(updated)
+        print(f"\nupdated the cost table in {readme}")
+    return 0
+
+
+def _update_flag(readme: Path, block: str) -> str:
+    try:
+        return update_block(readme.read_text(), block)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--update-readme {readme}: {exc}") from exc
+
+
+def _load_prices_flag(path: str | None) -> PriceTable:
+    try:
+        return load_prices(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"--prices {path}: not a usable price table: {exc!r}") from exc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
