@@ -16,7 +16,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup synth test lint typecheck pytest clean cost bench route diff snapshots consumer deploy-local diagrams docs
+.PHONY: setup synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -67,9 +67,20 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 # Pull-request review: each stack against its committed snapshot, rendered by the pinned CLI's
-# `cdk diff --template`; exits 1 when a snapshot is stale.
+# `cdk diff --template`; fails when a snapshot is stale (the script exits 1, so make exits 2).
 diff: setup
 	$(BIN)/python -m scripts.snapshot_diff
+
+# Pull-request review of the working tree against a git ref (default HEAD), both synthesized offline
+# (the ref in a temporary git worktree); Markdown on stdout and in .review/report.md. Fails (make
+# exits 2) when a stateful resource is replaced or removed or access widens; REVIEW_ARGS="--fail-on none".
+BASE ?= HEAD
+REVIEW_APP := $(abspath $(BIN))/python app.py
+review: setup
+	$(BIN)/python -m buttress.tools.review_ci synth .review/base --ref $(BASE) --app "$(REVIEW_APP)"
+	$(BIN)/python -m buttress.tools.review_ci synth .review/head --app "$(REVIEW_APP)"
+	$(BIN)/python -m buttress.review .review/base .review/head --base-label "$(BASE)" --head-label "working tree" \
+		--cfn-lint-ignore-file tests/cfn_lint_ignore.txt --output .review/report.md $(REVIEW_ARGS)
 
 # Update the snapshots on purpose (after reading `make diff`); say why in the commit message.
 snapshots: setup
@@ -91,4 +102,4 @@ docs: diagrams
 	$(BIN)/python -m scripts.api_docs
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .review .pytest_cache .mypy_cache .ruff_cache

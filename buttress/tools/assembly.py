@@ -147,6 +147,10 @@ def write_assembly(folder: Path | str, templates: dict[str, dict[str, Any]]) -> 
     artifacts: dict[str, Any] = {"Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}}
     for name, template in templates.items():
         (path / f"{name}.template.json").write_text(json.dumps(template, indent=1))
-        artifacts[name] = {"type": STACK_ARTIFACT, "properties": {"templateFile": f"{name}.template.json"}}
+        artifacts[name] = {
+            "type": STACK_ARTIFACT,
+            "environment": "aws://unknown-account/unknown-region",
+            "properties": {"templateFile": f"{name}.template.json"},
+        }
     (path / "manifest.json").write_text(json.dumps({"version": "55.0.0", "artifacts": artifacts}, indent=1))
     return path
