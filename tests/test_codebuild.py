@@ -659,7 +659,7 @@ def test_public_methods_check_their_arguments_and_name_the_construct(errors_stac
     with pytest.raises(ButtressError, match=r"^Errors/Methods: period=5 is invalid: a Duration"):
         build.metric_failed_builds(period=5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        build.metric_failed_builds(Duration.minutes(1))  # type: ignore[misc]
+        build.metric_failed_builds(Duration.minutes(1))  # type: ignore[call-arg]
     assert build.metric_failed_builds(period=Duration.minutes(1)).period.to_minutes() == 1
 
 
