@@ -135,6 +135,17 @@ class _CdkProps:
     removal_policy: RemovalPolicy
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """Every prop checked: the plain ones, the CDK ones, and what was resolved from both."""
+
+    props: rules.FargateProps
+    cdk: _CdkProps
+    image: ecs.ContainerImage
+    task_subnets: ec2.SubnetSelection
+    load_balancer_subnets: ec2.SubnetSelection
+
+
 @jsii.implements(ec2.IConnectable)
 class AlbFargateService(Construct):
     """A Fargate service behind an Application Load Balancer, with the safe choices made.
@@ -273,22 +284,9 @@ class AlbFargateService(Construct):
         deletion_protection: bool = False,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
-        # Every prop by name, checked in one place before any resource exists.
-        given = {name: value for name, value in locals().items() if name not in _NOT_PROPS}
-        cdk = _check_cdk_props(given)
-        plain = {name: value for name, value in given.items() if name not in _CDK_PROPS}
-        props = rules.check_props(
-            id_=id_,
-            **plain,
-            secret_names=list(cdk.secrets),
-            sidecars=cdk.sidecar_specs,
-            has_certificate=cdk.certificate is not None,
-            ssl_policy=cdk.ssl_policy,
-            durations=cdk.seconds,
-        )
-        _check_cluster(cdk.cluster, spot=props.spot)
-        main_image = _main_image(cdk.image, cdk.docker_directory, props.cpu_architecture)
-        task_selection, load_balancer_selection = _check_subnets(cdk, internal=props.internal)
+        # Every prop by name, all checked in one place before any resource exists.
+        checked = _check(id_, {name: value for name, value in locals().items() if name not in _NOT_PROPS})
+        props, cdk = checked.props, checked.cdk
         super().__init__(scope, id_)
 
         #: ``ListenerProtocol.HTTPS`` or ``ListenerProtocol.HTTP`` (equal to ``"HTTPS"``/``"HTTP"``).
@@ -305,16 +303,16 @@ class AlbFargateService(Construct):
         #: The task definition (awsvpc, Linux, ``cpu_architecture``).
         self.task_definition = self._task_definition(props)
         #: The main container.
-        self.container = self._main_container(props, main_image, cdk.secrets)
+        self.container = self._main_container(props, checked.image, cdk.secrets)
         #: Sidecar containers by name.
         self.sidecars = {sidecar.name: self._sidecar(sidecar) for sidecar in cdk.sidecars}
         #: Security groups of the tasks (admit only the load balancer) and of the load balancer.
         self.task_security_group, self.load_balancer_security_group = self._security_groups(vpc_)
         #: The ECS service.
-        self.service = self._service(props, cdk, task_selection)
+        self.service = self._service(props, cdk, checked.task_subnets)
         self._connections = self.service.connections
         #: The Application Load Balancer.
-        self.load_balancer = self._load_balancer(props, vpc_, load_balancer_selection)
+        self.load_balancer = self._load_balancer(props, vpc_, checked.load_balancer_subnets)
         #: The target group (IP targets: the tasks' network interfaces).
         self.target_group = self._target_group(props, cdk)
         #: The listener callers use (HTTPS, or HTTP when opted in); the HTTP redirect listener, if any.
@@ -550,6 +548,9 @@ class AlbFargateService(Construct):
         the ingress rule is created in ``other``'s stack, so that stack depends on this one
         (it usually needs :attr:`url` anyway) and no dependency cycle arises.
         """
+        _interface("other", other, ("connections",), "an ec2.IConnectable (a service, project or security group)")
+        if description is not None:
+            checks.string("description", description)
         port = ec2.Port.tcp(self.listener_port)
         text = description or f"to {self.node.path} on {self.listener_port}"
         groups = list(other.connections.security_groups)
@@ -689,6 +690,24 @@ def _interface(prop: str, value: object, attributes: tuple[str, ...], what: str)
 
 def _optional(prop: str, value: object, kind: type[Any], what: str) -> Any:
     return None if value is None else checks.instance(prop, value, kind, what)
+
+
+def _check(id_: str, given: Mapping[str, Any]) -> _Checked:
+    """Check every prop (``given``: each by name): types first, then the rules between them."""
+    cdk = _check_cdk_props(given)
+    props = rules.check_props(
+        id_=id_,
+        **{name: value for name, value in given.items() if name not in _CDK_PROPS},
+        secret_names=list(cdk.secrets),
+        sidecars=cdk.sidecar_specs,
+        has_certificate=cdk.certificate is not None,
+        ssl_policy=cdk.ssl_policy,
+        durations=cdk.seconds,
+    )
+    _check_cluster(cdk.cluster, spot=props.spot)
+    image = _main_image(cdk.image, cdk.docker_directory, props.cpu_architecture)
+    task_subnets, load_balancer_subnets = _check_subnets(cdk, internal=props.internal)
+    return _Checked(props, cdk, image, task_subnets, load_balancer_subnets)
 
 
 def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:

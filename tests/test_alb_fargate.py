@@ -626,7 +626,7 @@ def test_with_two_services_in_a_stack_the_wrong_one_is_named() -> None:
     common: dict[str, Any] = {"vpc": vpc, "image": IMAGE, "protocol": "HTTP", "min_capacity": 1, "max_capacity": 1}
     AlbFargateService(stack, "Api", scale_on_cpu_percent=None, **common)
     with pytest.raises(ButtressError) as error:
-        AlbFargateService(stack, "Web", environment={"PORT": 8080}, **common)
+        AlbFargateService(stack, "Web", environment={"PORT": 8080}, **common)  # type: ignore[dict-item]
     assert str(error.value) == "Two/Web: environment['PORT']=8080 is invalid: a string (write '8080'), not int"
     assert error.value.prop == "environment['PORT']"
 
@@ -778,7 +778,7 @@ def test_metrics_take_a_keyword_only_period_defaulting_to_five_minutes(public: P
     assert svc.metric_target_5xx_count().period.to_seconds() == 300
     assert svc.metric_target_response_time(period=Duration.minutes(1)).period.to_seconds() == 60
     with pytest.raises(TypeError):
-        svc.metric_target_response_time(Duration.minutes(1))  # type: ignore[misc]
+        svc.metric_target_response_time(Duration.minutes(1))  # type: ignore[call-arg]
     with pytest.raises(ButtressError) as error:
         svc.metric_target_5xx_count(period=60)  # type: ignore[arg-type]
     assert str(error.value) == "Public/Web: period=60 is invalid: a Duration, not int"
