@@ -305,7 +305,7 @@ def test_fifo_topic_queues_only() -> None:
 def test_sns_interface_endpoint_in_network() -> None:
     stack = new_stack()
     network = Network(stack, "Network", nat_gateways=1)
-    fanout = FanoutTopic(stack, "Topic", network=network)
+    fanout = FanoutTopic(stack, "Topic", vpc=network)
     assert fanout.endpoint is network.interface_endpoints["sns"]
     assert network.has_endpoint("sns")
     assertions.Template.from_stack(stack).has_resource_properties(
@@ -344,7 +344,10 @@ def test_existing_queue_and_shared_dlq() -> None:
             lambda t, s: t.add_queue("Q", filter_policy={"a": {"b": ["c"]}}),
             ["add_queue('Q').filter_policy", "MessageBody"],
         ),
-        (lambda t, s: t.add_queue("Q", filter_scope="Body"), ["filter_scope", "MessageAttributes or MessageBody"]),
+        (
+            lambda t, s: t.add_queue("Q", filter_scope="Body"),
+            ["add_queue('Q').filter_scope='Body'", "'MessageAttributes', 'MessageBody'"],
+        ),
         (
             lambda t, s: t.add_function("F", _function(s), filter_policy={k: ["x"] for k in "abcdef"}),
             ["add_function('F').filter_policy", "6 keys"],
