@@ -23,6 +23,14 @@ from buttress.rules.subnets import PlannedSubnet, usable_addresses_of_cidr
 
 __all__ = ["GATEWAY_ENDPOINTS", "KNOWN_INTERFACE_ENDPOINTS", "Network"]
 
+#: What :meth:`Network.grant_read_flow_logs` allows, on the flow-log group only.
+FLOW_LOG_READ_ACTIONS: tuple[str, ...] = (
+    "logs:DescribeLogStreams",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:GetLogGroupFields",
+)
+
 #: Gateway endpoints every ``Network`` gets: they cost nothing and keep S3/DynamoDB traffic
 #: (ECR image layers, CodeBuild caches, DynamoDB tables) off the NAT gateways.
 GATEWAY_ENDPOINTS: Mapping[str, ec2.GatewayVpcEndpointAwsService] = {
@@ -165,8 +173,8 @@ class Network(Construct):
 
     @reports_errors
     def grant_read_flow_logs(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` read the flow logs (describe, get and filter the events of this log group only)."""
-        return self.flow_log_group.grant_read(grantee)
+        """Let ``grantee`` read the flow logs: list the streams, get and filter the events, of this log group only."""
+        return self.flow_log_group.grant(grantee, *FLOW_LOG_READ_ACTIONS)
 
     def endpoint_subnets(self) -> list[ec2.ISubnet]:
         """Subnets interface endpoints go in: the private ones, else the isolated ones."""

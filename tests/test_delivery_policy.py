@@ -25,7 +25,7 @@ def retry(**fields: Any) -> dict[str, Any]:
             numMaxDelayRetries=7,
             numNoDelayRetries=0,
             backoffFunction="linear",
-        ),  # the seed's sample
+        ),  # the sample of the SNS docs
         retry(numRetries=100, minDelayTarget=1, maxDelayTarget=3600),
         {"throttlePolicy": {"maxReceivesPerSecond": 10}, "requestPolicy": {"headerContentType": "application/json"}},
     ],
