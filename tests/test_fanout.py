@@ -447,7 +447,7 @@ def test_stack_over_the_limit_fails_synth() -> None:
 
 def test_a_string_where_a_list_goes_is_refused_naming_the_construct() -> None:
     with pytest.raises(ButtressError) as caught:
-        FanoutTopic(new_stack(), "Topic", service_publishers="budgets.amazonaws.com")  # type: ignore[arg-type]
+        FanoutTopic(new_stack(), "Topic", service_publishers="budgets.amazonaws.com")
     assert str(caught.value) == (
         "Test/Topic: service_publishers='budgets.amazonaws.com' is invalid: a list of strings, not one string: "
         "write ['budgets.amazonaws.com']"
@@ -552,7 +552,7 @@ def test_metrics_take_a_keyword_only_period() -> None:
     assert fanout.metric_notifications_filtered_out().statistic == "Sum"
     assert fanout.metric("NumberOfNotificationsFailed", period=Duration.hours(1)).period.to_hours() == 1
     with pytest.raises(TypeError):
-        fanout.metric_notifications_failed(Duration.minutes(1))  # type: ignore[misc]
+        fanout.metric_notifications_failed(Duration.minutes(1))  # type: ignore[call-arg]
 
 
 def test_sickly_retry_policy_is_null_or_refused() -> None:
