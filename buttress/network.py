@@ -176,6 +176,7 @@ class Network(Construct):
         """Let ``grantee`` read the flow logs: list the streams, get and filter the events, of this log group only."""
         return self.flow_log_group.grant(grantee, *FLOW_LOG_READ_ACTIONS)
 
+    @reports_errors
     def endpoint_subnets(self) -> list[ec2.ISubnet]:
         """Subnets interface endpoints go in: the private ones, else the isolated ones."""
         for subnet_type in (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED):
@@ -184,10 +185,12 @@ class Network(Construct):
                 return list(subnets)
         return list(self.vpc.public_subnets)
 
+    @reports_errors
     def has_endpoint(self, service_name: str) -> bool:
         """True if the network reaches ``service_name`` privately (gateway or interface endpoint)."""
         return service_name in GATEWAY_ENDPOINTS or service_name in self.interface_endpoints
 
+    @reports_errors
     def usable_addresses(self, selection: ec2.SubnetSelection | None = None) -> dict[str, int]:
         """Usable addresses per selected subnet (CIDR -> ``2**(32-prefix) - 5``).
 
