@@ -255,24 +255,23 @@ def test_added_and_removed_stacks() -> None:
 
 
 def _nag_report(rule: str, path: str) -> dict[str, Any]:
+    """The shape aws-cdk-lib 2.275 writes for cdk-nag 3 (recorded from a failing synth)."""
     violation = {
         "ruleName": rule,
         "description": "The S3 Bucket has server access logs disabled.",
+        "severity": "error",
         "violatingConstructs": [
-            {"constructPath": path, "templatePath": "/x/cdk.out/App.template.json", "resourceLogicalId": "B"}
+            {"constructPath": path, "constructFqn": "aws-cdk-lib.aws_s3.CfnBucket", "libraryVersion": "2.275.0"}
         ],
     }
-    return {
-        "version": "55.0.0",
-        "title": "Validation Report",
-        "pluginReports": [{"summary": {"pluginName": "cdk-nag"}, "violations": [violation]}],
-    }
+    report = {"pluginName": "AwsSolutions", "conclusion": "failure", "violations": [violation]}
+    return {"version": "55.0.0", "title": "Validation Report", "pluginReports": [report]}
 
 
 def test_findings_from_the_assembly_and_cfn_lint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = write_assembly(tmp_path / "base", {"App": tpl(B=res("AWS::S3::Bucket"))})
     head = write_assembly(tmp_path / "head", {"App": tpl(B=res("AWS::S3::Bucket", Nope=1))})
-    (head / "validation-report.json").write_text(json.dumps(_nag_report("AwsSolutions-S1", "/App/B/Resource")))
+    (head / "validation-report.json").write_text(json.dumps(_nag_report("AwsSolutions-S1", "App/B/Resource")))
     manifest = json.loads((head / "manifest.json").read_text())
     manifest["artifacts"]["App"]["additionalMetadataFile"] = "App.metadata.json"
     (head / "manifest.json").write_text(json.dumps(manifest))
@@ -280,7 +279,7 @@ def test_findings_from_the_assembly_and_cfn_lint(tmp_path: Path, capsys: pytest.
     (head / "App.metadata.json").write_text(json.dumps({"/App/B": [ack]}))
     assert main([str(base), str(head), "--fail-on", "findings"]) == 1
     out = capsys.readouterr().out
-    nag = "| added | cdk-nag | App | `/App/B/Resource` | `AwsSolutions-S1` |"
+    nag = "| added | cdk-nag | App | `App/B/Resource` | `AwsSolutions-S1` |"
     assert f"{nag} The S3 Bucket has server access logs disabled. |" in out
     assert "| added | cdk-nag acknowledged | App | `/App/B` | `AwsSolutions-S10` | TLS enforced elsewhere |" in out
     assert "| added | cfn-lint | App | `Resources/B/Properties/Nope` | `E3002` |" in out

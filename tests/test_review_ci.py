@@ -173,3 +173,30 @@ def test_synth_a_ref_in_a_worktree_and_the_working_tree(tmp_path: Path, capsys: 
     capsys.readouterr()
     assert review_ci.main(["synth", str(base), "--ref", "nope", "--repo", str(repo), "--app", app]) == 2
     assert "--ref nope: not a commit of" in capsys.readouterr().err
+
+
+NAG_APP = """
+import json, os, sys
+sys.path.insert(0, {repo!r})
+from buttress.tools.assembly import write_assembly
+out = write_assembly(os.environ["CDK_OUTDIR"], {{"App": {{"Resources": {{"B": {{"Type": "AWS::S3::Bucket"}}}}}}}})
+violation = {{"ruleName": "AwsSolutions-S1", "description": "no access logs",
+             "violatingConstructs": [{{"constructPath": "App/B/Resource"}}]}}
+report = {{"pluginReports": [{{"pluginName": "AwsSolutions", "violations": [violation]}}]}}
+(out / "validation-report.json").write_text(json.dumps(report))
+sys.exit("Validation failed")
+"""
+
+
+def test_synth_failing_on_cdk_nag_findings_is_still_reviewed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text(NAG_APP.format(repo=str(REPO)))
+    (repo / "node_modules").symlink_to(REPO / "node_modules")
+    out = tmp_path / "head"
+    assert review_ci.main(["synth", str(out), "--repo", str(repo), "--app", f"{sys.executable} app.py"]) == 0
+    assert "cdk synth failed on policy-validation findings (cdk-nag); reviewing them" in capsys.readouterr().err
+    (out / "validation-report.json").unlink()
+    assert review_ci._failed_on_findings(out) is False

@@ -33,9 +33,15 @@ class Finding:
         return (self.tool, self.stack, self.where, self.rule)
 
 
-def _stack_of(template_path: str, stacks: Iterable[str]) -> str:
-    name = template_path.rsplit("/", 1)[-1].removesuffix(".template.json")
-    return name if name in set(stacks) else name or "?"
+def _stack_of(where: Mapping[str, Any], stacks: Iterable[str]) -> str:
+    """The stack of a violating construct: from its template path, else its construct path's root."""
+    template_path = str(where.get("templatePath", ""))
+    if template_path:
+        return template_path.rsplit("/", 1)[-1].removesuffix(".template.json")
+    path = str(where.get("constructPath", "")).strip("/").split("/")
+    known = set(stacks)
+    # A stack inside a stage has a longer path (Stage/Stack/...): the first segment that is a stack.
+    return next((seg for seg in path if seg in known), path[0] if path[0] else "?")
 
 
 def nag_findings(assembly: CloudAssembly) -> list[Finding]:
@@ -46,7 +52,7 @@ def nag_findings(assembly: CloudAssembly) -> list[Finding]:
             rule = str(violation.get("ruleName", "?"))
             message = str(violation.get("description", ""))
             for where in violation.get("violatingConstructs", []) or violation.get("violatingResources", []):
-                stack = _stack_of(str(where.get("templatePath", "")), assembly.stacks)
+                stack = _stack_of(where, assembly.stacks)
                 path = where.get("constructPath") or where.get("resourceLogicalId") or "?"
                 found.append(Finding("cdk-nag", stack, str(path), rule, message))
     for stack in assembly.stacks:
