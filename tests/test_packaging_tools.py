@@ -77,3 +77,11 @@ def test_errors_name_the_flag_and_how_to_synthesize(tmp_path: Path) -> None:
     assert cost.returncode == 2 and f"CDK_OUT {missing}: no such directory" in cost.stderr
     review = _run("buttress.tools.review", str(missing), str(missing))
     assert review.returncode == 2 and f"BASE {missing}: no such directory" in review.stderr
+
+
+def test_tools_do_not_start_jsii() -> None:
+    """The console scripts read JSON only: importing them loads neither aws_cdk nor jsii."""
+    modules = "buttress.tools.review, buttress.tools.review_ci, buttress.tools.cost, buttress.tools.route"
+    code = f"import sys, {modules}; print(any(m.split('.')[0] in ('aws_cdk', 'jsii') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "False"

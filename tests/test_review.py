@@ -94,7 +94,7 @@ def test_removal_with_retain_or_delete(policy: dict[str, str], expected: str) ->
     after = tpl(Keep=res("AWS::SNS::Topic"))
     text = render_markdown(review(before, after))
     assert expected in text
-    assert "| App | changed | 0 | 0 | 0 | 1 |" in text
+    assert "| App | changed | 0 | 0 | 0 | 1 | - |" in text
 
 
 def test_logical_id_rename_is_a_removal_and_an_addition() -> None:
@@ -232,7 +232,7 @@ def test_cost_change_per_stack() -> None:
     text = render_markdown(result)
     assert "- **App**: $1.00 → $33.85 (+$32.85/month)" in text
     assert "  - NAT gateway: 0 -> 1 (+$32.85/month)" in text
-    assert "| App | changed | 1 | 0 | 0 | 0 | $1.00 → $33.85 (+$32.85) |" in text
+    assert "| App | changed | 1 | 0 | 0 | 0 | - | $1.00 → $33.85 (+$32.85) |" in text
     assert result.triggered() == ["cost"]
 
 
@@ -246,6 +246,17 @@ def test_identical_inputs_give_one_line() -> None:
         "",
         "No changes: 2 stack(s), identical resources and findings.",
     ]
+
+
+def test_outputs_added_and_exports_removed() -> None:
+    before = {"Resources": {}, "Outputs": {"Url": {"Value": "a", "Export": {"Name": "Url"}}, "Arn": {"Value": "b"}}}
+    after = {"Resources": {}, "Outputs": {"Arn": {"Value": "c"}, "Dns": {"Value": "d"}}}
+    result = review(before, after)
+    assert result.stacks[0].status == "changed" and not result.identical
+    assert (
+        "| App | changed | 0 | 0 | 0 | 0 | added: Dns; changed: Arn; removed: Url (export) | $0.00 |"
+        in render_markdown(result)
+    )
 
 
 def test_added_and_removed_stacks() -> None:

@@ -43,6 +43,8 @@ class StackReview:
     cost_before: float
     cost_after: float
     cost_detail: list[str] = field(default_factory=list)
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    """Output names ``added``, ``changed``, ``removed`` (a removed export breaks stacks importing it)."""
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -103,19 +105,30 @@ def review_templates(
     for name in sorted(set(base) | set(head)):
         before, after = base.get(name, {}), head.get(name, {})
         changes = diff_templates(name, before, after, create_only=create_only)
-        status = (
-            "added" if name not in base else "removed" if name not in head else "changed" if changes else "unchanged"
-        )
+        outputs = output_changes(before, after)
+        changed = "changed" if changes or any(outputs.values()) else "unchanged"
+        status = "added" if name not in base else "removed" if name not in head else changed
         cost_a = estimate_template(before, table, name=name).monthly
         cost_b = estimate_template(after, table, name=name).monthly
         detail = render_template_change(name, before, after, table).splitlines()[1:] if changes else []
-        stacks.append(StackReview(name, status, changes, cost_a, cost_b, [d.strip() for d in detail]))
+        stacks.append(StackReview(name, status, changes, cost_a, cost_b, [d.strip() for d in detail], outputs))
         if changes:
             renames = {c.logical_id: c.renamed_to for c in changes if c.renamed_to}
             widenings += iam_widenings(name, before, after, renames=renames)
             widenings += security_group_widenings(name, before, after)
     added, removed = compare_findings(base_findings, head_findings)
     return Review(base_label, head_label, stacks, widenings, added, removed)
+
+
+def output_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Names of the outputs added, changed and removed; a removed export is marked ``(export)``."""
+    old, new = before.get("Outputs") or {}, after.get("Outputs") or {}
+    removed = [f"{k} (export)" if "Export" in old[k] else k for k in sorted(set(old) - set(new))]
+    return {
+        "added": sorted(set(new) - set(old)),
+        "changed": sorted(k for k in set(old) & set(new) if old[k] != new[k]),
+        "removed": removed,
+    }
 
 
 def review_assemblies(
@@ -211,8 +224,8 @@ def _summary(review: Review) -> list[str]:
     lines = [
         "### Summary",
         "",
-        "| stack | status | added | changed | replaced | removed | fixed $/month |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| stack | status | added | changed | replaced | removed | outputs | fixed $/month |",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for s in review.stacks:
         if s.status == "unchanged":
@@ -221,7 +234,8 @@ def _summary(review: Review) -> list[str]:
         if round(s.cost_after - s.cost_before, 2) != 0:
             cost = f"{_money(s.cost_before)} → {_money(s.cost_after)} ({_delta(s.cost_after - s.cost_before)})"
         counts = " | ".join(str(s.count(a)) for a in ("added", "changed", "replaced", "removed"))
-        lines.append(f"| {s.name} | {s.status} | {counts} | {cost} |")
+        outputs = "; ".join(f"{k}: {', '.join(v)}" for k, v in s.outputs.items() if v) or "-"
+        lines.append(f"| {s.name} | {s.status} | {counts} | {_cell(outputs)} | {cost} |")
     unchanged = [s.name for s in review.stacks if s.status == "unchanged"]
     if unchanged:
         lines += ["", f"Unchanged: {', '.join(unchanged)}."]
