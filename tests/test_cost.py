@@ -368,7 +368,8 @@ def test_console_script_prints_the_table(synth: SynthResult) -> None:
 def test_example_stacks_are_fully_priced(synth: SynthResult, prices: PriceTable) -> None:
     """Every resource type of the example app is priced, usage-based or free: none is unknown.
 
-    A new type here needs an entry in buttress/cost.py (FREE_TYPES, USAGE_TYPES or a handler).
+    A new type needs an entry in buttress/tools/prices.py (FREE_TYPES, USAGE_TYPES) or a handler in
+    buttress/tools/cost.py.
     """
     costs = {name: estimate_template(t, prices, name=name) for name, t in synth.templates.items()}
     assert {name: c.not_priced for name, c in costs.items() if c.not_priced} == {}
