@@ -10,9 +10,9 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
-from ks_plan import Config
 
 from buttress import BudgetKillSwitch, ButtressError
+from buttress._lambda_src.kill_switch.config import ENVIRONMENT_VARIABLE, Config
 from tests.harness import new_stack
 
 EMAILS = ["ops@example.com", "finance@example.com"]
@@ -70,9 +70,9 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 def _config(template: Template, handler: str) -> Config:
     """The runtime's parse of the configuration the construct writes (tokens replaced by stand-ins)."""
     fn = _one(template, "AWS::Lambda::Function", lambda r: r["Properties"]["Handler"] == handler)
-    value = fn["Properties"]["Environment"]["Variables"]["KILL_SWITCH_CONFIG"]
+    value = fn["Properties"]["Environment"]["Variables"][ENVIRONMENT_VARIABLE]
     text = "".join(p if isinstance(p, str) else "TOKEN" for p in value["Fn::Join"][1])
-    return Config.from_json(text)
+    return Config.from_environment({ENVIRONMENT_VARIABLE: text})
 
 
 def test_budget_monthly_usd_with_tag_and_service_filters(template: Template) -> None:
@@ -165,7 +165,7 @@ def test_functions_exempt_and_configured(template: Template) -> None:
         assert {"Key": "buttress:kill-switch", "Value": "exempt"} in fn["Properties"]["Tags"]
         assert fn["Properties"]["Timeout"] == 900
         assert fn["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
-    engage = _config(template, "ks_engage.handler")
+    engage = _config(template, "kill_switch.engage.handler")
     assert engage.budget_name == "beta"
     assert engage.tag_key == "Project"
     assert engage.tag_value == "Beta"
@@ -174,7 +174,7 @@ def test_functions_exempt_and_configured(template: Template) -> None:
     assert engage.iam_roles == ("beta-ci",)
     assert engage.protected_functions == ("TOKEN",)  # the restore function's name
     assert engage.dry_run is False
-    assert _config(template, "ks_restore.handler").switch_id == engage.switch_id
+    assert _config(template, "kill_switch.restore.handler").switch_id == engage.switch_id
 
 
 def test_deny_policy_denies_starting_instances(template: Template) -> None:
@@ -282,7 +282,7 @@ def test_native_budgets_action() -> None:
         "iam:DetachRolePolicy",
     }
     # AWS does the IAM part: the functions do not, and hold no IAM permissions.
-    assert _config(template, "ks_engage.handler").actions == ("lambda", "ecs", "ec2")
+    assert _config(template, "kill_switch.engage.handler").actions == ("lambda", "ecs", "ec2")
     engage_actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
     assert not any(a.startswith("iam:") for a in engage_actions)
     assert switch.budget_action is not None
@@ -290,7 +290,7 @@ def test_native_budgets_action() -> None:
 
 def test_dry_run_and_disabled_actions() -> None:
     _, _, template = _build(dry_run=True, ecs_services=False, ec2_instances=False, iam_groups=[], iam_roles=[])
-    config = _config(template, "ks_engage.handler")
+    config = _config(template, "kill_switch.engage.handler")
     assert config.dry_run is True
     assert config.actions == ("lambda",)
     actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
@@ -303,7 +303,7 @@ def test_thresholds_and_generated_budget_name() -> None:
     notes = _one(template, "AWS::Budgets::Budget")["Properties"]["NotificationsWithSubscribers"]
     assert sorted(n["Notification"]["Threshold"] for n in notes) == [50, 120]
     assert 1 <= len(switch.budget_name) <= 100
-    assert _config(template, "ks_engage.handler").budget_name == switch.budget_name
+    assert _config(template, "kill_switch.engage.handler").budget_name == switch.budget_name
 
 
 def test_group_name_token_accepted() -> None:
@@ -363,7 +363,7 @@ def test_group_name_token_accepted() -> None:
     ],
 )
 def test_bad_input_fails_at_synth(overrides: dict[str, Any], prop: str) -> None:
-    with pytest.raises(ButtressError, match=rf"^{prop}=.* is invalid: "):
+    with pytest.raises(ButtressError, match=rf"^[^:]*/Switch: {prop}=.* is invalid: "):
         _build(**overrides)
 
 
