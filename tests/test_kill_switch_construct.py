@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from buttress import BudgetKillSwitch, ButtressError
@@ -391,3 +393,81 @@ def test_grants_for_operators() -> None:
     invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
     assert "SwitchRestore" in invoke
     assert "SwitchEngage" not in invoke
+
+
+# --- the construct convention: types, names, alarms, cdk-nag in every environment -------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop"),
+    [
+        ({"limit_usd": "2"}, "limit_usd"),
+        ({"forecast_percent": "80"}, "forecast_percent"),
+        ({"lambda_functions": "yes"}, "lambda_functions"),
+        ({"dry_run": 1}, "dry_run"),
+        ({"max_workers": "4"}, "max_workers"),
+        ({"reserved_concurrency": 2.5}, "reserved_concurrency"),
+        ({"iam_users": [7]}, r"iam_users\[0\]"),
+        ({"budget_name": 5}, "budget_name"),
+        ({"removal_policy": "RETAIN"}, "removal_policy"),
+        ({"log_retention": 365}, "log_retention"),
+        ({"alarm_action": "arn:aws:sns:us-east-1:111122223333:ops"}, "alarm_action"),
+    ],
+)
+def test_wrong_types_are_buttress_errors_naming_the_construct(overrides: dict[str, Any], prop: str) -> None:
+    with pytest.raises(ButtressError, match=rf"^[^:]*/Switch: {prop}=.* is invalid: "):
+        _build(**overrides)
+
+
+def test_removal_policy_applies_to_the_records_and_the_logs() -> None:
+    _, _, template = _build(removal_policy=RemovalPolicy.DESTROY)
+    for type_ in ("AWS::DynamoDB::Table", "AWS::Logs::LogGroup"):
+        resources = template.find_resources(type_)
+        assert resources
+        assert {r["DeletionPolicy"] for r in resources.values()} == {"Delete"}, type_
+
+
+def test_alarm_action_is_used_by_every_alarm_the_switch_creates() -> None:
+    stack = new_stack()
+    ops = sns.Topic(stack, "Ops")
+    _switch(stack, alarm_action=cloudwatch_actions.SnsAction(ops))
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 3  # engage errors, and each topic's delivery failures
+    for alarm in alarms.values():
+        assert [a["Ref"] for a in alarm["Properties"]["AlarmActions"]] == [stack.get_logical_id(ops.node.default_child)]
+
+
+def test_default_errors_alarm_notifies_the_operator_topic(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
+    stack, switch, template = built
+    alarm = template.to_json()["Resources"][stack.get_logical_id(switch.errors_alarm.node.default_child)]
+    assert alarm["Properties"]["AlarmActions"] == [
+        {"Ref": stack.get_logical_id(switch.operator_topic.topic.node.default_child)}
+    ]
+
+
+def test_metric_engage_errors_takes_a_keyword_period(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
+    _, switch, _ = built
+    assert switch.metric_engage_errors().period.to_minutes() == 5
+    assert switch.metric_engage_errors(period=Duration.minutes(1)).period.to_minutes() == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "native"),
+    [
+        (None, False),
+        (Environment(account="111122223333", region="eu-west-1"), False),
+        (Environment(account="111122223333", region="eu-west-1"), True),
+    ],
+    ids=["env-agnostic", "explicit-env", "explicit-env-native"],
+)
+def test_cdk_nag_clean_with_and_without_an_explicit_environment(env: Environment | None, native: bool) -> None:
+    """The wildcard acknowledgements are rendered from the policies' own ARN tokens, so they match in any env."""
+    from cdk_nag import AwsSolutionsChecks
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "S", env=env)
+    _switch(stack, native_iam_action=native)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on any unacknowledged finding
