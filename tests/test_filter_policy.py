@@ -210,6 +210,57 @@ def test_combinations_docs_examples() -> None:
     assert combinations(nested_or) == 4 + 4 + 6
 
 
+#: The SNS Developer Guide's worked example ("Filter policy constraints", payload-based filtering):
+#: "3 x 4 x 2 x 3 x 1 x 3 = 216": each array's length weighted by the depth of its key.
+DOCS_NESTED = {
+    "key_a": {"key_b": {"key_c": ["value_one", "value_two", "value_three", "value_four"]}},
+    "key_d": {"key_e": ["value_one", "value_two", "value_three"]},
+    "key_f": ["value_one", "value_two", "value_three"],
+}
+
+#: A policy SNS rejected as too complex (issue 15); the flat product counted 3*2*1 + 3*2*3 + 2*2*1 + 2*2*3 = 40.
+SNS_REJECTED_OR = {
+    "$or": [{"metricName": ["CPUUtilization", "ReadLatency", "WriteLatency"]}, {"namespace": ["AWS/EC2", "AWS/RDS"]}],
+    "detail": {
+        "scope": ["Service", "Cluster"],
+        "$or": [{"source": ["aws.cloudwatch"]}, {"type": ["Metric", "Alarm", "Event"]}],
+    },
+}
+
+
+def test_nested_complexity_is_the_docs_worked_example() -> None:
+    # Before issue 15 buttress multiplied the plain array lengths: 4 * 3 * 3 = 36, and accepted it.
+    assert combinations(DOCS_NESTED, scope=BODY) == 3 * 4 * 2 * 3 * 1 * 3 == 216
+    with pytest.raises(FilterPolicyError, match="216 value combinations; SNS allows at most 150"):
+        validate(DOCS_NESTED, scope=BODY)
+
+
+def test_nested_complexity_weights_depth_inside_or_paths() -> None:
+    # Paths: metricName*scope*source 3*(2*2)*(1*2) + metricName*scope*type 3*4*(3*2) + namespace ... = 160.
+    assert combinations(SNS_REJECTED_OR, scope=BODY) == 3 * 4 * 2 + 3 * 4 * 6 + 2 * 4 * 2 + 2 * 4 * 6 == 160
+    with pytest.raises(FilterPolicyError, match="160 value combinations"):
+        validate(SNS_REJECTED_OR, scope=BODY)
+
+
+def test_depth_weighting_leaves_flat_policies_alone() -> None:
+    flat = {"a": ["v"] * 10, "b": ["v"] * 15}
+    assert combinations(flat) == combinations(flat, scope=BODY) == 150
+    validate(flat, scope=BODY)
+    # One level down, the same arrays count twice each: 20 * 30.
+    assert combinations({"o": flat}, scope=BODY) == 600
+
+
+def test_dotted_keys_count_their_depth_in_the_body_scope() -> None:
+    dotted = {
+        "key_a.key_b.key_c": DOCS_NESTED["key_a"]["key_b"]["key_c"],
+        "key_d.key_e": ["1", "2", "3"],
+        "key_f": ["1", "2", "3"],
+    }
+    assert combinations(dotted, scope=BODY) == 216
+    # Attribute names are flat: a dot there is part of the name.
+    assert combinations({"a.b.c": ["1", "2"]}) == 2
+
+
 # ---------------------------------------------------------------------------------------------
 # matching
 
