@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from buttress.rules.filter_policy import FilterPolicyError, combinations, matches, normalize_attributes, validate
+from buttress.rules.filter_policy import (
+    FilterPolicyError,
+    combinations,
+    matches,
+    normalize_attributes,
+    undot,
+    validate,
+)
 
 BODY = "MessageBody"
 
@@ -259,6 +267,73 @@ def test_dotted_keys_count_their_depth_in_the_body_scope() -> None:
     assert combinations(dotted, scope=BODY) == 216
     # Attribute names are flat: a dot there is part of the name.
     assert combinations({"a.b.c": ["1", "2"]}) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# dotted keys in the MessageBody scope: "a.b" is the nested path a -> b, in the policy and in the body
+
+#: (case, policy, body, receives): every form of the same path, shared with the route() and
+#: `make route` tests so the three agree.
+DOTTED_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
+    ("dotted policy, nested body", {"a.b": ["v"]}, {"a": {"b": "v"}}, True),
+    ("dotted policy, dotted body", {"a.b": ["v"]}, {"a.b": "v"}, True),
+    ("nested policy, dotted body", {"a": {"b": ["v"]}}, {"a.b": "v"}, True),
+    ("dotted policy, other value", {"a.b": ["v"]}, {"a": {"b": "w"}}, False),
+    ("dotted policy, array of objects", {"a.b": ["v"]}, {"a": [{"b": "x"}, {"b": "v"}]}, True),
+    ("three levels, dotted + nested body", {"object.nested.test": ["v"]}, {"object.nested": {"test": "v"}}, True),
+    ("three levels, nested + dotted body", {"object.nested.test": ["v"]}, {"object": {"nested.test": "v"}}, True),
+    ("three levels, all dotted body", {"object.nested.test": ["v"]}, {"object.nested.test": "v"}, True),
+    ("three levels, all nested body", {"object.nested.test": ["v"]}, {"object": {"nested": {"test": "v"}}}, True),
+    ("three levels, wrong leaf", {"object.nested.test": ["v"]}, {"object.nested": {"tests": "v"}}, False),
+    ("dotted then nested policy", {"object.nested": {"test": ["v"]}}, {"object": {"nested.test": "v"}}, True),
+    ("nested then dotted policy", {"object": {"nested.test": ["v"]}}, {"object.nested": {"test": "v"}}, True),
+    (
+        "inside a deeper object",
+        {"order": {"item.price": [{"numeric": [">", 10]}]}},
+        {"order": {"item.price": 11}},
+        True,
+    ),
+    (
+        "deeper, body nested",
+        {"order": {"item.price": [{"numeric": [">", 10]}]}},
+        {"order": {"item": {"price": 11}}},
+        True,
+    ),
+    (
+        "deeper, body dotted above",
+        {"order.item": {"price": [{"numeric": [">", 10]}]}},
+        {"order": {"item.price": 9}},
+        False,
+    ),
+    ("both body forms merge", {"a.b": ["v"], "a.c": ["w"]}, {"a": {"b": "v"}, "a.c": "w"}, True),
+    ("exists:false, path absent", {"a.b": [{"exists": False}]}, {"x": 1}, True),
+    ("exists:true, dotted body", {"a": {"b": [{"exists": True}]}}, {"a.b": "v"}, True),
+    ("$or over dotted paths", {"$or": [{"a.b": ["v"]}, {"c.d": ["w"]}]}, {"c": {"d": "w"}}, True),
+]
+
+
+@pytest.mark.parametrize(("case", "policy", "body", "receives"), DOTTED_CASES, ids=[c[0] for c in DOTTED_CASES])
+def test_dotted_keys_match_every_form(case: str, policy: dict[str, Any], body: dict[str, Any], receives: bool) -> None:
+    assert matches(policy, body=body, scope=BODY) is receives
+    assert matches(policy, body=json.dumps(body), scope=BODY) is receives
+
+
+def test_dotted_attribute_names_stay_names() -> None:
+    # In the MessageAttributes scope a dot is part of the attribute's name.
+    assert matches({"a.b": ["v"]}, attributes={"a.b": "v"}) is True
+    assert matches({"a.b": ["v"]}, attributes={"a": "v"}) is False
+
+
+def test_undot_returns_the_body_itself_when_nothing_is_dotted() -> None:
+    body = {"a": {"b": [1, {"c": 2}]}}
+    assert undot(body) is body
+    assert undot({"a.b": 1, "a": {"c": 2}}) == {"a": {"c": 2, "b": 1}}
+    assert undot({"a": {"b": 1}, "a.b": 2}) == {"a": {"b": [1, 2]}}
+
+
+def test_dotted_keys_count_once_against_the_key_limit() -> None:
+    # "a.b" and a -> b are one key: 5 keys, accepted.
+    validate({"a.b": ["x"], "a": {"b": ["y"]}, "c": ["x"], "d": ["x"], "e": ["x"], "f": ["x"]}, scope=BODY)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -410,6 +410,8 @@ def matches(
     the ``MessageBody`` scope). ``None`` as the policy means no filter: every message matches.
     ``scope`` defaults to ``MessageAttributes``, or to the scope a :class:`CompiledPolicy` was
     compiled for (another scope with a compiled policy is a ``ValueError``).
+    In the ``MessageBody`` scope dotted names are paths on both sides: a policy key ``"a.b"``
+    matches ``{"a": {"b": v}}``, ``{"a.b": v}`` and mixes of the two at any depth (:func:`undot`).
 
     A plain policy is validated on each call (answered from a bounded cache keyed on its content);
     to match many messages against one policy, :func:`compile_policy` it once.
@@ -433,7 +435,7 @@ def matches(
             parsed = body
         if not isinstance(parsed, Mapping):
             return False
-        return _match_body_object(policy, [parsed])
+        return _match_body_object(policy, [undot(parsed)])
     attrs = normalize_attributes(attributes)
     return _match_attr_object(policy, attrs)
 
@@ -476,24 +478,79 @@ def _match_attr_object(policy: Mapping[str, Any], attrs: Mapping[str, _Attr]) ->
 
 
 def _match_body_object(policy: Mapping[str, Any], objects: list[Mapping[str, Any]]) -> bool:
-    """Match ``policy`` against the candidate objects of one level (several when the body holds arrays)."""
+    """Match ``policy`` against the candidate objects of one level (several when the body holds arrays).
+
+    The body has been through :func:`undot`; a dotted policy key ``"a.b"`` walks the path a -> b.
+    """
     for key, condition in policy.items():
         if key == "$or":
             if not any(_match_body_object(branch, objects) for branch in condition):
                 return False
             continue
-        present = [obj[key] for obj in objects if key in obj]
-        if isinstance(condition, Mapping):
-            children = [item for value in present for item in _objects(value)]
-            nested_ok = _match_body_object(condition, children) if children else _absent_ok(condition)
-            if not nested_ok:
-                return False
-            continue
-        values = [item for value in present for item in _leaf_values(value)]
-        has_any = any(bool(obj) for obj in objects)
-        if not _match_conditions(condition, tuple(values) if present else None, has_any=has_any):
+        level = objects
+        if "." in key:
+            *parents, key = key.split(".")
+            for segment in parents:
+                level = [child for obj in level if segment in obj for child in _objects(obj[segment])]
+                if not level:
+                    break
+            if not level:
+                # An object on the path is absent: as for a nested policy under an absent object.
+                if not _absent_ok({key: condition}):
+                    return False
+                continue
+        if not _match_body_key(key, condition, level):
             return False
     return True
+
+
+def _match_body_key(key: str, condition: Any, objects: list[Mapping[str, Any]]) -> bool:
+    present = [obj[key] for obj in objects if key in obj]
+    if isinstance(condition, Mapping):
+        children = [item for value in present for item in _objects(value)]
+        return _match_body_object(condition, children) if children else _absent_ok(condition)
+    values = [item for value in present for item in _leaf_values(value)]
+    has_any = any(bool(obj) for obj in objects)
+    return _match_conditions(condition, tuple(values) if present else None, has_any=has_any)
+
+
+def undot(body: Any) -> Any:
+    """The message body with dotted property names unfolded: ``{"a.b": v}`` becomes ``{"a": {"b": v}}``.
+
+    SNS reads a body property ``"a.b"`` like the nested path a -> b, so ``{"a": {"b": v}}``,
+    ``{"a.b": v}`` and ``{"a.b": {"c": v}}`` against ``"a.b.c"`` all reach the same value, at any
+    depth. Where both forms name one object they are merged; where they name one leaf, both values
+    count (like an array). Returns ``body`` itself when it holds no dotted name.
+    """
+    if isinstance(body, list):
+        items = [undot(item) for item in body]
+        return body if all(new is old for new, old in zip(items, body, strict=True)) else items
+    if not isinstance(body, Mapping):
+        return body
+    out: dict[str, Any] = {}
+    changed = False
+    for key, value in body.items():
+        new = undot(value)
+        changed = changed or new is not value
+        if isinstance(key, str) and "." in key:
+            changed = True
+            key, _, rest = key.partition(".")
+            new = undot({rest: new})
+        if key in out:
+            changed = True
+            new = _merge(out[key], new)
+        out[key] = new
+    return out if changed else body
+
+
+def _merge(first: Any, second: Any) -> Any:
+    if isinstance(first, Mapping) and isinstance(second, Mapping):
+        merged = dict(first)
+        for key, value in second.items():
+            merged[key] = _merge(merged[key], value) if key in merged else value
+        return merged
+    as_list = [*(first if isinstance(first, list) else [first]), *(second if isinstance(second, list) else [second])]
+    return as_list
 
 
 def _absent_ok(policy: Mapping[str, Any]) -> bool:
