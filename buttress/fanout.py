@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import CfnResource, Duration, Stack, Token
+from aws_cdk import Annotations, ArnFormat, CfnResource, Duration, Names, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 _RECOUNT_MARGIN = 60
+_ARN = ArnFormat.NO_RESOURCE_NAME
 
 #: CloudFormation's limit on a template's size (aws-cdk-lib warns at the same figure).
 CFN_TEMPLATE_BYTES = 1_000_000
@@ -120,6 +121,47 @@ def _queue_object(prop: str, value: object) -> sqs.IQueue:
     return value  # type: ignore[return-value]
 
 
+@jsii.implements(sns.ITopicSubscription)
+class _QueueSubscription:
+    """``SqsSubscription``, except for the key statement, which the topic adds itself.
+
+    SqsSubscription names the topic in the queue key's policy; when one key encrypts the topic
+    and its queues (``key=``), that is a dependency cycle (see ``_source_topic_condition``).
+    """
+
+    def __init__(
+        self, fanout: FanoutTopic, queue: sqs.IQueue, *, raw_message_delivery: bool, dead_letter_queue: sqs.IQueue
+    ) -> None:
+        self._fanout = fanout
+        self._queue = queue
+        self._raw = raw_message_delivery
+        self._dead_letter_queue = dead_letter_queue
+
+    def bind(self, topic: sns.ITopic) -> sns.TopicSubscriptionConfig:
+        queue = self._queue
+        result = queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                resources=[queue.queue_arn],
+                actions=["sqs:SendMessage"],
+                principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+                conditions={"ArnEquals": {"aws:SourceArn": topic.topic_arn}},
+            )
+        )
+        if queue.encryption_master_key is not None:
+            self._fanout._allow_sns_on_key(queue.encryption_master_key)
+        if Stack.of(queue) is not Stack.of(topic):
+            Stack.of(queue).add_dependency(Stack.of(topic))
+        return sns.TopicSubscriptionConfig(
+            subscriber_scope=queue,  # type: ignore[arg-type]
+            subscriber_id=Names.node_unique_id(topic.node),
+            endpoint=queue.queue_arn,
+            protocol=sns.SubscriptionProtocol.SQS,
+            raw_message_delivery=self._raw,
+            dead_letter_queue=self._dead_letter_queue,
+            subscription_dependency=result.policy_dependable,
+        )
+
+
 class FanoutTopic(Construct):
     """An SNS topic that fans out to queues, functions, HTTPS endpoints and e-mail, safely by default.
 
@@ -153,7 +195,12 @@ class FanoutTopic(Construct):
         (PrivateLink, private DNS), so publishers in that VPC reach SNS without the internet. A
         ``Network`` shares its endpoint (and security group) with everything else in it; another
         VPC gets an endpoint owned by this topic. Default ``None``.
-    :param dashboard_name: name of the dashboard. Default: generated.
+    :param key: an existing KMS key (e.g. one per stack or team) to encrypt the topic, its queues
+        and dead-letter queues, instead of two new keys ($1 a month each). Its policy gets what SNS
+        and ``service_publishers`` need (an imported key: printed as ``[buttress:keyPolicy]`` info
+        annotations for its owner). Default: two new keys, rotation on.
+    :param dashboard: create the dashboard ($3 a month beyond an account's first three). Default ``True``.
+    :param dashboard_name: name of the dashboard (an error with ``dashboard=False``). Default: generated.
     :param resource_limit: the per-stack resource limit the guard enforces. Default 500.
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
@@ -180,6 +227,8 @@ class FanoutTopic(Construct):
         service_publishers: Sequence[str] = (),
         alarm_action: cloudwatch.IAlarmAction | None = None,
         vpc: Network | ec2.IVpc | None = None,
+        key: kms.IKey | None = None,
+        dashboard: bool = True,
         dashboard_name: str | None = None,
         resource_limit: int = CFN_RESOURCE_LIMIT,
     ) -> None:
@@ -191,23 +240,28 @@ class FanoutTopic(Construct):
             service_publishers=service_publishers,
             dashboard_name=dashboard_name,
             resource_limit=resource_limit,
+            dashboard=dashboard,
             is_token=isinstance(topic_name, str) and Token.is_unresolved(topic_name),
         )
         if alarm_action is not None and not _has(alarm_action, "bind"):
             raise invalid("alarm_action", alarm_action, "a cloudwatch.IAlarmAction (e.g. cloudwatch_actions.SnsAction)")
+        if key is not None and not _has(key, "key_arn", "add_to_resource_policy"):
+            raise invalid("key", key, f"a kms.IKey (e.g. kms.Key(...)), not {type(key).__name__}")
         network = vpc_input("vpc", vpc) if vpc is not None else None
         super().__init__(scope, id_)
         self.fifo = checked.fifo
+        self._topic_name = checked.topic_name
         self.resource_limit = checked.resource_limit
         self.alarm_action = alarm_action
         self.subscribers: list[FanoutSubscriber] = []
         self._estimate: int | None = None
         self._policy_bytes = 0
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
-        self.queue_key: kms.Key | None = None
+        self.queue_key: kms.IKey | None = None
+        self.shares_key = key is not None
         self.subscription_dead_letter_queue: sqs.Queue | None = None
         self.shared_dead_letter_queue: sqs.Queue | None = None
-        self.key, self.topic = self._topic(id_, checked)
+        self.key, self.topic = self._topic(id_, checked, key)
         for principal in checked.service_publishers:
             self.allow_service_publisher(principal)
         self.failed_alarm = self._alarm(
@@ -215,14 +269,14 @@ class FanoutTopic(Construct):
             self.metric_notifications_failed(),
             "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
         )
-        self.dashboard = self._dashboard(checked.dashboard_name)
+        self.dashboard = self._dashboard(checked.dashboard_name) if checked.dashboard else None
         self.endpoint: ec2.InterfaceVpcEndpoint | None = None
         if network is not None:
             self.endpoint = self._endpoint(network.vpc, network.network)
         self.node.add_validation(_ResourceLimit(self, checked.resource_limit))
 
-    def _topic(self, id_: str, checked: TopicProps) -> tuple[kms.Key, sns.Topic]:
-        key = kms.Key(self, "Key", description=f"SNS topic {self.node.path}", enable_key_rotation=True)
+    def _topic(self, id_: str, checked: TopicProps, given: kms.IKey | None) -> tuple[kms.IKey, sns.Topic]:
+        key = given or kms.Key(self, "Key", description=f"SNS topic {self.node.path}", enable_key_rotation=True)
         topic = sns.Topic(
             self,
             "Topic",
@@ -288,14 +342,15 @@ class FanoutTopic(Construct):
         service = iam.ServicePrincipal(principal)
         source_account = {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
         sid = f"Publisher{_sid(principal)}"
-        self.key.add_to_resource_policy(
+        self._add_key_statement(
+            self.key,
             iam.PolicyStatement(
                 sid=sid,
                 principals=[service],
                 actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                 resources=["*"],
                 conditions=source_account,
-            )
+            ),
         )
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
@@ -403,7 +458,7 @@ class FanoutTopic(Construct):
                 id_, prefix, dead_letter_queue, max_receive_count, queue_name, visibility_timeout
             )
         subscription = self.topic.add_subscription(
-            subs.SqsSubscription(queue, raw_message_delivery=raw, dead_letter_queue=self._subscription_dlq())
+            _QueueSubscription(self, queue, raw_message_delivery=raw, dead_letter_queue=self._subscription_dlq())
         )
         self._register(id_, "sqs", subscription, policy, scope, queue=queue, dead_letter_queue=consumer_dlq)
         return queue
@@ -598,7 +653,7 @@ class FanoutTopic(Construct):
         cost = 0
         if self.subscription_dead_letter_queue is None:
             cost += RESOURCES_PER_SUBSCRIBER["first_subscription_dlq"]
-        if self.queue_key is None:
+        if self.queue_key is None and not self.shares_key:
             cost += RESOURCES_PER_SUBSCRIBER["first_queue_key"]
         if shared_dlq and self.shared_dead_letter_queue is None:
             cost += RESOURCES_PER_SUBSCRIBER["first_subscription_dlq"]
@@ -620,26 +675,56 @@ class FanoutTopic(Construct):
             )
         self._estimate = current + cost
 
-    def _queue_key(self) -> kms.Key:
+    def _queue_key(self) -> kms.IKey:
         if self.queue_key is None:
-            self.queue_key = kms.Key(
-                self,
-                "QueueKey",
-                description=f"SQS queues subscribed to SNS topic {self.node.path}",
-                enable_key_rotation=True,
-            )
-            # SNS encrypts what it delivers to these queues (and to the subscription dead-letter
-            # queue, whatever the protocol) with this key, for this topic only. SqsSubscription
-            # adds the same statement; CDK merges the duplicates.
-            self.queue_key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal("sns.amazonaws.com")],
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                    resources=["*"],
-                    conditions={"ArnEquals": {"aws:SourceArn": self.topic.topic_arn}},
+            if self.shares_key:
+                self.queue_key = self.key
+            else:
+                self.queue_key = kms.Key(
+                    self,
+                    "QueueKey",
+                    description=f"SQS queues subscribed to SNS topic {self.node.path}",
+                    enable_key_rotation=True,
                 )
-            )
+            # SNS encrypts what it delivers to these queues (and to the subscription dead-letter
+            # queue, whatever the protocol) with this key, for this topic only.
+            self._allow_sns_on_key(self.queue_key)
         return self.queue_key
+
+    def _allow_sns_on_key(self, key: kms.IKey) -> None:
+        self._add_key_statement(
+            key,
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions=self._source_topic_condition(key),
+            ),
+        )
+
+    def _source_topic_condition(self, key: kms.IKey) -> dict[str, Any]:
+        """``aws:SourceArn`` = this topic; without a reference to the topic when ``key`` encrypts it too.
+
+        The topic names its key, so the key's policy naming the topic would be a dependency cycle:
+        a shared key names the topic by the ARN its name gives, or (a generated name) any topic of
+        this account and region.
+        """
+        if key is not self.key or not self.shares_key:
+            return {"ArnEquals": {"aws:SourceArn": self.topic.topic_arn}}
+        stack = Stack.of(self)
+        name = self._topic_name
+        if name is not None and not Token.is_unresolved(name):
+            return {"ArnEquals": {"aws:SourceArn": stack.format_arn(service="sns", resource=name, arn_format=_ARN)}}
+        return {"ArnLike": {"aws:SourceArn": stack.format_arn(service="sns", resource="*", arn_format=_ARN)}}
+
+    def _add_key_statement(self, key: kms.IKey, statement: iam.PolicyStatement) -> None:
+        """Add ``statement`` to ``key``'s policy; for an imported key, say what its owner must add."""
+        if not key.add_to_resource_policy(statement).statement_added:
+            policy = json.dumps(Stack.of(self).resolve(statement.to_statement_json()), sort_keys=True)
+            Annotations.of(self).add_info(
+                f"[buttress:keyPolicy] the key {key.key_arn} is not managed by this app: its owner must add "
+                f"this statement to its key policy: {policy}"
+            )
 
     def _new_queue(
         self,

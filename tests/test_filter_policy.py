@@ -220,14 +220,14 @@ def test_combinations_docs_examples() -> None:
 
 #: The SNS Developer Guide's worked example ("Filter policy constraints", payload-based filtering):
 #: "3 x 4 x 2 x 3 x 1 x 3 = 216": each array's length weighted by the depth of its key.
-DOCS_NESTED = {
+DOCS_NESTED: dict[str, Any] = {
     "key_a": {"key_b": {"key_c": ["value_one", "value_two", "value_three", "value_four"]}},
     "key_d": {"key_e": ["value_one", "value_two", "value_three"]},
     "key_f": ["value_one", "value_two", "value_three"],
 }
 
 #: A policy SNS rejected as too complex (issue 15); the flat product counted 3*2*1 + 3*2*3 + 2*2*1 + 2*2*3 = 40.
-SNS_REJECTED_OR = {
+SNS_REJECTED_OR: dict[str, Any] = {
     "$or": [{"metricName": ["CPUUtilization", "ReadLatency", "WriteLatency"]}, {"namespace": ["AWS/EC2", "AWS/RDS"]}],
     "detail": {
         "scope": ["Service", "Cluster"],

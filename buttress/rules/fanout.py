@@ -62,6 +62,7 @@ class TopicProps:
     fifo: bool
     content_based_deduplication: bool
     service_publishers: tuple[str, ...]
+    dashboard: bool
     dashboard_name: str | None
     resource_limit: int
 
@@ -79,6 +80,7 @@ def check_topic(
     service_publishers: object,
     dashboard_name: object,
     resource_limit: object,
+    dashboard: object = True,
     is_token: bool = False,
 ) -> TopicProps:
     """Check a ``FanoutTopic``'s own props; ``is_token`` says ``topic_name`` is a CDK token."""
@@ -96,13 +98,22 @@ def check_topic(
     for principal in publishers:
         check_service_principal("service_publishers", principal)
     limit = props.integer("resource_limit", resource_limit, low=1, high=CFN_RESOURCE_LIMIT)
+    with_dashboard = props.boolean("dashboard", dashboard)
+    board_name = _optional_string("dashboard_name", dashboard_name)
+    if board_name is not None and not with_dashboard:
+        raise invalid(
+            "dashboard_name",
+            board_name,
+            "not with dashboard=False (no dashboard is created): drop dashboard_name or set dashboard=True",
+        )
     return TopicProps(
         topic_name=name,
         display_name=_optional_string("display_name", display_name),
         fifo=is_fifo,
         content_based_deduplication=dedup,
         service_publishers=tuple(publishers),
-        dashboard_name=_optional_string("dashboard_name", dashboard_name),
+        dashboard=with_dashboard,
+        dashboard_name=board_name,
         resource_limit=limit,
     )
 
