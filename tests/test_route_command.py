@@ -131,3 +131,14 @@ def test_dotted_keys_agree_with_matches(tmp_path: Any, capsys: pytest.CaptureFix
     for index, (case, _policy, body, receives) in enumerate(DOTTED_CASES):
         assert main(["--template", str(path), "--body", json.dumps(body), "--json"]) == 0
         assert (f"S{index}" in json.loads(capsys.readouterr().out)) is receives, case
+
+
+def test_a_fanout_topic_beside_plain_topics_is_the_default() -> None:
+    template = {
+        "Resources": {
+            "Ops": {"Type": "AWS::SNS::Topic"},
+            "T": {"Type": "AWS::SNS::Topic", "Metadata": {"buttress:topic": "Orders"}},
+            "S": {"Type": "AWS::SNS::Subscription", "Properties": {"TopicArn": {"Ref": "T"}, "Protocol": "sqs"}},
+        }
+    }
+    assert [r.subscriber for r in route_template(template)] == ["S"]
