@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, ArnFormat, CfnResource, Duration, Names, Stack, Token
+from aws_cdk import Annotations, ArnFormat, CfnOutput, CfnResource, Duration, Names, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -29,6 +30,7 @@ from buttress.parts.vpc import vpc_input
 from buttress.rules import props
 from buttress.rules.fanout import (
     CFN_RESOURCE_LIMIT,
+    DELIVERY_STATUS_PROTOCOLS,
     FILTERING_METRICS,
     RESOURCES_PER_SUBSCRIBER,
     QueueOptions,
@@ -84,6 +86,9 @@ class FanoutSubscriber:
     queue: sqs.IQueue | None = None
     dead_letter_queue: sqs.IQueue | None = None
     function: lambda_.IFunction | None = None
+    delivery_stream: firehose.IDeliveryStream | None = None
+    #: The role SNS assumes to deliver (Firehose subscriptions).
+    role: iam.IRole | None = None
 
 
 @jsii.implements(IValidation)
@@ -139,19 +144,31 @@ class _QueueSubscription:
 
     def bind(self, topic: sns.ITopic) -> sns.TopicSubscriptionConfig:
         queue = self._queue
-        result = queue.add_to_resource_policy(
-            iam.PolicyStatement(
-                resources=[queue.queue_arn],
-                actions=["sqs:SendMessage"],
-                principals=[iam.ServicePrincipal("sns.amazonaws.com")],
-                conditions={"ArnEquals": {"aws:SourceArn": topic.topic_arn}},
-            )
+        statement = iam.PolicyStatement(
+            resources=[queue.queue_arn],
+            actions=["sqs:SendMessage"],
+            principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+            conditions={"ArnEquals": {"aws:SourceArn": topic.topic_arn}},
         )
+        result = queue.add_to_resource_policy(statement)
+        if not result.statement_added:
+            # A queue this app does not manage (another account's): its owner adds the statements.
+            self._fanout._owner_must_add("queue policy", queue.queue_arn, statement)
         if queue.encryption_master_key is not None:
             self._fanout._allow_sns_on_key(queue.encryption_master_key)
-        if Stack.of(queue) is not Stack.of(topic):
+        elif not result.statement_added:
+            self._fanout._owner_must_add(
+                "key policy (if the queue uses a customer-managed key)",
+                "the queue's key",
+                self._fanout._sns_key_statement(None),
+            )
+        if isinstance(queue, Construct) and Stack.of(queue) is not Stack.of(topic):
             Stack.of(queue).add_dependency(Stack.of(topic))
+        region = queue.env.region
+        here = Stack.of(topic).region
+        other_region = not Token.is_unresolved(region) and not Token.is_unresolved(here) and region != here
         return sns.TopicSubscriptionConfig(
+            region=region if other_region else None,
             subscriber_scope=queue,  # type: ignore[arg-type]
             subscriber_id=Names.node_unique_id(topic.node),
             endpoint=queue.queue_arn,
@@ -197,13 +214,17 @@ class FanoutTopic(Construct):
         VPC gets an endpoint owned by this topic. Default ``None``.
     :param key: an existing KMS key (e.g. one per stack or team) to encrypt the topic, its queues
         and dead-letter queues, instead of two new keys ($1 a month each). Its policy gets what SNS
-        and ``service_publishers`` need (an imported key: printed as ``[buttress:keyPolicy]`` info
+        and ``service_publishers`` need (an imported key: printed as ``[buttress:ownerMustAdd]`` info
         annotations for its owner). Default: two new keys, rotation on.
+    :param delivery_status_logging: protocol (``"sqs"``, ``"lambda"``, ``"https"``) -> percentage
+        (0-100) of successful deliveries SNS logs to CloudWatch Logs (failures always). Default none.
+    :param archive_retention_days: FIFO only: days (1-365) SNS archives messages for replay. Default none.
     :param dashboard: create the dashboard ($3 a month beyond an account's first three). Default ``True``.
     :param dashboard_name: name of the dashboard (an error with ``dashboard=False``). Default: generated.
     :param resource_limit: the per-stack resource limit the guard enforces. Default 500.
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
+    :meth:`add_firehose`,
     :meth:`allow_service_publisher`, :meth:`grant_publish`, :meth:`metric`,
     :meth:`metric_messages_published`, :meth:`metric_notifications_delivered`,
     :meth:`metric_notifications_filtered_out`, :meth:`metric_notifications_failed`, :meth:`route`.
@@ -211,7 +232,7 @@ class FanoutTopic(Construct):
     Attributes: ``topic``, ``key``, ``queue_key`` (``None`` until a queue is needed),
     ``subscription_dead_letter_queue``, ``shared_dead_letter_queue`` (``None`` until a queue uses
     ``dead_letter_queue="shared"``), ``dashboard``, ``failed_alarm``, ``dead_letter_alarms``,
-    ``endpoint`` (the interface endpoint or ``None``), ``subscribers``.
+    ``endpoint`` (the interface endpoint or ``None``), ``delivery_status_role``, ``shares_key``, ``subscribers``.
     """
 
     @reports_errors
@@ -228,6 +249,8 @@ class FanoutTopic(Construct):
         alarm_action: cloudwatch.IAlarmAction | None = None,
         vpc: Network | ec2.IVpc | None = None,
         key: kms.IKey | None = None,
+        delivery_status_logging: Mapping[str, int] | None = None,
+        archive_retention_days: int | None = None,
         dashboard: bool = True,
         dashboard_name: str | None = None,
         resource_limit: int = CFN_RESOURCE_LIMIT,
@@ -241,6 +264,8 @@ class FanoutTopic(Construct):
             dashboard_name=dashboard_name,
             resource_limit=resource_limit,
             dashboard=dashboard,
+            delivery_status_logging=delivery_status_logging,
+            archive_retention_days=archive_retention_days,
             is_token=isinstance(topic_name, str) and Token.is_unresolved(topic_name),
         )
         if alarm_action is not None and not _has(alarm_action, "bind"):
@@ -259,8 +284,10 @@ class FanoutTopic(Construct):
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         self.queue_key: kms.IKey | None = None
         self.shares_key = key is not None
+        self._outputs = 0
         self.subscription_dead_letter_queue: sqs.Queue | None = None
         self.shared_dead_letter_queue: sqs.Queue | None = None
+        self.delivery_status_role = self._delivery_status_role() if checked.delivery_status_logging else None
         self.key, self.topic = self._topic(id_, checked, key)
         for principal in checked.service_publishers:
             self.allow_service_publisher(principal)
@@ -287,11 +314,65 @@ class FanoutTopic(Construct):
             master_key=key,
             enforce_ssl=True,
             signature_version="2",
+            logging_configs=self._logging_configs(checked.delivery_status_logging) or None,
+            message_retention_period_in_days=checked.archive_retention_days,
         )
         cfn_topic = topic.node.default_child
         assert isinstance(cfn_topic, sns.CfnTopic)
         cfn_topic.add_metadata(TOPIC_METADATA, id_)
         return key, topic
+
+    def _logging_configs(self, rates: Mapping[str, int]) -> list[sns.LoggingConfig]:
+        role = self.delivery_status_role
+        return [
+            sns.LoggingConfig(
+                protocol=sns.LoggingProtocol(DELIVERY_STATUS_PROTOCOLS[protocol]),
+                failure_feedback_role=role,
+                success_feedback_role=role,
+                success_feedback_sample_rate=rate,
+            )
+            for protocol, rate in rates.items()
+        ]
+
+    def _delivery_status_role(self) -> iam.Role:
+        """The role SNS writes delivery-status logs with: only the log groups SNS names after this topic."""
+        stack = Stack.of(self)
+        # SNS names them sns/<region>/<account>/<topic>[/Failure]. The topic's name, when generated, is
+        # known only once the topic exists, and the topic names this role: a name prefix would be a
+        # cycle, so a generated name gets every SNS delivery-status group of the account and region.
+        name = self._topic_name if self._topic_name and not Token.is_unresolved(self._topic_name) else ""
+        groups = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"sns/{stack.region}/{stack.account}/{name}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role = iam.Role(
+            self,
+            "DeliveryStatusRole",
+            assumed_by=iam.ServicePrincipal("sns.amazonaws.com"),
+            description=f"SNS delivery-status logging of {self.node.path}",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:PutMetricFilter",
+                    "logs:PutRetentionPolicy",
+                ],
+                resources=[groups],
+            )
+        )
+        nag.acknowledge_wildcards(
+            role,
+            resources={
+                groups: "SNS creates the delivery-status log groups (sns/<region>/<account>/<topic> and its "
+                "/Failure group) and their streams itself; the wildcard covers those names and their streams only"
+            },
+        )
+        return role
 
     def _dashboard(self, dashboard_name: str | None) -> cloudwatch.Dashboard:
         return cloudwatch.Dashboard(
@@ -565,6 +646,50 @@ class FanoutTopic(Construct):
         return subscription
 
     @reports_errors
+    def add_firehose(
+        self,
+        id_: str,
+        delivery_stream: firehose.IDeliveryStream,
+        *,
+        filter_policy: Mapping[str, Any] | None = None,
+        filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES,
+        raw_message_delivery: bool = False,
+    ) -> sns.Subscription:
+        """Subscribe an Amazon Data Firehose delivery stream (archiving, analytics).
+
+        SNS delivers with a subscription role of its own (``subscribers[-1].role``) allowed to put
+        records into this stream only.
+        """
+        self._check_id(id_)
+        check_not_fifo("add_firehose", self.fifo)
+        prefix = f"add_firehose({id_!r})."
+        if not _has(delivery_stream, "delivery_stream_arn", "grant"):
+            raise invalid(
+                f"{prefix}delivery_stream",
+                delivery_stream,
+                f"a kinesisfirehose.IDeliveryStream, not {type(delivery_stream).__name__}",
+            )
+        raw = props.boolean(f"{prefix}raw_message_delivery", raw_message_delivery)
+        policy, scope = self._filter(prefix, filter_policy, filter_scope)
+        self._guard(f"add_firehose({id_!r})", RESOURCES_PER_SUBSCRIBER["firehose"] + self._first_costs())
+        role = iam.Role(
+            self,
+            f"{id_}-SubscriptionRole",
+            assumed_by=iam.ServicePrincipal("sns.amazonaws.com"),
+            description=f"SNS delivers {self.node.path} to Firehose stream {id_}",
+        )
+        subscription = self.topic.add_subscription(
+            subs.FirehoseSubscription(
+                delivery_stream,
+                role=role,
+                raw_message_delivery=raw,
+                dead_letter_queue=self._subscription_dlq(),
+            )
+        )
+        self._register(id_, "firehose", subscription, policy, scope, delivery_stream=delivery_stream, role=role)
+        return subscription
+
+    @reports_errors
     def add_email(
         self,
         id_: str,
@@ -692,17 +817,33 @@ class FanoutTopic(Construct):
         return self.queue_key
 
     def _allow_sns_on_key(self, key: kms.IKey) -> None:
-        self._add_key_statement(
-            key,
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("sns.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions=self._source_topic_condition(key),
-            ),
+        self._add_key_statement(key, self._sns_key_statement(key))
+
+    def _sns_key_statement(self, key: kms.IKey | None) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=["*"],
+            conditions=self._source_topic_condition(key),
         )
 
-    def _source_topic_condition(self, key: kms.IKey) -> dict[str, Any]:
+    def _owner_must_add(self, where: str, resource: str, statement: iam.PolicyStatement) -> None:
+        """Print (info annotation, and a stack output resolved at deploy) a statement another owner must add."""
+        stack = Stack.of(self)
+        policy = json.dumps(stack.resolve(statement.to_statement_json()), sort_keys=True)
+        Annotations.of(self).add_info(
+            f"[buttress:ownerMustAdd] {resource} is not managed by this app: its owner must add this statement "
+            f"to its {where}: {policy}"
+        )
+        self._outputs += 1
+        CfnOutput(
+            self,
+            f"OwnerMustAdd{self._outputs}",
+            description=f"Statement the owner of {resource} must add to its {where} (JSON)"[:1000],
+            value=stack.to_json_string(statement.to_statement_json()),
+        )
+
+    def _source_topic_condition(self, key: kms.IKey | None) -> dict[str, Any]:
         """``aws:SourceArn`` = this topic; without a reference to the topic when ``key`` encrypts it too.
 
         The topic names its key, so the key's policy naming the topic would be a dependency cycle:
@@ -720,11 +861,7 @@ class FanoutTopic(Construct):
     def _add_key_statement(self, key: kms.IKey, statement: iam.PolicyStatement) -> None:
         """Add ``statement`` to ``key``'s policy; for an imported key, say what its owner must add."""
         if not key.add_to_resource_policy(statement).statement_added:
-            policy = json.dumps(Stack.of(self).resolve(statement.to_statement_json()), sort_keys=True)
-            Annotations.of(self).add_info(
-                f"[buttress:keyPolicy] the key {key.key_arn} is not managed by this app: its owner must add "
-                f"this statement to its key policy: {policy}"
-            )
+            self._owner_must_add("key policy", f"the key {key.key_arn}", statement)
 
     def _new_queue(
         self,

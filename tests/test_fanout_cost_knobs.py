@@ -113,7 +113,7 @@ def test_imported_key_says_what_its_owner_must_add() -> None:
     fanout = FanoutTopic(stack, "Topic", key=key, service_publishers=["budgets.amazonaws.com"])
     fanout.add_queue("Q")
     infos = assertions.Annotations.from_stack(stack).find_info(
-        "*", assertions.Match.string_like_regexp("buttress:keyPolicy")
+        "*", assertions.Match.string_like_regexp("buttress:ownerMustAdd")
     )
     texts = [str(i.entry.data) for i in infos]
     assert any("budgets.amazonaws.com" in t and "kms:GenerateDataKey*" in t for t in texts), texts
