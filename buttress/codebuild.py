@@ -36,6 +36,7 @@ from buttress.rules.codebuild import (
     check_subnet_capacity,
     required_endpoints,
 )
+from buttress.rules.codebuild_sources import check_connection, check_source_type, check_triggers
 
 #: Actions CodeBuild calls to create, describe and delete a build's network interface. Granted on
 #: ``*`` as in the CodeBuild user guide's VPC policy: the interface does not exist before the call
@@ -50,6 +51,8 @@ ENI_ACTIONS = (
     "ec2:DescribeVpcs",
 )
 _DEFAULT_ARTIFACT_EXPIRATION = Duration.days(90)
+#: What CodeBuild calls with the service role to fetch a source through a connection.
+_CONNECTION_ACTIONS = ("GetConnectionToken", "GetConnection")
 CAPACITY_WARNING_ID = "buttress:VpcCodeBuild:subnetCapacity"
 _KNOWN_SERVICES = frozenset(KNOWN_INTERFACE_ENDPOINTS) | frozenset(GATEWAY_ENDPOINTS)
 
@@ -80,8 +83,13 @@ class VpcCodeBuild(Construct):
     :param build_spec: the build spec: a mapping (``{"version": "0.2", "phases": ...}``), or the
         file name of a build spec in the source. Default ``"buildspec.yml"`` from the source;
         required (as a mapping) without a source.
-    :param source: ``codebuild.Source.code_commit(...)``, ``.git_hub(...)``, ``.s3(...)``, or
-        ``None`` for no source. Default ``None``.
+    :param source: ``codebuild.Source.code_commit(...)``, ``.s3(...)``, ``.git_hub(...)``,
+        ``.git_hub_enterprise(...)``, ``.bit_bucket(...)``, or ``None`` for no source. Its webhook
+        filter groups are checked at synth: events the provider sends, filter types that work with
+        them, patterns CodeBuild's RE2 syntax accepts. Default ``None``.
+    :param connection_arn: a CodeConnections (or CodeStar Connections) connection ARN as the
+        credential of a GitHub, GitHub Enterprise or Bitbucket source; the role may use exactly
+        this connection. Default ``None`` (the account's CodeBuild source credential).
     :param subnet_type: ``PRIVATE_WITH_EGRESS`` or ``PRIVATE_ISOLATED``. Default ``PRIVATE_WITH_EGRESS``.
     :param build_image: build image. Default ``LinuxBuildImage.STANDARD_7_0``.
     :param compute_type: compute type. Default ``ComputeType.SMALL``.
@@ -125,6 +133,7 @@ class VpcCodeBuild(Construct):
         vpc: Network | ec2.IVpc,
         build_spec: Mapping[str, Any] | str | None = None,
         source: codebuild.ISource | None = None,
+        connection_arn: str | None = None,
         subnet_type: ec2.SubnetType = ec2.SubnetType.PRIVATE_WITH_EGRESS,
         build_image: codebuild.IBuildImage | None = None,
         compute_type: codebuild.ComputeType = codebuild.ComputeType.SMALL,
@@ -150,6 +159,7 @@ class VpcCodeBuild(Construct):
                 vpc=vpc,
                 build_spec=build_spec,
                 source=source,
+                connection_arn=connection_arn,
                 subnet_type=subnet_type,
                 build_image=build_image,
                 compute_type=compute_type,
@@ -178,6 +188,7 @@ class VpcCodeBuild(Construct):
         self._log_group(props)
         self._bucket(props)
         self._project(props, subnets)
+        self._source(props)
         eni_arn = self._network_policy(subnets)
         self._acknowledge_nag_findings(eni_arn)
 
@@ -219,7 +230,7 @@ class VpcCodeBuild(Construct):
 
     def _check_egress(self, props: _Props) -> None:
         needs = BuildNeeds(
-            source_type=props.source.type if props.source else "NO_SOURCE",
+            source_type=props.source_type,
             image_kind=props.image_facts.kind,
             parameter_store=any(v.kind == "PARAMETER_STORE" for v in props.plain.variables),
             secrets_manager=any(v.kind == "SECRETS_MANAGER" for v in props.plain.variables),
@@ -362,6 +373,37 @@ class VpcCodeBuild(Construct):
             subnets=subnet_ids,
             security_group_ids=[self.security_group.security_group_id],
         )
+
+    def _source(self, props: _Props) -> None:
+        """Check the webhook filters the source rendered; use the connection as its credential."""
+        check_triggers(Stack.of(self).resolve(self._cfn_project.triggers), source_type=props.source_type, batch=False)
+        #: Lets the role use ``connection_arn``; the project waits for it. ``None`` without a connection.
+        self.connection_policy: iam.Policy | None = None
+        if props.connection_arn is None:
+            return
+        self._cfn_project.add_property_override(
+            "Source.Auth", {"Type": "CODECONNECTIONS", "Resource": props.connection_arn}
+        )
+        prefixes = (
+            ["codeconnections", "codestar-connections"]
+            if props.connection_service == "*"
+            else [str(props.connection_service)]
+        )
+        self.connection_policy = iam.Policy(
+            self,
+            "ConnectionPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="SourceConnection",
+                    actions=[f"{prefix}:{action}" for prefix in prefixes for action in _CONNECTION_ACTIONS],
+                    resources=[props.connection_arn],
+                )
+            ],
+        )
+        self.role.attach_inline_policy(self.connection_policy)
+        policy_cfn = self.connection_policy.node.default_child
+        assert isinstance(policy_cfn, iam.CfnPolicy)
+        self._cfn_project.node.add_dependency(policy_cfn)
 
     @property
     def _cfn_project(self) -> codebuild.CfnProject:
@@ -524,6 +566,7 @@ class _Given:
     vpc: object
     build_spec: object
     source: object
+    connection_arn: object
     subnet_type: object
     build_image: object
     compute_type: object
@@ -553,6 +596,11 @@ class _Props:
     vpc: VpcInput
     subnet_type: ec2.SubnetType
     source: codebuild.ISource | None
+    #: ``source.type``, ``"NO_SOURCE"`` without a source.
+    source_type: str
+    connection_arn: str | None
+    #: IAM prefix of the connection's actions, ``"*"`` for both when the ARN is a token.
+    connection_service: str | None
     image: codebuild.IBuildImage
     image_facts: BuildImageFacts
     compute_type: codebuild.ComputeType
@@ -568,6 +616,13 @@ def _check(given: _Given) -> _Props:
     """Check every prop before anything is built: the CDK-typed ones here, the plain ones in the rules."""
     subnet_type = check.instance("subnet_type", given.subnet_type, ec2.SubnetType, "an ec2.SubnetType")
     source = _interface("source", given.source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
+    source_type = source.type if source is not None else "NO_SOURCE"
+    check_source_type(source_type)
+    connection_service = check_connection(
+        given.connection_arn,
+        source_type=source_type,
+        token=isinstance(given.connection_arn, str) and Token.is_unresolved(given.connection_arn),
+    )
     image = _interface(
         "build_image", given.build_image, ("image_id", "type"), "a codebuild.IBuildImage (LinuxBuildImage...)"
     )
@@ -601,6 +656,9 @@ def _check(given: _Given) -> _Props:
         vpc=vpc_input("vpc", given.vpc),
         subnet_type=subnet_type,
         source=source,
+        source_type=source_type,
+        connection_arn=None if connection_service is None else str(given.connection_arn),
+        connection_service=connection_service,
         image=image,
         image_facts=facts,
         compute_type=check.instance(
