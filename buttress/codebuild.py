@@ -36,6 +36,7 @@ from buttress.rules.codebuild import (
     check_subnet_capacity,
     required_endpoints,
 )
+from buttress.rules.codebuild_batch import COMPUTE_TYPES
 from buttress.rules.codebuild_sources import check_connection, check_source_type, check_triggers
 
 #: Actions CodeBuild calls to create, describe and delete a build's network interface. Granted on
@@ -98,6 +99,16 @@ class VpcCodeBuild(Construct):
     :param timeout: build timeout, 5 minutes to 36 hours. Default one hour.
     :param concurrent_build_limit: most builds running at once (more are queued). Default
         ``None`` (no limit, and a synth warning that says what the subnets hold).
+    :param batch: run batch builds: the build spec mapping must have a ``batch`` section with one
+        of ``build-list``, ``build-matrix``, ``build-graph``, ``build-fanout`` (checked: task
+        identifiers, ``depend-on`` without cycles, env overrides). A batch service role, ``batch_role``,
+        may start, stop and retry builds of this project only. Default ``False``.
+    :param batch_max_builds: most builds one batch may start; required with a build spec file.
+        Only with ``batch``. Default ``None`` (no restriction).
+    :param batch_compute_types: compute types a batch's builds may use; only with ``batch``.
+        Default ``None`` (any).
+    :param batch_timeout: how long a whole batch may run, 5 minutes to 36 hours; only with
+        ``batch``. Default ``None`` (CodeBuild's default).
     :param cache: a :class:`~buttress.BuildCache` or its string: ``"none"``, ``"s3"`` (in
         ``bucket`` under ``cache/``) or ``"local"``. Default ``"none"``.
     :param local_cache_modes: modes of a local cache, only with ``cache="local"``. Default source
@@ -140,6 +151,10 @@ class VpcCodeBuild(Construct):
         privileged: bool = False,
         timeout: Duration | None = None,
         concurrent_build_limit: int | None = None,
+        batch: bool = False,
+        batch_max_builds: int | None = None,
+        batch_compute_types: Sequence[codebuild.ComputeType] | None = None,
+        batch_timeout: Duration | None = None,
         cache: BuildCache | str = BuildCache.NONE,
         local_cache_modes: Sequence[codebuild.LocalCacheMode] | None = None,
         environment_variables: Mapping[str, str] | None = None,
@@ -166,6 +181,10 @@ class VpcCodeBuild(Construct):
                 privileged=privileged,
                 timeout=timeout,
                 concurrent_build_limit=concurrent_build_limit,
+                batch=batch,
+                batch_max_builds=batch_max_builds,
+                batch_compute_types=batch_compute_types,
+                batch_timeout=batch_timeout,
                 cache=cache,
                 local_cache_modes=local_cache_modes,
                 environment_variables=environment_variables,
@@ -188,6 +207,7 @@ class VpcCodeBuild(Construct):
         self._log_group(props)
         self._bucket(props)
         self._project(props, subnets)
+        self._batch(props)
         self._source(props)
         eni_arn = self._network_policy(subnets)
         self._acknowledge_nag_findings(eni_arn)
@@ -224,7 +244,7 @@ class VpcCodeBuild(Construct):
                 f"{MARGIN_FRACTION:.0%} margin (one IP address each)",
             )
             return
-        warning = check_subnet_capacity(cidrs, limit)
+        warning = check_subnet_capacity(cidrs, limit, batch_width=props.plain.batch_facts.width)
         if warning:
             Annotations.of(self).add_warning_v2(CAPACITY_WARNING_ID, warning)
 
@@ -374,9 +394,29 @@ class VpcCodeBuild(Construct):
             security_group_ids=[self.security_group.security_group_id],
         )
 
+    def _batch(self, props: _Props) -> None:
+        """The batch service role (start, stop, retry builds of this project only) and the batch limits."""
+        #: The role CodeBuild uses to run a batch's builds, or ``None`` without batch builds.
+        self.batch_role: iam.IRole | None = None
+        if not props.plain.batch:
+            return
+        self.batch_role = self.project.enable_batch_builds().role  # type: ignore[union-attr]
+        limits = props.plain.batch_limits
+        restrictions: dict[str, Any] = {}
+        if limits.max_builds is not None:
+            restrictions["MaximumBuildsAllowed"] = limits.max_builds
+        if limits.compute_types is not None:
+            restrictions["ComputeTypesAllowed"] = list(limits.compute_types)
+        if restrictions:
+            self._cfn_project.add_property_override("BuildBatchConfig.Restrictions", restrictions)
+        if props.batch_timeout is not None:
+            self._cfn_project.add_property_override("BuildBatchConfig.TimeoutInMins", props.batch_timeout.to_minutes())
+
     def _source(self, props: _Props) -> None:
         """Check the webhook filters the source rendered; use the connection as its credential."""
-        check_triggers(Stack.of(self).resolve(self._cfn_project.triggers), source_type=props.source_type, batch=False)
+        check_triggers(
+            Stack.of(self).resolve(self._cfn_project.triggers), source_type=props.source_type, batch=props.plain.batch
+        )
         #: Lets the role use ``connection_arn``; the project waits for it. ``None`` without a connection.
         self.connection_policy: iam.Policy | None = None
         if props.connection_arn is None:
@@ -573,6 +613,10 @@ class _Given:
     privileged: object
     timeout: object
     concurrent_build_limit: object
+    batch: object
+    batch_max_builds: object
+    batch_compute_types: object
+    batch_timeout: object
     cache: object
     local_cache_modes: object
     environment_variables: object
@@ -605,6 +649,7 @@ class _Props:
     image_facts: BuildImageFacts
     compute_type: codebuild.ComputeType
     timeout: Duration
+    batch_timeout: Duration | None
     artifact_expiration: Duration | None
     encryption_key: kms.IKey | None
     role: iam.IRole | None
@@ -632,6 +677,7 @@ def _check(given: _Given) -> _Props:
     )
     timeout = _duration("timeout", given.timeout) or Duration.hours(1)
     expiration = _duration("artifact_expiration", given.artifact_expiration)
+    batch_timeout = _duration("batch_timeout", given.batch_timeout)
     return _Props(
         plain=check_props(
             subnet_type=subnet_type.name,
@@ -652,6 +698,10 @@ def _check(given: _Given) -> _Props:
             artifact_expiration=None if expiration is None else _span(expiration),
             artifact_expiration_given=given.artifact_expiration is not _DEFAULT_ARTIFACT_EXPIRATION,
             description=given.description,
+            batch=given.batch,
+            batch_max_builds=given.batch_max_builds,
+            batch_compute_types=_compute_types(given.batch_compute_types),
+            batch_timeout=None if batch_timeout is None else _span(batch_timeout),
         ),
         vpc=vpc_input("vpc", given.vpc),
         subnet_type=subnet_type,
@@ -665,6 +715,7 @@ def _check(given: _Given) -> _Props:
             "compute_type", given.compute_type, codebuild.ComputeType, "a codebuild.ComputeType"
         ),
         timeout=timeout,
+        batch_timeout=batch_timeout,
         artifact_expiration=expiration,
         encryption_key=_interface("encryption_key", given.encryption_key, ("key_arn",), "a kms.IKey"),
         role=_interface("role", given.role, ("role_arn", "grant_principal"), "an iam.IRole"),
@@ -689,6 +740,18 @@ def _duration(prop: str, value: object) -> Duration | None:
 def _span(duration: Duration) -> Span:
     seconds = duration.to_seconds()
     return Span(None if Token.is_unresolved(seconds) else seconds, duration.to_human_string())
+
+
+def _compute_types(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise invalid(
+            "batch_compute_types", value, f"a list of codebuild.ComputeType members, not {type(value).__name__}"
+        )
+    for index, kind in enumerate(value):
+        check.instance(f"batch_compute_types[{index}]", kind, codebuild.ComputeType, "a codebuild.ComputeType")
+    return [COMPUTE_TYPES[kind.name] for kind in value]
 
 
 def _cache_modes(value: object) -> list[str] | None:

@@ -26,6 +26,14 @@ from typing import Any
 from buttress.errors import invalid
 from buttress.options import BuildCache
 from buttress.rules import props
+from buttress.rules.codebuild_batch import (
+    NO_BATCH,
+    NO_BATCH_LIMITS,
+    BatchFacts,
+    BatchLimits,
+    check_batch_limits,
+    check_batch_spec,
+)
 from buttress.rules.subnets import usable_addresses
 
 #: Share of the concurrent build limit kept free on top of it ...
@@ -60,8 +68,14 @@ def subnet_capacity(subnet_cidrs: Sequence[str]) -> dict[str, int]:
     return {cidr: usable_addresses(ipaddress.IPv4Network(cidr, strict=False).prefixlen) for cidr in subnet_cidrs}
 
 
-def check_subnet_capacity(subnet_cidrs: Sequence[str], concurrent_build_limit: int | None) -> str | None:
-    """Check that ``subnet_cidrs`` hold ``concurrent_build_limit`` builds plus :func:`capacity_margin`.
+def check_subnet_capacity(
+    subnet_cidrs: Sequence[str], concurrent_build_limit: int | None, *, batch_width: int = 1, fleet: int = 0
+) -> str | None:
+    """Check that ``subnet_cidrs`` hold the builds that may run at once plus :func:`capacity_margin`.
+
+    The builds that may run at once are ``concurrent_build_limit`` times ``batch_width`` (each
+    project build may be a batch running that many builds at once), plus ``fleet`` reserved
+    instances, which hold their addresses while idle.
 
     Raises :class:`~buttress.errors.ButtressError` naming ``concurrent_build_limit`` when they do
     not (or when the limit is below 1). Without a limit, returns a warning text saying how many
@@ -82,15 +96,22 @@ def check_subnet_capacity(subnet_cidrs: Sequence[str], concurrent_build_limit: i
         )
     if concurrent_build_limit < 1:
         raise invalid("concurrent_build_limit", concurrent_build_limit, "at least 1, or None for no limit")
-    margin = capacity_margin(concurrent_build_limit)
-    needed = concurrent_build_limit + margin
+    builds = concurrent_build_limit * max(1, batch_width) + fleet
+    margin = capacity_margin(builds)
+    needed = builds + margin
     if needed > total:
+        counted = f"{builds} builds"
+        if batch_width > 1:
+            counted = f"{concurrent_build_limit} batches of up to {batch_width} builds at once ({counted})"
+        if fleet:
+            counted += f" and {fleet} fleet instances"
         raise invalid(
             "concurrent_build_limit",
             concurrent_build_limit,
-            f"each running build takes one IP address: {concurrent_build_limit} builds + a margin of {margin} "
+            f"each running build takes one IP address: {counted} + a margin of {margin} "
             f"({MARGIN_FRACTION:.0%}, at least {MIN_MARGIN}) need {needed} addresses but the selected subnets "
-            f"({described}) hold {total}; allow at most {_builds_that_fit(total)} builds or select larger subnets",
+            f"({described}) hold {total}; allow at most {_builds_that_fit(total)} builds at once or select "
+            "larger subnets",
         )
     return None
 
@@ -261,6 +282,10 @@ class BuildProps:
     build_services: tuple[str, ...]
     artifacts: bool
     description: str | None
+    #: Whether the project runs batch builds, their limits, and what the build spec's batch says.
+    batch: bool = False
+    batch_limits: BatchLimits = NO_BATCH_LIMITS
+    batch_facts: BatchFacts = NO_BATCH
 
 
 def check_props(
@@ -283,6 +308,10 @@ def check_props(
     artifact_expiration: Span | None,
     artifact_expiration_given: bool,
     description: object,
+    batch: object = False,
+    batch_max_builds: object = None,
+    batch_compute_types: Sequence[str] | None = None,
+    batch_timeout: Span | None = None,
 ) -> BuildProps:
     """Check every plain prop of a ``VpcCodeBuild`` (types first) and the rules between them.
 
@@ -310,6 +339,14 @@ def check_props(
         secrets_manager_variables=secrets_manager_variables,
     )
     check_artifact_expiration(artifact_expiration, given=artifact_expiration_given, artifacts=artifacts)
+    batch = props.boolean("batch", batch)
+    limits = check_batch_limits(
+        batch=batch,
+        max_builds=batch_max_builds,
+        compute_types=batch_compute_types,
+        timeout_minutes=None if batch_timeout is None or batch_timeout.seconds is None else batch_timeout.seconds / 60,
+        given=batch_max_builds is not None or batch_compute_types is not None or batch_timeout is not None,
+    )
     return BuildProps(
         isolated=isolated,
         build_spec=spec,
@@ -321,6 +358,9 @@ def check_props(
         build_services=check_build_services(build_services, known=known_services, isolated=isolated),
         artifacts=artifacts,
         description=None if description is None else props.string("description", description),
+        batch=batch,
+        batch_limits=limits,
+        batch_facts=check_batch_spec(spec, batch=batch, limits=limits, privileged=privileged),
     )
 
 
