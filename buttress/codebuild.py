@@ -127,6 +127,14 @@ class VpcCodeBuild(Construct):
         Default ``False``.
     :param artifact_expiration: how long uploaded artifacts are kept (whole days), ``None`` for
         ever; only with ``artifacts=True``. Default 90 days.
+    :param reports: test and coverage reports: name -> the build spec's report entry
+        (``{"files": [...], "file-format": "JUNITXML", "base-directory": ...}``). The construct
+        creates one report group each (``report_groups``), puts them into the build spec by ARN,
+        and the role may write exactly those groups (no ``report-group/<project>-*`` wildcard: a
+        build spec's own ``reports`` section is an error). CodeBuild keeps reports for 30 days;
+        with ``artifacts=True`` the raw files are also exported, encrypted with the project's key,
+        to ``bucket`` under ``reports/<name>/``, kept for ``artifact_expiration``. Only with a
+        build spec mapping. Default none.
     :param encryption_key: customer-managed key for the project, logs and bucket. An imported key's
         policy must let CloudWatch Logs use it. Default a new key with rotation.
     :param role: service role. An imported role must be mutable. Default a new role.
@@ -163,6 +171,7 @@ class VpcCodeBuild(Construct):
         build_services: Sequence[str] = (),
         artifacts: bool = False,
         artifact_expiration: Duration | None = _DEFAULT_ARTIFACT_EXPIRATION,
+        reports: Mapping[str, Mapping[str, Any]] | None = None,
         encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -193,6 +202,7 @@ class VpcCodeBuild(Construct):
                 build_services=build_services,
                 artifacts=artifacts,
                 artifact_expiration=artifact_expiration,
+                reports=reports,
                 encryption_key=encryption_key,
                 role=role,
                 log_retention=log_retention,
@@ -206,6 +216,7 @@ class VpcCodeBuild(Construct):
         self._key(props)
         self._log_group(props)
         self._bucket(props)
+        self._report_groups(props)
         self._project(props, subnets)
         self._batch(props)
         self._source(props)
@@ -348,13 +359,41 @@ class VpcCodeBuild(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs_bucket,
             server_access_logs_prefix="artifacts-bucket/",
-            lifecycle_rules=_lifecycle_rules(props.artifact_expiration),
+            lifecycle_rules=_lifecycle_rules(props.artifact_expiration, reports=bool(props.plain.reports)),
             removal_policy=props.removal_policy,
         )
+
+    def _report_groups(self, props: _Props) -> None:
+        """One report group per report, exported (encrypted with the project's key) to ``bucket`` with artifacts."""
+        #: Report name -> the report group the construct created for it.
+        self.report_groups: dict[str, codebuild.ReportGroup] = {}
+        export = self.bucket if props.plain.artifacts else None
+        for report in props.plain.reports:
+            group = codebuild.ReportGroup(
+                self,
+                f"Reports{report.name}",
+                type=codebuild.ReportGroupType[report.type],
+                export_bucket=export,
+                zip_export=export is not None,
+                removal_policy=props.removal_policy,
+                delete_reports=props.removal_policy == RemovalPolicy.DESTROY,
+            )
+            if export is not None:
+                cfn_group = group.node.default_child
+                assert isinstance(cfn_group, codebuild.CfnReportGroup)
+                cfn_group.add_property_override("ExportConfig.S3Destination.Path", f"reports/{report.name}")
+            self.report_groups[report.name] = group
 
     def _project(self, props: _Props, subnet_ids: list[str]) -> None:
         plain = props.plain
         spec = plain.build_spec
+        if self.report_groups and isinstance(spec, dict):
+            spec = {
+                **spec,
+                "reports": {
+                    self.report_groups[report.name].report_group_arn: dict(report.section) for report in plain.reports
+                },
+            }
         #: The L2 CodeBuild project.
         self.project = codebuild.Project(
             self,
@@ -380,10 +419,14 @@ class VpcCodeBuild(Construct):
             encryption_key=self.encryption_key,
             role=props.role,
             logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)),
+            # Exactly the construct's report groups (below), not aws-cdk-lib's report-group/<project>-* wildcard.
+            grant_report_group_permissions=False,
         )
         assert self.project.role is not None  # a Project always has one: the given role or its own
         #: The project's service role.
         self.role: iam.IRole = self.project.role
+        for group in self.report_groups.values():
+            group.grant_write(self.role)
         # The VPC goes on the L1 rather than the L2's ``vpc`` prop: aws-cdk-lib 2.275 puts
         # ec2:CreateNetworkInterfacePermission into the role's default policy, which refers to the
         # project (log permissions), so it can never be ordered before it, and drops it silently
@@ -533,10 +576,8 @@ class VpcCodeBuild(Construct):
             resource_name=f"/aws/codebuild/{name}",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        report_groups = stack.format_arn(service="codebuild", resource="report-group", resource_name=f"{name}-*")
         resources = {
             f"{log_group_arn}:*": "log streams of this project's default log group, named per build by CodeBuild",
-            report_groups: "test-report groups CodeBuild names after this project",
         }
         own_key = "grant on this project's own customer-managed key only"
         actions = {"kms:GenerateDataKey*": own_key, "kms:ReEncrypt*": own_key}
@@ -625,6 +666,7 @@ class _Given:
     build_services: object
     artifacts: object
     artifact_expiration: object
+    reports: object
     encryption_key: object
     role: object
     log_retention: object
@@ -702,6 +744,7 @@ def _check(given: _Given) -> _Props:
             batch_max_builds=given.batch_max_builds,
             batch_compute_types=_compute_types(given.batch_compute_types),
             batch_timeout=None if batch_timeout is None else _span(batch_timeout),
+            reports=given.reports,
         ),
         vpc=vpc_input("vpc", given.vpc),
         subnet_type=subnet_type,
@@ -766,8 +809,10 @@ def _cache_modes(value: object) -> list[str] | None:
     return [mode.name for mode in value]
 
 
-def _lifecycle_rules(artifact_expiration: Duration | None) -> list[s3.LifecycleRule]:
+def _lifecycle_rules(artifact_expiration: Duration | None, *, reports: bool) -> list[s3.LifecycleRule]:
     rules = [s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=Duration.days(7))]
     if artifact_expiration is not None:
         rules.append(s3.LifecycleRule(id="ExpireArtifacts", prefix="artifacts/", expiration=artifact_expiration))
+        if reports:
+            rules.append(s3.LifecycleRule(id="ExpireReports", prefix="reports/", expiration=artifact_expiration))
     return rules

@@ -31,8 +31,10 @@ from buttress.rules.codebuild_batch import (
     NO_BATCH_LIMITS,
     BatchFacts,
     BatchLimits,
+    Report,
     check_batch_limits,
     check_batch_spec,
+    check_reports,
 )
 from buttress.rules.subnets import usable_addresses
 
@@ -286,6 +288,8 @@ class BuildProps:
     batch: bool = False
     batch_limits: BatchLimits = NO_BATCH_LIMITS
     batch_facts: BatchFacts = NO_BATCH
+    #: Report groups the construct creates, in the order given.
+    reports: tuple[Report, ...] = ()
 
 
 def check_props(
@@ -312,6 +316,7 @@ def check_props(
     batch_max_builds: object = None,
     batch_compute_types: Sequence[str] | None = None,
     batch_timeout: Span | None = None,
+    reports: object = None,
 ) -> BuildProps:
     """Check every plain prop of a ``VpcCodeBuild`` (types first) and the rules between them.
 
@@ -361,6 +366,7 @@ def check_props(
         batch=batch,
         batch_limits=limits,
         batch_facts=check_batch_spec(spec, batch=batch, limits=limits, privileged=privileged),
+        reports=check_reports(reports, spec=spec),
     )
 
 

@@ -284,3 +284,75 @@ def _widest_antichain(depends: Mapping[str, Sequence[str]]) -> int:
 def concurrent_builds(limit: int, width: int) -> int:
     """Builds that may run at once: ``limit`` project builds, each a batch running up to ``width`` builds."""
     return limit * max(1, width)
+
+
+# --- test and coverage reports -----------------------------------------------------------------
+
+#: Report file formats CodeBuild reads -> the report group type they go into.
+REPORT_FORMATS: Mapping[str, str] = {
+    **dict.fromkeys(("JUNITXML", "CUCUMBERJSON", "TESTNGXML", "NUNITXML", "NUNIT3XML", "VISUALSTUDIOTRX"), "TEST"),
+    **dict.fromkeys(("CLOVERXML", "COBERTURAXML", "JACOCOXML", "SIMPLECOV"), "CODE_COVERAGE"),
+}
+#: Keys of a report in a build spec's ``reports`` section.
+REPORT_KEYS: frozenset[str] = frozenset({"files", "file-format", "base-directory", "discard-paths"})
+_REPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report group the construct creates: its name, type (``TEST``/``CODE_COVERAGE``) and build spec entry."""
+
+    name: str
+    type: str
+    section: Mapping[str, Any]
+
+
+def check_reports(reports: object, *, spec: Mapping[str, Any] | str) -> tuple[Report, ...]:
+    """The ``reports`` prop: name -> build spec report entry (``files``, ``file-format``...).
+
+    Only with a build spec mapping, which then has no ``reports`` section of its own: the role may
+    write exactly the report groups the construct creates, which the build spec names by ARN.
+    """
+    own = isinstance(spec, Mapping) and "reports" in spec
+    if own:
+        raise invalid(
+            "build_spec",
+            "reports",
+            "no 'reports' section: give the reports as the reports prop, so the construct creates their report "
+            "groups and the role may write exactly those",
+        )
+    if reports is None:
+        return ()
+    given = props.mapping("reports", reports)
+    if isinstance(spec, str):
+        raise invalid(
+            "reports",
+            sorted(given),
+            f"only with a build spec mapping: a build spec file ({spec!r}) cannot name the report groups' ARNs",
+        )
+    if not given:
+        raise invalid("reports", {}, "at least one report, or None")
+    checked = []
+    for name, entry in given.items():
+        if not _REPORT_NAME.match(name):
+            raise invalid("reports", name, "report names of letters, digits, '-' and '_' (up to 64)")
+        checked.append(_report(name, props.mapping(f"reports[{name!r}]", entry)))
+    return tuple(checked)
+
+
+def _report(name: str, entry: Mapping[str, Any]) -> Report:
+    where = f"reports[{name!r}]"
+    unknown = sorted(set(entry) - REPORT_KEYS)
+    if unknown:
+        raise invalid(where, unknown, f"report keys {', '.join(sorted(REPORT_KEYS))}")
+    files = props.strings(f"{where}['files']", entry.get("files"))
+    if not files:
+        raise invalid(f"{where}['files']", files, "at least one file pattern, e.g. ['**/*.xml']")
+    file_format = entry.get("file-format")
+    if file_format not in REPORT_FORMATS:
+        raise invalid(f"{where}['file-format']", file_format, f"one of {', '.join(REPORT_FORMATS)}")
+    if "base-directory" in entry:
+        props.string(f"{where}['base-directory']", entry["base-directory"])
+    if "discard-paths" in entry and entry["discard-paths"] not in ("yes", "no"):
+        raise invalid(f"{where}['discard-paths']", entry["discard-paths"], "'yes' or 'no'")
+    return Report(name, REPORT_FORMATS[str(file_format)], dict(entry))
