@@ -37,7 +37,13 @@ from buttress.rules.codebuild import (
     required_endpoints,
 )
 from buttress.rules.codebuild_batch import COMPUTE_TYPES
-from buttress.rules.codebuild_sources import check_connection, check_source_type, check_triggers
+from buttress.rules.codebuild_sources import (
+    CONNECTION_SOURCES,
+    check_connection,
+    check_secondary_sources,
+    check_source_type,
+    check_triggers,
+)
 
 #: Actions CodeBuild calls to create, describe and delete a build's network interface. Granted on
 #: ``*`` as in the CodeBuild user guide's VPC policy: the interface does not exist before the call
@@ -135,6 +141,19 @@ class VpcCodeBuild(Construct):
         with ``artifacts=True`` the raw files are also exported, encrypted with the project's key,
         to ``bucket`` under ``reports/<name>/``, kept for ``artifact_expiration``. Only with a
         build spec mapping. Default none.
+    :param secondary_sources: further sources, each with an ``identifier`` (letters, digits,
+        ``_``; the build finds it in ``$CODEBUILD_SRC_DIR_<identifier>``), without a webhook.
+        In isolated subnets they count for the egress check like the primary source. Default none.
+    :param secondary_artifacts: identifiers of the build spec's ``artifacts['secondary-artifacts']``,
+        each uploaded to ``bucket`` under ``artifacts/<build id>/<identifier>`` (zipped, encrypted);
+        only with ``artifacts=True``, and a build spec mapping must declare exactly these. Default none.
+    :param queued_timeout: how long a build may wait in the queue, 5 minutes to 8 hours. Default
+        ``None`` (CodeBuild's eight hours).
+    :param auto_retry_limit: how often CodeBuild retries a failed build on its own, 0 to 10.
+        Default ``None`` (no retries).
+    :param alarm_action: action of the construct's alarm, ``failed_builds_alarm`` (a failed build
+        in five minutes), e.g. ``cloudwatch_actions.SnsAction(topic)``. Default ``None`` (the alarm
+        only shows in CloudWatch).
     :param encryption_key: customer-managed key for the project, logs and bucket. An imported key's
         policy must let CloudWatch Logs use it. Default a new key with rotation.
     :param role: service role. An imported role must be mutable. Default a new role.
@@ -172,6 +191,11 @@ class VpcCodeBuild(Construct):
         artifacts: bool = False,
         artifact_expiration: Duration | None = _DEFAULT_ARTIFACT_EXPIRATION,
         reports: Mapping[str, Mapping[str, Any]] | None = None,
+        secondary_sources: Sequence[codebuild.ISource] = (),
+        secondary_artifacts: Sequence[str] = (),
+        queued_timeout: Duration | None = None,
+        auto_retry_limit: int | None = None,
+        alarm_action: cloudwatch.IAlarmAction | None = None,
         encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -203,6 +227,11 @@ class VpcCodeBuild(Construct):
                 artifacts=artifacts,
                 artifact_expiration=artifact_expiration,
                 reports=reports,
+                secondary_sources=secondary_sources,
+                secondary_artifacts=secondary_artifacts,
+                queued_timeout=queued_timeout,
+                auto_retry_limit=auto_retry_limit,
+                alarm_action=alarm_action,
                 encryption_key=encryption_key,
                 role=role,
                 log_retention=log_retention,
@@ -222,6 +251,7 @@ class VpcCodeBuild(Construct):
         self._source(props)
         eni_arn = self._network_policy(subnets)
         self._acknowledge_nag_findings(eni_arn)
+        self._alarm(props)
 
     # --- builders, in the order the template holds their resources ---------------------------
 
@@ -266,6 +296,7 @@ class VpcCodeBuild(Construct):
             parameter_store=any(v.kind == "PARAMETER_STORE" for v in props.plain.variables),
             secrets_manager=any(v.kind == "SECRETS_MANAGER" for v in props.plain.variables),
             services=props.plain.build_services,
+            secondary_source_types=props.plain.secondary_source_types,
         )
         check_internet_reach(needs)
         if props.vpc.endpoints() is None:
@@ -404,6 +435,10 @@ class VpcCodeBuild(Construct):
             if isinstance(spec, str)
             else codebuild.BuildSpec.from_object(spec),
             artifacts=self._artifacts(plain),
+            secondary_sources=props.secondary_sources,
+            secondary_artifacts=[self._artifacts(plain, identifier) for identifier in plain.secondary_artifacts],
+            queued_timeout=props.queued_timeout,
+            auto_retry_limit=plain.auto_retry_limit,
             environment=codebuild.BuildEnvironment(
                 build_image=props.image, compute_type=props.compute_type, privileged=plain.privileged
             ),
@@ -460,6 +495,17 @@ class VpcCodeBuild(Construct):
         check_triggers(
             Stack.of(self).resolve(self._cfn_project.triggers), source_type=props.source_type, batch=props.plain.batch
         )
+        # aws-cdk-lib drops a secondary source's webhook without a word; binding a Git host source has no side effect.
+        check_secondary_sources(
+            [
+                (
+                    s.type,
+                    s.identifier,
+                    s.type in CONNECTION_SOURCES and s.bind(self, self.project).build_triggers is not None,
+                )
+                for s in props.secondary_sources
+            ]
+        )
         #: Lets the role use ``connection_arn``; the project waits for it. ``None`` without a connection.
         self.connection_policy: iam.Policy | None = None
         if props.connection_arn is None:
@@ -494,11 +540,17 @@ class VpcCodeBuild(Construct):
         assert isinstance(cfn_project, codebuild.CfnProject)
         return cfn_project
 
-    def _artifacts(self, plain: BuildProps) -> codebuild.IArtifacts | None:
+    def _artifacts(self, plain: BuildProps, identifier: str | None = None) -> codebuild.IArtifacts | None:
         if not plain.artifacts or self.bucket is None:
             return None
         return codebuild.Artifacts.s3(
-            bucket=self.bucket, path="artifacts", include_build_id=True, package_zip=True, encryption=True
+            bucket=self.bucket,
+            path="artifacts",
+            name=identifier,
+            identifier=identifier,
+            include_build_id=True,
+            package_zip=True,
+            encryption=True,
         )
 
     def _cache(self, plain: BuildProps) -> codebuild.Cache | None:
@@ -589,6 +641,21 @@ class VpcCodeBuild(Construct):
             )
         acknowledge_wildcards(self.role, resources=resources, actions=actions)
 
+    def _alarm(self, props: _Props) -> None:
+        #: Alarms when a build fails (one in five minutes); notifies ``alarm_action``.
+        self.failed_builds_alarm = cloudwatch.Alarm(
+            self,
+            "FailedBuildsAlarm",
+            alarm_description=f"A build of {self.node.path} failed",
+            metric=self.metric_failed_builds(),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if props.alarm_action is not None:
+            self.failed_builds_alarm.add_alarm_action(props.alarm_action)
+
     # --- public methods ------------------------------------------------------------------------
 
     @reports_errors
@@ -667,6 +734,11 @@ class _Given:
     artifacts: object
     artifact_expiration: object
     reports: object
+    secondary_sources: object
+    secondary_artifacts: object
+    queued_timeout: object
+    auto_retry_limit: object
+    alarm_action: object
     encryption_key: object
     role: object
     log_retention: object
@@ -692,6 +764,9 @@ class _Props:
     compute_type: codebuild.ComputeType
     timeout: Duration
     batch_timeout: Duration | None
+    queued_timeout: Duration | None
+    secondary_sources: list[codebuild.ISource]
+    alarm_action: cloudwatch.IAlarmAction | None
     artifact_expiration: Duration | None
     encryption_key: kms.IKey | None
     role: iam.IRole | None
@@ -720,6 +795,8 @@ def _check(given: _Given) -> _Props:
     timeout = _duration("timeout", given.timeout) or Duration.hours(1)
     expiration = _duration("artifact_expiration", given.artifact_expiration)
     batch_timeout = _duration("batch_timeout", given.batch_timeout)
+    queued_timeout = _duration("queued_timeout", given.queued_timeout)
+    secondary_sources = _secondary_sources(given.secondary_sources)
     return _Props(
         plain=check_props(
             subnet_type=subnet_type.name,
@@ -745,6 +822,10 @@ def _check(given: _Given) -> _Props:
             batch_compute_types=_compute_types(given.batch_compute_types),
             batch_timeout=None if batch_timeout is None else _span(batch_timeout),
             reports=given.reports,
+            queued_timeout=None if queued_timeout is None else _span(queued_timeout),
+            auto_retry_limit=given.auto_retry_limit,
+            secondary_sources=[(s.type, s.identifier, False) for s in secondary_sources],
+            secondary_artifacts=given.secondary_artifacts,
         ),
         vpc=vpc_input("vpc", given.vpc),
         subnet_type=subnet_type,
@@ -759,6 +840,9 @@ def _check(given: _Given) -> _Props:
         ),
         timeout=timeout,
         batch_timeout=batch_timeout,
+        queued_timeout=queued_timeout,
+        secondary_sources=secondary_sources,
+        alarm_action=_interface("alarm_action", given.alarm_action, ("bind",), "a cloudwatch.IAlarmAction"),
         artifact_expiration=expiration,
         encryption_key=_interface("encryption_key", given.encryption_key, ("key_arn",), "a kms.IKey"),
         role=_interface("role", given.role, ("role_arn", "grant_principal"), "an iam.IRole"),
@@ -783,6 +867,14 @@ def _duration(prop: str, value: object) -> Duration | None:
 def _span(duration: Duration) -> Span:
     seconds = duration.to_seconds()
     return Span(None if Token.is_unresolved(seconds) else seconds, duration.to_human_string())
+
+
+def _secondary_sources(value: object) -> list[codebuild.ISource]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise invalid("secondary_sources", value, f"a list of codebuild.ISource, not {type(value).__name__}")
+    for index, source in enumerate(value):
+        _interface(f"secondary_sources[{index}]", source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
+    return list(value)
 
 
 def _compute_types(value: object) -> list[str] | None:

@@ -36,6 +36,7 @@ from buttress.rules.codebuild_batch import (
     check_batch_spec,
     check_reports,
 )
+from buttress.rules.codebuild_sources import check_secondary_artifacts, check_secondary_sources
 from buttress.rules.subnets import usable_addresses
 
 #: Share of the concurrent build limit kept free on top of it ...
@@ -142,6 +143,7 @@ class BuildNeeds:
     :param parameter_store: environment variables come from SSM Parameter Store.
     :param secrets_manager: environment variables come from Secrets Manager.
     :param services: further endpoint names the build's own commands call (e.g. ``"sts"``).
+    :param secondary_source_types: the types of the secondary sources.
     """
 
     source_type: str
@@ -149,6 +151,7 @@ class BuildNeeds:
     parameter_store: bool = False
     secrets_manager: bool = False
     services: Sequence[str] = field(default_factory=tuple)
+    secondary_source_types: Sequence[str] = field(default_factory=tuple)
 
 
 def required_endpoints(needs: BuildNeeds) -> dict[str, str]:
@@ -163,7 +166,7 @@ def required_endpoints(needs: BuildNeeds) -> dict[str, str]:
     if needs.image_kind == "ecr":
         required["ecr.api"] = "ECR API: authenticate the pull of the custom build image"
         required["ecr.dkr"] = "ECR registry: pull the custom build image"
-    if needs.source_type == "CODECOMMIT":
+    if "CODECOMMIT" in (needs.source_type, *needs.secondary_source_types):
         required["git-codecommit"] = "CodeCommit Git: clone the source"
     required["s3"] = "S3: source and artifacts, caches, CodeBuild's own downloads"
     required["logs"] = "CloudWatch Logs: stream the build log"
@@ -185,6 +188,9 @@ def check_internet_reach(needs: BuildNeeds) -> None:
     internet_only = []
     if needs.source_type in INTERNET_SOURCES:
         internet_only.append(f"the {needs.source_type} source")
+    for kind in dict.fromkeys(needs.secondary_source_types):
+        if kind in INTERNET_SOURCES:
+            internet_only.append(f"the {kind} secondary source")
     if needs.image_kind == "registry":
         internet_only.append("a build image from a registry other than ECR")
     if internet_only:
@@ -221,6 +227,10 @@ def check_isolated_egress(needs: BuildNeeds, available: Collection[str]) -> None
 BUILD_SUBNET_TYPES: tuple[str, ...] = ("PRIVATE_WITH_EGRESS", "PRIVATE_ISOLATED")
 #: CodeBuild's build timeout range, in minutes.
 TIMEOUT_MINUTES = (5, 2160)
+#: How long a build may wait in the queue, in minutes (5 minutes to 8 hours).
+QUEUED_TIMEOUT_MINUTES = (5, 480)
+#: How often CodeBuild may retry a failed build on its own.
+AUTO_RETRY_LIMITS = (0, 10)
 #: Image types of Lambda compute, which takes no build timeout.
 LAMBDA_IMAGE_TYPES: frozenset[str] = frozenset({"LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER"})
 #: Where an environment variable's value comes from, in the order the props are read.
@@ -290,6 +300,11 @@ class BuildProps:
     batch_facts: BatchFacts = NO_BATCH
     #: Report groups the construct creates, in the order given.
     reports: tuple[Report, ...] = ()
+    auto_retry_limit: int | None = None
+    #: Types of the secondary sources, in order.
+    secondary_source_types: tuple[str, ...] = ()
+    #: Identifiers of the secondary artifacts, in order.
+    secondary_artifacts: tuple[str, ...] = ()
 
 
 def check_props(
@@ -317,6 +332,10 @@ def check_props(
     batch_compute_types: Sequence[str] | None = None,
     batch_timeout: Span | None = None,
     reports: object = None,
+    queued_timeout: Span | None = None,
+    auto_retry_limit: object = None,
+    secondary_sources: Sequence[tuple[str, str | None, bool]] = (),
+    secondary_artifacts: object = (),
 ) -> BuildProps:
     """Check every plain prop of a ``VpcCodeBuild`` (types first) and the rules between them.
 
@@ -335,6 +354,11 @@ def check_props(
     spec = check_build_spec(build_spec, has_source=has_source, artifacts=artifacts)
     check_image(image)
     check_timeout(timeout)
+    check_timeout(queued_timeout, prop="queued_timeout", limits=QUEUED_TIMEOUT_MINUTES, shown="8 hours")
+    low, high = AUTO_RETRY_LIMITS
+    retries = (
+        None if auto_retry_limit is None else props.integer("auto_retry_limit", auto_retry_limit, low=low, high=high)
+    )
     chosen = props.option("cache", cache, BuildCache)
     privileged = props.boolean("privileged", privileged)
     limit = None if concurrent_build_limit is None else _build_limit(concurrent_build_limit)
@@ -367,6 +391,9 @@ def check_props(
         batch_limits=limits,
         batch_facts=check_batch_spec(spec, batch=batch, limits=limits, privileged=privileged),
         reports=check_reports(reports, spec=spec),
+        auto_retry_limit=retries,
+        secondary_source_types=check_secondary_sources(secondary_sources),
+        secondary_artifacts=check_secondary_artifacts(secondary_artifacts, spec=spec, artifacts=artifacts),
     )
 
 
@@ -419,14 +446,20 @@ def check_image(image: BuildImageFacts) -> None:
         )
 
 
-def check_timeout(timeout: Span) -> None:
-    """Whole minutes within :data:`TIMEOUT_MINUTES` (a token is left to CloudFormation)."""
-    if timeout.seconds is None:
+def check_timeout(
+    timeout: Span | None,
+    *,
+    prop: str = "timeout",
+    limits: tuple[int, int] = TIMEOUT_MINUTES,
+    shown: str = "36 hours",
+) -> None:
+    """Whole minutes within ``limits`` (:data:`TIMEOUT_MINUTES`); ``None`` or a token is left to CloudFormation."""
+    if timeout is None or timeout.seconds is None:
         return
-    low, high = TIMEOUT_MINUTES
+    low, high = limits
     minutes = timeout.seconds / 60
     if not low <= minutes <= high or minutes != int(minutes):
-        raise invalid("timeout", timeout.shown, f"whole minutes from {low} to {high} (36 hours)")
+        raise invalid(prop, timeout.shown, f"whole minutes from {low} to {high} ({shown})")
 
 
 def check_cache_modes(modes: Sequence[str] | None, *, cache: BuildCache, privileged: bool) -> tuple[str, ...]:

@@ -216,3 +216,64 @@ def _without_ungreedy(match: re.Match[str]) -> str:
     if flags.strip("-"):
         return f"(?{flags}{match.group(2)}"
     return "(?:" if match.group(2) == ":" else ""
+
+
+# --- secondary sources and artifacts -------------------------------------------------------------
+
+_SOURCE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+
+
+def check_secondary_sources(sources: Sequence[tuple[str, str | None, bool]]) -> tuple[str, ...]:
+    """Secondary sources as ``(type, identifier, has_webhook)``: typed, identified uniquely, no webhook.
+
+    Returns their types. A secondary source's webhook would never trigger a build (CodeBuild
+    starts builds from the primary source's webhook only).
+    """
+    seen: set[str] = set()
+    for index, (kind, identifier, webhook) in enumerate(sources):
+        where = f"secondary_sources[{index}]"
+        if kind not in SOURCE_TYPES - {"NO_SOURCE"}:
+            raise invalid(where, kind, "a CodeCommit, S3, GitHub, GitHub Enterprise or Bitbucket source")
+        if identifier is None or not _SOURCE_IDENTIFIER.match(identifier):
+            raise invalid(
+                f"{where}.identifier",
+                identifier,
+                "letters, digits and '_', starting with a letter (CODEBUILD_SRC_DIR_<identifier> names its folder)",
+            )
+        if identifier in seen:
+            raise invalid(f"{where}.identifier", identifier, "an identifier no other secondary source has")
+        seen.add(identifier)
+        if webhook:
+            raise invalid(
+                f"{where}.webhook", True, "no webhook on a secondary source: builds start from the primary source's"
+            )
+    return tuple(kind for kind, _, _ in sources)
+
+
+def check_secondary_artifacts(value: object, *, spec: Mapping[str, Any] | str, artifacts: bool) -> tuple[str, ...]:
+    """Identifiers of the build spec's ``secondary-artifacts``, each uploaded beside the primary artifacts.
+
+    Only with ``artifacts=True``; a build spec mapping must list exactly these identifiers.
+    """
+    names = props.strings("secondary_artifacts", value)
+    if names and not artifacts:
+        raise invalid(
+            "secondary_artifacts",
+            names,
+            "only with artifacts=True: with artifacts=False nothing is uploaded, the secondary artifacts neither",
+        )
+    for name in names:
+        if not _SOURCE_IDENTIFIER.match(name):
+            raise invalid("secondary_artifacts", name, "identifiers of letters, digits and '_', starting with a letter")
+    if len(set(names)) != len(names):
+        raise invalid("secondary_artifacts", names, "identifiers without repeats")
+    if isinstance(spec, Mapping) and artifacts:
+        section = spec.get("artifacts")
+        declared = sorted(section.get("secondary-artifacts") or {}) if isinstance(section, Mapping) else []
+        if declared != sorted(names):
+            raise invalid(
+                "secondary_artifacts",
+                names,
+                f"the identifiers the build spec's artifacts['secondary-artifacts'] declares: {declared}",
+            )
+    return tuple(names)
