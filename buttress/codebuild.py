@@ -36,7 +36,7 @@ from buttress.rules.codebuild import (
     check_subnet_capacity,
     required_endpoints,
 )
-from buttress.rules.codebuild_batch import COMPUTE_TYPES
+from buttress.rules.codebuild_batch import COMPUTE_TYPES, FLEET_TARGET_UTILIZATION
 from buttress.rules.codebuild_sources import (
     CONNECTION_SOURCES,
     check_connection,
@@ -99,7 +99,16 @@ class VpcCodeBuild(Construct):
         this connection. Default ``None`` (the account's CodeBuild source credential).
     :param subnet_type: ``PRIVATE_WITH_EGRESS`` or ``PRIVATE_ISOLATED``. Default ``PRIVATE_WITH_EGRESS``.
     :param build_image: build image. Default ``LinuxBuildImage.STANDARD_7_0``.
-    :param compute_type: compute type. Default ``ComputeType.SMALL``.
+    :param compute_type: compute type, also of the fleet. Default ``ComputeType.SMALL``.
+    :param fleet_capacity: run builds on a reserved-capacity fleet of this many instances in the
+        build subnets, with its own security group (outbound HTTPS and what :meth:`allow_to`
+        opens) and fleet service role. A fleet bills for every instance while idle. Default
+        ``None`` (on-demand builds).
+    :param fleet_max_capacity: scale the fleet up to this many instances (target tracking on
+        fleet utilization, 75 %); only with ``fleet_capacity``. Default ``None`` (no scaling).
+    :param fleet_overflow: ``FleetOverflowBehavior.QUEUE`` (builds wait for an instance) or
+        ``ON_DEMAND`` (they run on demand in the project's VPC configuration); only with
+        ``fleet_capacity``. Default ``None`` (queue).
     :param privileged: Docker-in-Docker (root on the build host); only for builds that build
         images. cdk-nag AwsSolutions-CB3 flags it. Default ``False``.
     :param timeout: build timeout, 5 minutes to 36 hours. Default one hour.
@@ -175,6 +184,9 @@ class VpcCodeBuild(Construct):
         subnet_type: ec2.SubnetType = ec2.SubnetType.PRIVATE_WITH_EGRESS,
         build_image: codebuild.IBuildImage | None = None,
         compute_type: codebuild.ComputeType = codebuild.ComputeType.SMALL,
+        fleet_capacity: int | None = None,
+        fleet_max_capacity: int | None = None,
+        fleet_overflow: codebuild.FleetOverflowBehavior | None = None,
         privileged: bool = False,
         timeout: Duration | None = None,
         concurrent_build_limit: int | None = None,
@@ -211,6 +223,9 @@ class VpcCodeBuild(Construct):
                 subnet_type=subnet_type,
                 build_image=build_image,
                 compute_type=compute_type,
+                fleet_capacity=fleet_capacity,
+                fleet_max_capacity=fleet_max_capacity,
+                fleet_overflow=fleet_overflow,
                 privileged=privileged,
                 timeout=timeout,
                 concurrent_build_limit=concurrent_build_limit,
@@ -246,6 +261,7 @@ class VpcCodeBuild(Construct):
         self._log_group(props)
         self._bucket(props)
         self._report_groups(props)
+        self._fleet(props)
         self._project(props, subnets)
         self._batch(props)
         self._source(props)
@@ -285,7 +301,8 @@ class VpcCodeBuild(Construct):
                 f"{MARGIN_FRACTION:.0%} margin (one IP address each)",
             )
             return
-        warning = check_subnet_capacity(cidrs, limit, batch_width=props.plain.batch_facts.width)
+        fleet = props.plain.fleet.most_instances if props.plain.fleet else 0
+        warning = check_subnet_capacity(cidrs, limit, batch_width=props.plain.batch_facts.width, fleet=fleet)
         if warning:
             Annotations.of(self).add_warning_v2(CAPACITY_WARNING_ID, warning)
 
@@ -394,6 +411,52 @@ class VpcCodeBuild(Construct):
             removal_policy=props.removal_policy,
         )
 
+    def _fleet(self, props: _Props) -> None:
+        """A reserved-capacity fleet in the build subnets, with its own security group and service role."""
+        #: The reserved-capacity fleet builds run on, or ``None`` for on-demand builds.
+        self.fleet: codebuild.Fleet | None = None
+        #: The fleet's security group (outbound HTTPS and what :meth:`allow_to` opens), or ``None``.
+        self.fleet_security_group: ec2.SecurityGroup | None = None
+        plan = props.plain.fleet
+        if plan is None:
+            return
+        self.fleet_security_group = ec2.SecurityGroup(
+            self,
+            "FleetSecurityGroup",
+            vpc=self.vpc,
+            description="CodeBuild fleet: outbound HTTPS and granted paths only",
+            allow_all_outbound=False,
+        )
+        self.fleet_security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS: AWS APIs (endpoints or NAT), source hosts, registries"
+        )
+        # Builds run on the fleet's instances, so every path allow_to opens must reach them too.
+        self.connections = ec2.Connections(security_groups=[self.security_group, self.fleet_security_group])
+        self.fleet = codebuild.Fleet(
+            self,
+            "Fleet",
+            base_capacity=plan.capacity,
+            compute_type=codebuild.FleetComputeType[props.compute_type.name],
+            environment_type=codebuild.EnvironmentType[plan.environment_type],
+            overflow_behavior=props.fleet_overflow or codebuild.FleetOverflowBehavior.QUEUE,
+            vpc=self.vpc,
+            subnet_selection=ec2.SubnetSelection(subnet_type=props.subnet_type),
+            security_groups=[self.fleet_security_group],
+        )
+        if plan.max_capacity is not None:
+            cfn_fleet = self.fleet.node.default_child
+            assert isinstance(cfn_fleet, codebuild.CfnFleet)
+            cfn_fleet.add_property_override(
+                "ScalingConfiguration",
+                {
+                    "ScalingType": "TARGET_TRACKING_SCALING",
+                    "MaxCapacity": plan.max_capacity,
+                    "TargetTrackingScalingConfigs": [
+                        {"MetricType": "FLEET_UTILIZATION_RATE", "TargetValue": FLEET_TARGET_UTILIZATION}
+                    ],
+                },
+            )
+
     def _report_groups(self, props: _Props) -> None:
         """One report group per report, exported (encrypted with the project's key) to ``bucket`` with artifacts."""
         #: Report name -> the report group the construct created for it.
@@ -440,7 +503,7 @@ class VpcCodeBuild(Construct):
             queued_timeout=props.queued_timeout,
             auto_retry_limit=plain.auto_retry_limit,
             environment=codebuild.BuildEnvironment(
-                build_image=props.image, compute_type=props.compute_type, privileged=plain.privileged
+                build_image=props.image, compute_type=props.compute_type, privileged=plain.privileged, fleet=self.fleet
             ),
             environment_variables={
                 v.name: codebuild.BuildEnvironmentVariable(
@@ -640,6 +703,16 @@ class VpcCodeBuild(Construct):
                 "objects of this project's own artifacts and cache bucket, keyed by build id"
             )
         acknowledge_wildcards(self.role, resources=resources, actions=actions)
+        if self.fleet is not None:
+            acknowledge_wildcards(
+                self.fleet,
+                resources={
+                    "*": "EC2 has no resource-level permissions for the network-interface and Describe* actions "
+                    "CodeBuild calls to attach the fleet's instances to the VPC (aws-cdk-lib's fleet service role)",
+                    eni_arn: "the instances' interfaces do not exist yet; the grant is conditioned on the fleet's "
+                    "subnets",
+                },
+            )
 
     def _alarm(self, props: _Props) -> None:
         #: Alarms when a build fails (one in five minutes); notifies ``alarm_action``.
@@ -718,6 +791,9 @@ class _Given:
     subnet_type: object
     build_image: object
     compute_type: object
+    fleet_capacity: object
+    fleet_max_capacity: object
+    fleet_overflow: object
     privileged: object
     timeout: object
     concurrent_build_limit: object
@@ -762,6 +838,7 @@ class _Props:
     image: codebuild.IBuildImage
     image_facts: BuildImageFacts
     compute_type: codebuild.ComputeType
+    fleet_overflow: codebuild.FleetOverflowBehavior | None
     timeout: Duration
     batch_timeout: Duration | None
     queued_timeout: Duration | None
@@ -793,6 +870,12 @@ def _check(given: _Given) -> _Props:
         image.image_id, image.type, from_ecr_repository=getattr(image, "repository", None) is not None
     )
     timeout = _duration("timeout", given.timeout) or Duration.hours(1)
+    compute_type = check.instance("compute_type", given.compute_type, codebuild.ComputeType, "a codebuild.ComputeType")
+    overflow = None
+    if given.fleet_overflow is not None:
+        overflow = check.instance(
+            "fleet_overflow", given.fleet_overflow, codebuild.FleetOverflowBehavior, "a codebuild.FleetOverflowBehavior"
+        )
     expiration = _duration("artifact_expiration", given.artifact_expiration)
     batch_timeout = _duration("batch_timeout", given.batch_timeout)
     queued_timeout = _duration("queued_timeout", given.queued_timeout)
@@ -826,6 +909,10 @@ def _check(given: _Given) -> _Props:
             auto_retry_limit=given.auto_retry_limit,
             secondary_sources=[(s.type, s.identifier, False) for s in secondary_sources],
             secondary_artifacts=given.secondary_artifacts,
+            compute_type=compute_type.name,
+            fleet_capacity=given.fleet_capacity,
+            fleet_max_capacity=given.fleet_max_capacity,
+            fleet_overflow_given=overflow is not None,
         ),
         vpc=vpc_input("vpc", given.vpc),
         subnet_type=subnet_type,
@@ -835,9 +922,8 @@ def _check(given: _Given) -> _Props:
         connection_service=connection_service,
         image=image,
         image_facts=facts,
-        compute_type=check.instance(
-            "compute_type", given.compute_type, codebuild.ComputeType, "a codebuild.ComputeType"
-        ),
+        compute_type=compute_type,
+        fleet_overflow=overflow,
         timeout=timeout,
         batch_timeout=batch_timeout,
         queued_timeout=queued_timeout,

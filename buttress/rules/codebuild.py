@@ -31,9 +31,11 @@ from buttress.rules.codebuild_batch import (
     NO_BATCH_LIMITS,
     BatchFacts,
     BatchLimits,
+    FleetPlan,
     Report,
     check_batch_limits,
     check_batch_spec,
+    check_fleet,
     check_reports,
 )
 from buttress.rules.codebuild_sources import check_secondary_artifacts, check_secondary_sources
@@ -103,18 +105,24 @@ def check_subnet_capacity(
     margin = capacity_margin(builds)
     needed = builds + margin
     if needed > total:
-        counted = f"{builds} builds"
+        running = concurrent_build_limit * max(1, batch_width)
+        counted = f"{running} builds"
         if batch_width > 1:
             counted = f"{concurrent_build_limit} batches of up to {batch_width} builds at once ({counted})"
         if fleet:
             counted += f" and {fleet} fleet instances"
+        fits = max(0, (_builds_that_fit(total) - fleet) // max(1, batch_width))
+        advice = (
+            f"allow at most {fits} builds"
+            if counted == f"{running} builds"
+            else (f"set concurrent_build_limit to at most {fits}")
+        )
         raise invalid(
             "concurrent_build_limit",
             concurrent_build_limit,
             f"each running build takes one IP address: {counted} + a margin of {margin} "
             f"({MARGIN_FRACTION:.0%}, at least {MIN_MARGIN}) need {needed} addresses but the selected subnets "
-            f"({described}) hold {total}; allow at most {_builds_that_fit(total)} builds at once or select "
-            "larger subnets",
+            f"({described}) hold {total}; {advice} or select larger subnets",
         )
     return None
 
@@ -305,6 +313,8 @@ class BuildProps:
     secondary_source_types: tuple[str, ...] = ()
     #: Identifiers of the secondary artifacts, in order.
     secondary_artifacts: tuple[str, ...] = ()
+    #: The reserved-capacity fleet builds run on, or ``None``.
+    fleet: FleetPlan | None = None
 
 
 def check_props(
@@ -336,6 +346,10 @@ def check_props(
     auto_retry_limit: object = None,
     secondary_sources: Sequence[tuple[str, str | None, bool]] = (),
     secondary_artifacts: object = (),
+    compute_type: str = "SMALL",
+    fleet_capacity: object = None,
+    fleet_max_capacity: object = None,
+    fleet_overflow_given: bool = False,
 ) -> BuildProps:
     """Check every plain prop of a ``VpcCodeBuild`` (types first) and the rules between them.
 
@@ -394,6 +408,13 @@ def check_props(
         auto_retry_limit=retries,
         secondary_source_types=check_secondary_sources(secondary_sources),
         secondary_artifacts=check_secondary_artifacts(secondary_artifacts, spec=spec, artifacts=artifacts),
+        fleet=check_fleet(
+            capacity=fleet_capacity,
+            max_capacity=fleet_max_capacity,
+            overflow_given=fleet_overflow_given,
+            compute_type=compute_type,
+            image_type=image.type,
+        ),
     )
 
 

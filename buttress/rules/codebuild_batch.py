@@ -356,3 +356,53 @@ def _report(name: str, entry: Mapping[str, Any]) -> Report:
     if "discard-paths" in entry and entry["discard-paths"] not in ("yes", "no"):
         raise invalid(f"{where}['discard-paths']", entry["discard-paths"], "'yes' or 'no'")
     return Report(name, REPORT_FORMATS[str(file_format)], dict(entry))
+
+
+# --- reserved-capacity fleets --------------------------------------------------------------------
+
+#: Compute types a fleet of this construct takes (``ComputeType`` names; the attribute-based and
+#: custom-instance ones need a compute configuration the construct does not offer).
+FLEET_COMPUTE_TYPES: tuple[str, ...] = ("SMALL", "MEDIUM", "LARGE", "X_LARGE", "X2_LARGE")
+#: Build image types a fleet runs, as its environment type.
+FLEET_IMAGE_TYPES: tuple[str, ...] = ("LINUX_CONTAINER", "ARM_CONTAINER")
+#: Fleet utilization (percent) the scaling policy keeps, with ``fleet_max_capacity``.
+FLEET_TARGET_UTILIZATION = 75
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    """A reserved-capacity fleet: instances always running, most it scales to, environment type."""
+
+    capacity: int
+    max_capacity: int | None
+    environment_type: str
+
+    @property
+    def most_instances(self) -> int:
+        """Instances the fleet may run at once, each holding an address of the build subnets."""
+        return self.max_capacity or self.capacity
+
+
+def check_fleet(
+    *, capacity: object, max_capacity: object, overflow_given: bool, compute_type: str, image_type: str
+) -> FleetPlan | None:
+    """``fleet_capacity`` creates a fleet; ``fleet_max_capacity`` and ``fleet_overflow`` only with it."""
+    if capacity is None:
+        if max_capacity is not None or overflow_given:
+            raise invalid(
+                "fleet_max_capacity" if max_capacity is not None else "fleet_overflow",
+                max_capacity,
+                "only with fleet_capacity: without it the project has no fleet to scale or overflow",
+            )
+        return None
+    base = props.integer("fleet_capacity", capacity, low=1)
+    most = None if max_capacity is None else props.integer("fleet_max_capacity", max_capacity, low=base)
+    if compute_type not in FLEET_COMPUTE_TYPES:
+        raise invalid(
+            "compute_type",
+            compute_type,
+            f"a fleet compute type: {', '.join(FLEET_COMPUTE_TYPES)} (the fleet runs the project's compute type)",
+        )
+    if image_type not in FLEET_IMAGE_TYPES:
+        raise invalid("build_image", image_type, f"an image a fleet runs: {', '.join(FLEET_IMAGE_TYPES)}")
+    return FleetPlan(base, most, image_type)
