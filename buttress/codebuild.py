@@ -499,7 +499,11 @@ class VpcCodeBuild(Construct):
             else codebuild.BuildSpec.from_object(spec),
             artifacts=self._artifacts(plain),
             secondary_sources=props.secondary_sources,
-            secondary_artifacts=[self._artifacts(plain, identifier) for identifier in plain.secondary_artifacts],
+            secondary_artifacts=[
+                artifact
+                for identifier in plain.secondary_artifacts
+                if (artifact := self._artifacts(plain, identifier)) is not None
+            ],
             queued_timeout=props.queued_timeout,
             auto_retry_limit=plain.auto_retry_limit,
             environment=codebuild.BuildEnvironment(

@@ -167,7 +167,7 @@ def test_batch_project_with_limits_and_its_own_batch_role() -> None:
     template = Template.from_stack(stack)
     project = next(iter(template.find_resources("AWS::CodeBuild::Project").values()))["Properties"]
     assert build.batch_role is not None
-    role_id = stack.get_logical_id(build.batch_role.node.default_child)  # type: ignore[arg-type]
+    role_id = stack.get_logical_id(build.batch_role.node.default_child)
     assert project["BuildBatchConfig"] == {
         "ServiceRole": {"Fn::GetAtt": [role_id, "Arn"]},
         "Restrictions": {"MaximumBuildsAllowed": 4, "ComputeTypesAllowed": ["BUILD_GENERAL1_SMALL"]},
@@ -178,7 +178,7 @@ def test_batch_project_with_limits_and_its_own_batch_role() -> None:
         for p in template.find_resources("AWS::IAM::Policy").values()
         if p["Properties"]["Roles"] == [{"Ref": role_id}]
     ]
-    project_id = stack.get_logical_id(build.project.node.default_child)  # type: ignore[arg-type]
+    project_id = stack.get_logical_id(build.project.node.default_child)
     assert policies == [
         [
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ def _id(stack: Stack, construct: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def full() -> tuple[Stack, VpcCodeBuild, dict[str, Any]]:
+def full() -> tuple[Stack, VpcCodeBuild, Mapping[str, Any]]:
     stack = new_stack("Extras")
     topic = sns.Topic(stack, "Ops")
     repo = codecommit.Repository.from_repository_name(stack, "Lib", "lib")

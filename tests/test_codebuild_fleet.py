@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ def _id(stack: Stack, construct: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def fleet() -> tuple[Stack, VpcCodeBuild, dict[str, Any]]:
+def fleet() -> tuple[Stack, VpcCodeBuild, Mapping[str, Any]]:
     stack = new_stack("Fleet")
     network = Network(stack, "Net")
     database = ec2.SecurityGroup(stack, "Database", vpc=network.vpc, allow_all_outbound=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def test_bad_reports(reports: Any, spec: Any, message: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def exported() -> tuple[Stack, VpcCodeBuild, dict[str, Any]]:
+def exported() -> tuple[Stack, VpcCodeBuild, Mapping[str, Any]]:
     stack = new_stack("Reports")
     build = VpcCodeBuild(
         stack,

@@ -188,7 +188,7 @@ def test_github_source_with_filters_and_a_connection() -> None:
     assert project["Properties"]["Source"]["Auth"] == {"Type": "CODECONNECTIONS", "Resource": CONNECTION}
     assert project["Properties"]["Triggers"]["FilterGroups"][0][1] == {"Type": "BASE_REF", "Pattern": "refs/heads/main"}
     assert built.connection_policy is not None
-    policy_id = stack.get_logical_id(built.connection_policy.node.default_child)  # type: ignore[arg-type]
+    policy_id = stack.get_logical_id(built.connection_policy.node.default_child)
     policy = template.find_resources("AWS::IAM::Policy")[policy_id]
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
         {
