@@ -858,21 +858,8 @@ class _Props:
 def _check(given: _Given) -> _Props:
     """Check every prop before anything is built: the CDK-typed ones here, the plain ones in the rules."""
     subnet_type = check.instance("subnet_type", given.subnet_type, ec2.SubnetType, "an ec2.SubnetType")
-    source = _interface("source", given.source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
-    source_type = source.type if source is not None else "NO_SOURCE"
-    check_source_type(source_type)
-    connection_service = check_connection(
-        given.connection_arn,
-        source_type=source_type,
-        token=isinstance(given.connection_arn, str) and Token.is_unresolved(given.connection_arn),
-    )
-    image = _interface(
-        "build_image", given.build_image, ("image_id", "type"), "a codebuild.IBuildImage (LinuxBuildImage...)"
-    )
-    image = image or codebuild.LinuxBuildImage.STANDARD_7_0
-    facts = BuildImageFacts(
-        image.image_id, image.type, from_ecr_repository=getattr(image, "repository", None) is not None
-    )
+    source, source_type, connection_service = _check_source(given)
+    image, facts = _check_image(given.build_image)
     timeout = _duration("timeout", given.timeout) or Duration.hours(1)
     compute_type = check.instance("compute_type", given.compute_type, codebuild.ComputeType, "a codebuild.ComputeType")
     overflow = None
@@ -939,6 +926,28 @@ def _check(given: _Given) -> _Props:
         log_retention=check.instance("log_retention", given.log_retention, logs.RetentionDays, "a logs.RetentionDays"),
         removal_policy=check.instance("removal_policy", given.removal_policy, RemovalPolicy, "a RemovalPolicy"),
     )
+
+
+def _check_source(given: _Given) -> tuple[codebuild.ISource | None, str, str | None]:
+    """The source, its type, and the IAM prefix of ``connection_arn`` (``None`` without one)."""
+    source = _interface("source", given.source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
+    source_type = source.type if source is not None else "NO_SOURCE"
+    check_source_type(source_type)
+    connection_service = check_connection(
+        given.connection_arn,
+        source_type=source_type,
+        token=isinstance(given.connection_arn, str) and Token.is_unresolved(given.connection_arn),
+    )
+    return source, source_type, connection_service
+
+
+def _check_image(value: object) -> tuple[codebuild.IBuildImage, BuildImageFacts]:
+    image = _interface("build_image", value, ("image_id", "type"), "a codebuild.IBuildImage (LinuxBuildImage...)")
+    image = image or codebuild.LinuxBuildImage.STANDARD_7_0
+    facts = BuildImageFacts(
+        image.image_id, image.type, from_ecr_repository=getattr(image, "repository", None) is not None
+    )
+    return image, facts
 
 
 def _interface(prop: str, value: object, attributes: tuple[str, ...], what: str) -> Any:

@@ -356,23 +356,12 @@ def check_props(
     ``local_cache_modes`` is ``None`` when not given (then source and custom, with a local
     cache); ``artifact_expiration_given`` says whether ``artifact_expiration`` was given.
     """
-    if subnet_type not in BUILD_SUBNET_TYPES:
-        raise invalid(
-            "subnet_type",
-            subnet_type,
-            "PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED: builds get no public IP, so a public subnet gives them "
-            "no internet access",
-        )
-    isolated = subnet_type == "PRIVATE_ISOLATED"
+    isolated = check_subnet_type(subnet_type)
     artifacts = props.boolean("artifacts", artifacts)
     spec = check_build_spec(build_spec, has_source=has_source, artifacts=artifacts)
     check_image(image)
     check_timeout(timeout)
-    check_timeout(queued_timeout, prop="queued_timeout", limits=QUEUED_TIMEOUT_MINUTES, shown="8 hours")
-    low, high = AUTO_RETRY_LIMITS
-    retries = (
-        None if auto_retry_limit is None else props.integer("auto_retry_limit", auto_retry_limit, low=low, high=high)
-    )
+    retries = check_retries(queued_timeout, auto_retry_limit)
     chosen = props.option("cache", cache, BuildCache)
     privileged = props.boolean("privileged", privileged)
     limit = None if concurrent_build_limit is None else _build_limit(concurrent_build_limit)
@@ -389,6 +378,13 @@ def check_props(
         compute_types=batch_compute_types,
         timeout_minutes=None if batch_timeout is None or batch_timeout.seconds is None else batch_timeout.seconds / 60,
         given=batch_max_builds is not None or batch_compute_types is not None or batch_timeout is not None,
+    )
+    fleet = check_fleet(
+        capacity=fleet_capacity,
+        max_capacity=fleet_max_capacity,
+        overflow_given=fleet_overflow_given,
+        compute_type=compute_type,
+        image_type=image.type,
     )
     return BuildProps(
         isolated=isolated,
@@ -408,14 +404,29 @@ def check_props(
         auto_retry_limit=retries,
         secondary_source_types=check_secondary_sources(secondary_sources),
         secondary_artifacts=check_secondary_artifacts(secondary_artifacts, spec=spec, artifacts=artifacts),
-        fleet=check_fleet(
-            capacity=fleet_capacity,
-            max_capacity=fleet_max_capacity,
-            overflow_given=fleet_overflow_given,
-            compute_type=compute_type,
-            image_type=image.type,
-        ),
+        fleet=fleet,
     )
+
+
+def check_subnet_type(subnet_type: str) -> bool:
+    """A private subnet type (:data:`BUILD_SUBNET_TYPES`); returns whether it is the isolated one."""
+    if subnet_type not in BUILD_SUBNET_TYPES:
+        raise invalid(
+            "subnet_type",
+            subnet_type,
+            "PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED: builds get no public IP, so a public subnet gives them "
+            "no internet access",
+        )
+    return subnet_type == "PRIVATE_ISOLATED"
+
+
+def check_retries(queued_timeout: Span | None, auto_retry_limit: object) -> int | None:
+    """``queued_timeout`` in :data:`QUEUED_TIMEOUT_MINUTES`; ``auto_retry_limit`` in :data:`AUTO_RETRY_LIMITS`."""
+    check_timeout(queued_timeout, prop="queued_timeout", limits=QUEUED_TIMEOUT_MINUTES, shown="8 hours")
+    if auto_retry_limit is None:
+        return None
+    low, high = AUTO_RETRY_LIMITS
+    return props.integer("auto_retry_limit", auto_retry_limit, low=low, high=high)
 
 
 def _build_limit(value: object) -> int:
