@@ -16,7 +16,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup synth test lint typecheck pytest clean cost bench route diff snapshots consumer deploy-local diagrams docs scan
+.PHONY: setup synth test lint typecheck pytest clean cost bench route diff snapshots consumer deploy-local diagrams docs scan security-docs
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -90,7 +90,11 @@ $(SCAN_STAMP): requirements-scan.txt
 	touch $@
 
 scan: synth $(SCAN_STAMP)
-	$(BIN)/python -m scripts.scan --cdk-out cdk.out --scan-venv $(SCAN_VENV) $(SCAN_ARGS)
+	$(BIN)/python -m scripts.scan --cdk-out cdk.out --scan-venv $(SCAN_VENV) --json docs/scan-results.json $(SCAN_ARGS)
+
+# docs/security.md: every acknowledgement, IAM permission on * and scanner verdict (the last from make scan).
+security-docs: setup
+	$(BIN)/python -m scripts.security_docs
 
 # Deploy rehearsal against moto's server on loopback (no AWS account); STACKS="A B" to choose.
 deploy-local: setup
