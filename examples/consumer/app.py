@@ -32,7 +32,7 @@ class OrdersStack(Stack):
         network = buttress.Network(
             self, "Network", cidr="10.40.0.0/16", nat_gateways=1, interface_endpoints=["ecr.api", "ecr.dkr", "logs"]
         )
-        orders = buttress.FanoutTopic(self, "Orders", network=network)
+        orders = buttress.FanoutTopic(self, "Orders", vpc=network)
         orders.add_queue("Billing", filter_policy={"event": ["order_placed"]})
         orders.add_queue("Audit")
         certificate = acm.Certificate.from_certificate_arn(
