@@ -72,7 +72,7 @@ def _acknowledge(bucket: s3.Bucket, *, receives: str, versioned: bool) -> None:
     acknowledge_rule(
         bucket,
         "S3BucketReplicationEnabled",
-        f"{receives.capitalize()} are operational records written by AWS, not primary data; copy them to the "
+        f"This bucket holds {receives}: operational records written by AWS, not primary data; copy them to the "
         "organization's log archive account (S3 replication) where the policy asks for a second region.",
     )
     acknowledge_rule(
@@ -92,7 +92,7 @@ def _acknowledge(bucket: s3.Bucket, *, receives: str, versioned: bool) -> None:
         acknowledge_rule(
             bucket,
             "S3BucketVersioningEnabled",
-            f"The log service writes each {receives} object once and never overwrites it; versioning "
-            "(the construct's access_logs_versioned option) would only keep deleted logs, at up to twice the storage.",
+            f"AWS writes each log object of this bucket ({receives}) once and never overwrites it; versioning "
+            "would only keep deleted logs, at up to twice the storage (bring a versioned bucket where a policy asks).",
             guard=["s3_bucket_versioning_enabled_check"],
         )
