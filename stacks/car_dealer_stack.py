@@ -9,6 +9,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from buttress import FanoutTopic
+from stacks.operators import operator_alarm_action
 
 #: Context key of the SCM-System endpoint; the default is an obvious placeholder (.invalid never resolves).
 SCM_ENDPOINT_CONTEXT = "car_dealer_scm_endpoint"
@@ -37,7 +38,9 @@ class CarDealerStack(Stack):
     def __init__(self, scope: Construct, id_: str, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
         scm_endpoint = self.node.try_get_context(SCM_ENDPOINT_CONTEXT) or SCM_ENDPOINT_PLACEHOLDER
-        self.car_sales = FanoutTopic(self, "Car-Sales", topic_name="Car-Sales")
+        self.car_sales = FanoutTopic(
+            self, "Car-Sales", topic_name="Car-Sales", alarm_action=operator_alarm_action(self)
+        )
         self.erp = self.car_sales.add_queue("ERP-Integration", queue_name="ERP-Integration", raw_message_delivery=True)
         self.crm = self.car_sales.add_queue(
             "CRM-Integration", queue_name="CRM-Integration", raw_message_delivery=True, filter_policy=CRM_FILTER

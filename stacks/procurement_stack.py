@@ -18,6 +18,7 @@ from constructs import Construct
 from buttress import FanoutTopic
 from buttress.parts import nag
 from buttress.parts.functions import python_function
+from stacks.operators import operator_alarm_action
 
 LAB = {"category": ["lab-supplies"]}
 
@@ -41,7 +42,7 @@ class ProcurementStack(Stack):
 
     def __init__(self, scope: Construct, id_: str, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
-        self.orders = FanoutTopic(self, "Orders", topic_name="Orders")
+        self.orders = FanoutTopic(self, "Orders", topic_name="Orders", alarm_action=operator_alarm_action(self))
         self.lab_orders_ap = self.orders.add_queue(
             "Lab-Orders-AP", queue_name="Lab-Orders-AP", filter_policy=FILTERS["Lab-Orders-AP"]
         )
