@@ -52,16 +52,21 @@ def log_group(
         )
     else:
         allow_log_delivery(key)
+    acknowledge_short_retention(group, retention, retention_prop)
+    return group
+
+
+def acknowledge_short_retention(group: logs.ILogGroup, retention: logs.RetentionDays, prop: str) -> None:
+    """Acknowledge Control Tower's one-year minimum on ``group`` when ``retention`` (set by ``prop``) is shorter."""
     if retention.name in _UNDER_A_YEAR:
         acknowledge_rule(
             group,
             "",
-            f"Retention is the user's choice ({retention_prop}={retention.name}), kept short where the logs are "
+            f"Retention is the user's choice ({prop}={retention.name}), kept short where the logs are "
             "operational and their volume makes a year costly; set ONE_YEAR or longer where the audit policy "
             "asks for it.",
             guard=["cloudwatch_log_group_retention_period_check"],
         )
-    return group
 
 
 def allow_log_delivery(key: kms.IKey) -> None:
