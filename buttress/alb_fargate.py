@@ -539,6 +539,13 @@ class AlbFargateService(Construct):
                 "aws-cdk-lib's task execution role with one policy: pull this task's images, write its log group, "
                 "read its secrets; a customer-managed policy would be a reusable object nothing else should attach.",
             )
+        if self.redirect_listener is not None:
+            nag.acknowledge_rule(
+                self.redirect_listener,
+                "ELBv2ACMCertificateRequired",
+                "This listener answers plain HTTP only with a permanent redirect to the HTTPS listener, which "
+                "uses the ACM certificate; it forwards nothing.",
+            )
         nag.acknowledge_rule(
             self.task_definition,
             "",

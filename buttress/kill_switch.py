@@ -408,6 +408,13 @@ class BudgetKillSwitch(Construct):
             description="AWS Budgets applies and reverses the kill-switch deny policy with this role",
         )
         role.add_to_policy(_iam_statement(stack, checked.principals, ("Attach", "Detach"), self.deny_policy))
+        nag.acknowledge_rule(
+            role,
+            "IAMNoInlinePolicy",
+            "The Budgets action's own role with one statement: attach and detach this switch's deny policy on "
+            "the named principals only; a customer-managed policy would be a reusable object nothing else "
+            "should attach.",
+        )
         action = budgets.CfnBudgetsAction(
             self,
             "BudgetAction",
