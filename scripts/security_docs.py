@@ -28,7 +28,8 @@ GUARD_PREFIX = "cdk-validator-cfnguard::"
 SCANNER_REASONS: Mapping[str, str] = {
     "CKV_AWS_18": "A log-delivery bucket does not log itself (it would log its own deliveries); CloudTrail "
     "data events audit reads.",
-    "CKV_AWS_21": "Log-delivery buckets are write-once; versioning is the `access_logs_versioned` option.",
+    "CKV_AWS_21": "Log-delivery buckets are written once by AWS and expire; the CodeBuild artifacts bucket holds "
+    "build outputs keyed by build id. Bring a versioned bucket (`access_logs_bucket`) where a policy asks.",
     "CKV_AWS_2": "Only in the HTTP-only mode the example runs without certificates (`protocol='HTTP'`, which "
     "warns at synth); with a certificate the listener is HTTPS.",
     "CKV_AWS_103": "As CKV_AWS_2: an HTTP listener has no TLS policy; HTTPS listeners use a TLS 1.2+ policy.",
@@ -56,8 +57,7 @@ SCANNER_REASONS: Mapping[str, str] = {
     "PrivilegeEscalationRule": "The kill switch attaches its own deny policy to the named principals; "
     "`iam:PolicyARN` restricts it to that one policy.",
     "S3LifecycleConfigurationRule": "Fixed: log-delivery buckets expire logs (`access_log_expiration`).",
-    "S3ObjectVersioningRule": "Log-delivery buckets are write-once (`access_logs_versioned` to version "
-    "them); the CodeBuild artifacts bucket is overwritten by each build on purpose.",
+    "S3ObjectVersioningRule": "As CKV_AWS_21: write-once log buckets and reproducible build artifacts.",
 }
 
 
@@ -230,10 +230,49 @@ their findings in `docs/scan-results.json`, summarised at the end of this page.
 """
 
 
+#: (option, constructs, what it closes, what it costs) for the options table.
+OPTIONS: list[tuple[str, str, str, str]] = [
+    (
+        "`alarm_action`",
+        "`FanoutTopic`, `BudgetKillSwitch` (default: its operator topic)",
+        "alarms without an action (CT.CLOUDWATCH.PR.1, CloudWatchAlarmAction)",
+        "SNS notifications",
+    ),
+    (
+        "`log_key`",
+        "`Network`, `AlbFargateService`, `BudgetKillSwitch` (`VpcCodeBuild` always uses its `encryption_key`)",
+        "log groups without a customer-managed key (CT.CLOUDWATCH.PR.3, CloudWatchLogGroupEncrypted, CKV_AWS_158)",
+        "$1/month per key plus requests; the key policy gains a CloudWatch Logs statement",
+    ),
+    ("`table_key`", "`BudgetKillSwitch`", "the records table on an AWS-managed key (CKV_AWS_119)", "$1/month per key"),
+    ("`log_retention` of a year or more", "every construct with a log group", "CT.CLOUDWATCH.PR.2", "log storage"),
+    (
+        "`access_log_expiration` (default one year)",
+        "`AlbFargateService`, `VpcCodeBuild`",
+        "buckets without lifecycle rules (CT.S3.PR.6, cfripper S3LifecycleConfigurationRule)",
+        "none: storage stays bounded",
+    ),
+    (
+        "`deletion_protection=True`",
+        "`AlbFargateService`",
+        "CT.ELASTICLOADBALANCING.PR.5, ELBDeletionProtectionEnabled",
+        "the stack cannot delete the load balancer until it is turned off",
+    ),
+    ("`reserved_concurrency`", "`BudgetKillSwitch`", "LambdaConcurrency", "capacity from the unreserved pool"),
+    ("a certificate (HTTPS)", "`AlbFargateService`", "every plain-HTTP finding", "an ACM certificate (free)"),
+]
+
+
+def _options_section() -> list[str]:
+    lines = ["## Options that close findings, and what they cost", ""]
+    lines += ["| option | on | closes | cost |", "|---|---|---|---|"]
+    return [*lines, *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in OPTIONS), ""]
+
+
 def render(app: Any, templates: Mapping[str, Mapping[str, Any]], scan: list[Mapping[str, str]]) -> str:
     """docs/security.md for a synthesized ``app``, its templates and the recorded scan findings."""
     acks = acknowledgements(app)
-    lines = [HEADER, *_ack_section(acks)]
+    lines = [HEADER, *_options_section(), *_ack_section(acks)]
     lines += ["## IAM permissions on `*`", ""]
     lines += [
         "Identity-policy statements that allow actions on every resource, with the reason the construct "
