@@ -94,10 +94,11 @@ def owner_of(node: Any) -> tuple[str, str]:
     from aws_cdk import Stack
 
     classes = _construct_classes()
-    current = node
+    current: Any = node
     while current is not None:
         if isinstance(current, classes):
-            rel = node.node.path[len(current.node.path) :].lstrip("/")
+            owner_path: str = current.node.path  # type: ignore[attr-defined]
+            rel = node.node.path[len(owner_path) :].lstrip("/")
             return type(current).__name__, rel or "(the construct)"
         if isinstance(current, Stack):
             break

@@ -18,8 +18,8 @@ def _subscriptions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_car_dealer_template(synth: SynthResult) -> None:
     template = synth.templates["ButtressCarDealer"]
-    names = [t["Properties"].get("TopicName") for t in resources_of_type(template, "AWS::SNS::Topic").values()]
-    assert set(names) == {"Car-Sales", None}  # and the operators' alarm topic
+    topic_names = [t["Properties"].get("TopicName") for t in resources_of_type(template, "AWS::SNS::Topic").values()]
+    assert set(topic_names) == {"Car-Sales", None}  # and the operators' alarm topic
     names = {q["Properties"].get("QueueName") for q in resources_of_type(template, "AWS::SQS::Queue").values()}
     assert {"ERP-Integration", "CRM-Integration"} <= names
     subs = _subscriptions(template)
@@ -36,8 +36,8 @@ def test_car_dealer_template(synth: SynthResult) -> None:
 
 def test_procurement_template(synth: SynthResult) -> None:
     template = synth.templates["ButtressProcurement"]
-    names = [t["Properties"].get("TopicName") for t in resources_of_type(template, "AWS::SNS::Topic").values()]
-    assert set(names) == {"Orders", None}  # and the operators' alarm topic
+    topic_names = [t["Properties"].get("TopicName") for t in resources_of_type(template, "AWS::SNS::Topic").values()]
+    assert set(topic_names) == {"Orders", None}  # and the operators' alarm topic
     subs = _subscriptions(template)
     assert {name: sub["FilterPolicy"] for name, sub in subs.items()} == FILTERS
     assert {name: sub["Protocol"] for name, sub in subs.items()} == {
