@@ -218,7 +218,7 @@ acknowledged fails it. The same checks in your app, after its stacks are built:
 from aws_cdk import Validations
 from buttress import compliance
 
-Validations.of(app).add_plugins(*compliance.plugins(app))   # needs cdk-nag and cdklabs-cdk-validator-cfnguard
+Validations.of(app).add_plugins(*compliance.plugins(app))  # needs cdk-nag and cdklabs-cdk-validator-cfnguard
 ```
 
 buttress's constructs acknowledge a rule only on the one resource it does not apply to, with the
