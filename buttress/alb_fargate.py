@@ -26,6 +26,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk.region_info import RegionInfo
@@ -36,7 +37,9 @@ from buttress.errors import invalid, reports_errors
 from buttress.network import Network
 from buttress.options import CpuArchitecture, ListenerProtocol
 from buttress.parts import nag
-from buttress.parts.log_buckets import log_delivery_bucket
+from buttress.parts.keys import optional_key
+from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION, log_delivery_bucket
+from buttress.parts.log_groups import log_group
 from buttress.parts.vpc import VpcInput, vpc_input
 from buttress.rules import fargate as rules
 from buttress.rules import props as checks
@@ -79,6 +82,8 @@ _CDK_PROPS = frozenset(
         "load_balancer_subnets",
         "log_retention",
         "access_logs_bucket",
+        "access_log_expiration",
+        "log_key",
         "removal_policy",
     }
 )
@@ -132,6 +137,8 @@ class _CdkProps:
     load_balancer_subnets: ec2.SubnetSelection | None
     log_retention: logs.RetentionDays
     access_logs_bucket: s3.IBucket | None
+    access_log_expiration: Duration
+    log_key: kms.IKey | None
     removal_policy: RemovalPolicy
 
 
@@ -228,6 +235,11 @@ class AlbFargateService(Construct):
     :param access_logs_bucket: bucket for the load balancer's access logs. Default: a new bucket.
         An imported bucket must already allow ELB log delivery.
     :param access_logs_prefix: key prefix of the access logs. Default: this construct's id.
+    :param access_log_expiration: how long access logs are kept in a bucket created here.
+        Default one year.
+    :param log_key: customer-managed KMS key of the container log group (its policy is extended to
+        let CloudWatch Logs use it); $1/month per key plus requests. Default ``None``: CloudWatch
+        Logs' own encryption.
     :param deletion_protection: deletion protection of the load balancer. Default ``False``.
     :param removal_policy: of the log group and of a bucket created here (what holds data).
         Default ``RemovalPolicy.RETAIN``.
@@ -281,6 +293,8 @@ class AlbFargateService(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         access_logs_bucket: s3.IBucket | None = None,
         access_logs_prefix: str | None = None,
+        access_log_expiration: Duration = DEFAULT_LOG_EXPIRATION,
+        log_key: kms.IKey | None = None,
         deletion_protection: bool = False,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
@@ -299,7 +313,9 @@ class AlbFargateService(Construct):
         #: The ECS cluster the service runs in.
         self.cluster = self._cluster(cdk.cluster, vpc_, spot=props.spot)
         #: Log group of every container of the task.
-        self.log_group = logs.LogGroup(self, "Logs", retention=cdk.log_retention, removal_policy=cdk.removal_policy)
+        self.log_group = log_group(
+            self, "Logs", retention=cdk.log_retention, removal_policy=cdk.removal_policy, key=cdk.log_key
+        )
         #: The task definition (awsvpc, Linux, ``cpu_architecture``).
         self.task_definition = self._task_definition(props)
         #: The main container.
@@ -327,6 +343,7 @@ class AlbFargateService(Construct):
         #: ``http(s)://<load balancer DNS name>[:port]`` (with HTTPS, clients normally use a DNS
         #: alias that matches the certificate instead).
         self.url = rules.service_url(props.protocol, self.dns_name, props.listener_port)
+        self._acknowledge_compliance(props)
 
     # -- builders -----------------------------------------------------------------------------
 
@@ -504,10 +521,62 @@ class AlbFargateService(Construct):
 
     def _access_logs(self, cdk: _CdkProps, prefix: str) -> s3.IBucket:
         bucket = cdk.access_logs_bucket or log_delivery_bucket(
-            self, "AccessLogs", removal_policy=cdk.removal_policy, receives="load balancer access logs written by ELB"
+            self,
+            "AccessLogs",
+            removal_policy=cdk.removal_policy,
+            receives="load balancer access logs written by ELB",
+            expiration=cdk.access_log_expiration,
         )
         self._log_access(bucket, prefix)
         return bucket
+
+    def _acknowledge_compliance(self, props: rules.FargateProps) -> None:
+        """The compliance rules this service legitimately does not meet, each on its resource with the reason."""
+        if self.task_definition.execution_role is not None:
+            nag.acknowledge_rule(
+                self.task_definition.execution_role,
+                "IAMNoInlinePolicy",
+                "aws-cdk-lib's task execution role with one policy: pull this task's images, write its log group, "
+                "read its secrets; a customer-managed policy would be a reusable object nothing else should attach.",
+            )
+        if self.redirect_listener is not None:
+            nag.acknowledge_rule(
+                self.redirect_listener,
+                "ELBv2ACMCertificateRequired",
+                "This listener answers plain HTTP only with a permanent redirect to the HTTPS listener, which "
+                "uses the ACM certificate; it forwards nothing.",
+            )
+        nag.acknowledge_rule(
+            self.task_definition,
+            "",
+            "On Fargate the task's memory (memory_mib) is the hard limit its containers share and ECS enforces; "
+            "a per-container limit would only split it.",
+            guard=["ecs_task_definition_memory_hard_limit_check"],
+        )
+        nag.acknowledge_rule(
+            self.task_definition,
+            "",
+            "Whether a container can run as a non-root user with a read-only root filesystem depends on its image "
+            "(the example's nginx writes /var/cache); set user and readonly_root_filesystem on `container` for "
+            "images that support it.",
+            guard=["ecs_task_definition_nonroot_user_check", "ecs_containers_readonly_access_check"],
+        )
+        nag.acknowledge_rule(
+            self.load_balancer,
+            "ALBWAFEnabled",
+            "An internal load balancer is reachable only from inside the VPC; a WAF web ACL is for internet traffic."
+            if props.internal
+            else "The WAF web ACL is the organization's (AWS Firewall Manager, or a wafv2.CfnWebACLAssociation on "
+            "load_balancer); the load balancer admits only ingress_cidrs and drops invalid headers.",
+        )
+        if not props.deletion_protection:
+            nag.acknowledge_rule(
+                self.load_balancer,
+                "ELBDeletionProtectionEnabled",
+                "deletion_protection is off by default so the stack can be torn down; the load balancer holds no "
+                "data (re-creating it changes its DNS name). Turn it on for long-lived environments.",
+                guard=["elbv2_deletion_protection_enabled_check"],
+            )
 
     def _scaling(self, props: rules.FargateProps, cdk: _CdkProps) -> ecs.ScalableTaskCount:
         scaling = self.service.auto_scale_task_count(min_capacity=props.min_capacity, max_capacity=props.max_capacity)
@@ -754,6 +823,10 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
         else _interface(
             "access_logs_bucket", given["access_logs_bucket"], ("bucket_name", "bucket_arn"), "an s3.IBucket"
         ),
+        access_log_expiration=checks.instance(
+            "access_log_expiration", given["access_log_expiration"], Duration, "a Duration (e.g. Duration.days(365))"
+        ),
+        log_key=optional_key("log_key", given["log_key"]),
         removal_policy=checks.instance("removal_policy", given["removal_policy"], RemovalPolicy, "a RemovalPolicy"),
     )
 

@@ -10,6 +10,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
+from buttress.parts.keys import limit_grants_to_aws_services
+
 #: Context key of the operators' e-mail address; the default is a placeholder (.invalid never resolves).
 OPERATOR_EMAIL_CONTEXT = "operator_email"
 OPERATOR_EMAIL_PLACEHOLDER = "operators@example.invalid"
@@ -55,9 +57,11 @@ class OperatorTopic(Construct):
 
 def stack_key(scope: Construct) -> kms.Key:
     """One customer-managed key per example stack: its FanoutTopic, queues and operator topic."""
-    return kms.Key(
+    key = kms.Key(
         scope,
         "StackKey",
         description=f"{Stack.of(scope).stack_name}: SNS topics and SQS queues",
         enable_key_rotation=True,
     )
+    limit_grants_to_aws_services(key)
+    return key

@@ -32,6 +32,8 @@ class SynthResult:
     templates: dict[str, Template]
     normalized: dict[str, Template]
     messages: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    #: The synthesized ``App`` (its construct tree holds the acknowledgements docs/security.md lists).
+    app: Any = None
 
 
 def _tree_digest(path: Path) -> str:
@@ -105,11 +107,12 @@ def synthesize() -> SynthResult:
     from app import build_app
 
     outdir = Path(tempfile.mkdtemp(prefix="buttress-cdk-out-"))
-    assembly = build_app(outdir=str(outdir)).synth()
+    app = build_app(outdir=str(outdir))
+    assembly = app.synth()
     templates = {s.stack_name: copy.deepcopy(s.template) for s in assembly.stacks}
     placeholders = asset_placeholders(outdir)
     normalized = {name: normalize(t, placeholders) for name, t in templates.items()}
-    return SynthResult(outdir, templates, normalized, _stack_messages(assembly))
+    return SynthResult(outdir, templates, normalized, _stack_messages(assembly), app)
 
 
 def resources_of_type(template: Template, type_: str) -> dict[str, dict[str, Any]]:
