@@ -759,6 +759,13 @@ class VpcCodeBuild(Construct):
             "The ENI permissions CodeBuild needs in the VPC, on this project's role only, in a policy of their own "
             "so the project can wait for it; conditioned on this project's subnets.",
         )
+        if self.batch_role is not None:
+            acknowledge_rule(
+                self.batch_role,
+                "IAMNoInlinePolicy",
+                "The batch service role aws-cdk-lib creates for this project only; its one policy allows starting, "
+                "stopping and retrying builds of this project and nothing else.",
+            )
         if props.source is None or props.source.type not in ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET"):
             acknowledge_rule(
                 self.project,

@@ -103,6 +103,7 @@ PACKS_OF_RULE: Mapping[str, tuple[str, ...]] = {
     "S3BucketReplicationEnabled": (NIST, HIPAA, PCI),
     "S3BucketVersioningEnabled": (NIST, HIPAA, PCI),
     "S3DefaultEncryptionKMS": (NIST, HIPAA, PCI),
+    "SNSRedrivePolicy": (SERVERLESS,),
     "SQSRedrivePolicy": (SERVERLESS,),
     "VPCNoUnrestrictedRouteToIGW": (NIST, HIPAA, PCI),
     "VPCSubnetAutoAssignPublicIpDisabled": (NIST, HIPAA, PCI),
