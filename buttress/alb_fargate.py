@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsii
 from aws_cdk import (
     Annotations,
+    ArnFormat,
     Aws,
     CfnCondition,
     CfnMapping,
     Duration,
     Fn,
+    Names,
     RemovalPolicy,
     Stack,
     Token,
@@ -27,14 +31,17 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 from jsii.errors import JSIIError
 
 from buttress.errors import invalid, reports_errors
 from buttress.network import Network
-from buttress.options import CpuArchitecture, ListenerProtocol
+from buttress.options import CpuArchitecture, ListenerProtocol, WafMode
 from buttress.parts import nag
 from buttress.parts.log_buckets import log_delivery_bucket
 from buttress.parts.vpc import VpcInput, vpc_input
@@ -58,7 +65,17 @@ _FIVE_MINUTES = Duration.seconds(300)
 #: The TLS policy of an HTTPS listener when ``ssl_policy`` is not given.
 DEFAULT_SSL_POLICY = elbv2.SslPolicy.TLS13_12_PQ
 
-#: Props the construct checks itself (CDK types); every other prop is checked by ``rules.check_props``.
+#: Key of the load balancer's template metadata recording its WAF choice (and the reason for none).
+WAF_METADATA = "buttress:waf"
+
+#: AWS managed rule groups of the web ACL built by default, in evaluation order (no subscription fee).
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+)
+
+#: Props the construct checks itself (CDK types, domain, WAF, routing); the rest go to ``rules.check_props``.
 _CDK_PROPS = frozenset(
     {
         "vpc",
@@ -80,8 +97,36 @@ _CDK_PROPS = frozenset(
         "log_retention",
         "access_logs_bucket",
         "removal_policy",
+        "domain_name",
+        "hosted_zone",
+        "waf",
+        "load_balancer_of",
+        "priority",
+        "path_patterns",
+        "host_headers",
+        "container_health_check",
     }
 )
+#: Props that configure the load balancer and its listener: with ``load_balancer_of`` the shared
+#: load balancer's settings apply, so giving any of them (other than its default) is an error.
+_LOAD_BALANCER_PROPS = (
+    "internal",
+    "ingress_cidrs",
+    "protocol",
+    "certificate",
+    "listener_port",
+    "redirect_http",
+    "ssl_policy",
+    "load_balancer_subnets",
+    "access_logs_bucket",
+    "access_logs_prefix",
+    "deletion_protection",
+    "domain_name",
+    "hosted_zone",
+    "waf",
+)
+#: Props of a listener rule, only with ``load_balancer_of``.
+_ROUTE_PROPS = ("priority", "path_patterns", "host_headers")
 #: Names in ``locals()`` at the top of ``__init__`` that are not props.
 _NOT_PROPS = frozenset({"self", "scope", "id_", "__class__"})
 
@@ -100,6 +145,8 @@ class Sidecar:
     :param command: command override.
     :param cpu: CPU units reserved for it, or ``None``.
     :param memory_reservation_mib: soft memory reservation, or ``None``.
+    :param health_check: an ``ecs.HealthCheck`` (checked like ``AlbFargateService``'s
+        ``container_health_check``), or ``None``.
     """
 
     name: str
@@ -111,6 +158,38 @@ class Sidecar:
     command: Sequence[str] | None = None
     cpu: int | None = None
     memory_reservation_mib: int | None = None
+    health_check: ecs.HealthCheck | None = None
+
+
+@dataclass(frozen=True)
+class Waf:
+    """How AWS WAF protects the load balancer: :meth:`managed` (the default of an internet-facing
+    service), :meth:`existing` or :meth:`none` (with the reason).
+
+    Build it with the class methods; the fields are what they record.
+    """
+
+    mode: WafMode
+    rate_limit: int | None = None
+    web_acl_arn: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def managed(cls, *, rate_limit: int = rules.DEFAULT_RATE_LIMIT) -> Waf:
+        """A web ACL built for this load balancer: AWS managed rule groups (IP reputation, common rule
+        set, known bad inputs), a rate-based rule blocking a client IP above ``rate_limit`` requests per
+        5 minutes (10 to 2,000,000,000; default 2000), logged to a CloudWatch log group ``aws-waf-logs-*``."""
+        return cls(WafMode.MANAGED, rate_limit=rate_limit)
+
+    @classmethod
+    def existing(cls, web_acl_arn: str) -> Waf:
+        """An existing REGIONAL web ACL (its ARN), e.g. one shared by many load balancers."""
+        return cls(WafMode.EXISTING, web_acl_arn=web_acl_arn)
+
+    @classmethod
+    def none(cls, reason: str) -> Waf:
+        """No web ACL; ``reason`` (a sentence) is recorded in the template metadata of the load balancer."""
+        return cls(WafMode.NONE, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -133,6 +212,11 @@ class _CdkProps:
     log_retention: logs.RetentionDays
     access_logs_bucket: s3.IBucket | None
     removal_policy: RemovalPolicy
+    hosted_zone: route53.IHostedZone | None
+    waf: Waf | None
+    load_balancer_of: AlbFargateService | None
+    container_health_check: ecs.HealthCheck | None
+    sidecar_health_checks: list[ecs.HealthCheck | None]
 
 
 @dataclass(frozen=True)
@@ -144,6 +228,9 @@ class _Checked:
     image: ecs.ContainerImage
     task_subnets: ec2.SubnetSelection
     load_balancer_subnets: ec2.SubnetSelection
+    domain: rules.DomainSpec
+    waf: Waf
+    route: rules.RouteSpec | None
 
 
 @jsii.implements(ec2.IConnectable)
@@ -201,6 +288,31 @@ class AlbFargateService(Construct):
     :param ssl_policy: TLS policy of the HTTPS listener; an error with ``protocol="HTTP"``. Default
         :data:`DEFAULT_SSL_POLICY`, ``elbv2.SslPolicy.TLS13_12_PQ`` (TLS 1.3 and 1.2 with post-quantum
         key exchange; what aws-cdk-lib's ``usePostQuantumTlsPolicy`` flag picks) (``None``: not given).
+    :param domain_name: the name callers use (``www.example.com``); :attr:`url` becomes
+        ``https://<domain_name>``. With ``hosted_zone``: alias records to the load balancer and, unless
+        ``certificate`` is given, a DNS-validated ACM certificate for it. A given certificate must cover
+        it (checked when the certificate's names are known). Default none.
+    :param hosted_zone: the Route 53 zone of ``domain_name`` (``domain_name`` must be in it; a private
+        zone needs ``certificate``: ACM validates through public DNS). Only with ``domain_name``.
+    :param waf: :class:`Waf`: ``Waf.managed(rate_limit=2000)``, ``Waf.existing(web_acl_arn)`` or
+        ``Waf.none(reason)``. Default: ``Waf.managed()`` for an internet-facing load balancer, none for
+        an internal one.
+    :param load_balancer_of: another ``AlbFargateService`` whose load balancer, listener, WAF and access
+        logs this service shares; requests matching ``path_patterns``/``host_headers`` go to this
+        service's target group through a listener rule of ``priority``. The load balancer props
+        (``internal``, ``protocol``, ``certificate``, ``waf``, ``domain_name``...) are then the other
+        service's and giving them is an error. Default none: a load balancer of its own.
+    :param priority: the listener rule's priority, 1-50000, unique on the listener (lower wins). Only with
+        ``load_balancer_of``.
+    :param path_patterns: e.g. ``["/docs/*"]``: at most 3, each at most 128 characters (ALB limits).
+    :param host_headers: e.g. ``["docs.example.com"]``: at most 3; with ``path_patterns`` at most 5
+        values and 5 wildcards in all.
+    :param container_health_check: the main container's own health check, an ``ecs.HealthCheck``:
+        ``command`` ``["CMD-SHELL", "curl -f http://localhost/ || exit 1"]`` or ``["CMD", exe, args...]``
+        (the tool must exist in the image), ``interval`` 5-300 s (default 30), ``timeout`` 2-120 s and
+        shorter than the interval (default 5), ``retries`` 1-10 (default 3), ``start_period`` 0-300 s
+        (default 0), whole seconds. ECS replaces a task whose essential container turns unhealthy.
+        Default none (the load balancer's health check still applies).
     :param health_check_path: target health-check path. Default ``"/"``.
     :param health_check_codes: healthy HTTP codes. Default ``"200-399"``.
     :param health_check_interval: 5-300 s. Default 15 s.
@@ -260,6 +372,14 @@ class AlbFargateService(Construct):
         listener_port: int | None = None,
         redirect_http: bool | None = None,
         ssl_policy: elbv2.SslPolicy | None = None,
+        domain_name: str | None = None,
+        hosted_zone: route53.IHostedZone | None = None,
+        waf: Waf | None = None,
+        load_balancer_of: AlbFargateService | None = None,
+        priority: int | None = None,
+        path_patterns: Sequence[str] | None = None,
+        host_headers: Sequence[str] | None = None,
+        container_health_check: ecs.HealthCheck | None = None,
         health_check_path: str = "/",
         health_check_codes: str = "200-399",
         health_check_interval: Duration = _FIFTEEN_SECONDS,
@@ -285,9 +405,12 @@ class AlbFargateService(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         # Every prop by name, all checked in one place before any resource exists.
-        checked = _check(id_, {name: value for name, value in locals().items() if name not in _NOT_PROPS})
+        given = {name: value for name, value in locals().items() if name not in _NOT_PROPS}
+        checked = _check(id_, given, _stack_region(scope))
         props, cdk = checked.props, checked.cdk
         super().__init__(scope, id_)
+        self._props = props
+        self._rule_priorities: dict[int, str] = {}
 
         #: ``ListenerProtocol.HTTPS`` or ``ListenerProtocol.HTTP`` (equal to ``"HTTPS"``/``"HTTP"``).
         self.protocol = props.protocol
@@ -303,30 +426,79 @@ class AlbFargateService(Construct):
         #: The task definition (awsvpc, Linux, ``cpu_architecture``).
         self.task_definition = self._task_definition(props)
         #: The main container.
-        self.container = self._main_container(props, checked.image, cdk.secrets)
+        self.container = self._main_container(props, checked.image, cdk.secrets, cdk.container_health_check)
         #: Sidecar containers by name.
-        self.sidecars = {sidecar.name: self._sidecar(sidecar) for sidecar in cdk.sidecars}
-        #: Security groups of the tasks (admit only the load balancer) and of the load balancer.
-        self.task_security_group, self.load_balancer_security_group = self._security_groups(vpc_)
+        self.sidecars = {
+            sidecar.name: self._sidecar(sidecar, health)
+            for sidecar, health in zip(cdk.sidecars, cdk.sidecar_health_checks, strict=True)
+        }
+        #: Security groups of the tasks (admit only the load balancer) and of the load balancer (shared
+        #: with ``load_balancer_of`` when given).
+        self.task_security_group, self.load_balancer_security_group = self._security_groups(vpc_, cdk.load_balancer_of)
         #: The ECS service.
         self.service = self._service(props, cdk, checked.task_subnets)
         self._connections = self.service.connections
+        if cdk.load_balancer_of is None:
+            self._own_load_balancer(checked)
+        else:
+            self._shared_load_balancer(checked, cdk.load_balancer_of)
+        #: Task-count scaling (``None`` when no scaling policy is set).
+        self.scaling = self._scaling(props, cdk) if props.scales else None
+
+    def _own_load_balancer(self, checked: _Checked) -> None:
+        """The load balancer, its listeners, certificate, DNS records, WAF and access logs."""
+        props, cdk = checked.props, checked.cdk
         #: The Application Load Balancer.
-        self.load_balancer = self._load_balancer(props, vpc_, checked.load_balancer_subnets)
+        self.load_balancer = self._load_balancer(props, cdk.network.vpc, checked.load_balancer_subnets)
         #: The target group (IP targets: the tasks' network interfaces).
         self.target_group = self._target_group(props, cdk)
+        #: The HTTPS listener's certificate: the one given, one issued for ``domain_name``, or ``None``.
+        self.certificate = self._certificate(checked.domain, cdk)
         #: The listener callers use (HTTPS, or HTTP when opted in); the HTTP redirect listener, if any.
         self.listener, self.redirect_listener = self._listeners(props, cdk)
+        #: The listener rule routing to this service (only with ``load_balancer_of``).
+        self.listener_rule: elbv2.ApplicationListenerRule | None = None
         self._ingress(props)
         #: Bucket of the load balancer's access logs.
         self.access_logs_bucket = self._access_logs(cdk, props.access_logs_prefix)
-        #: Task-count scaling (``None`` when no scaling policy is set).
-        self.scaling = self._scaling(props, cdk) if props.scales else None
+        #: Route 53 alias records of ``domain_name`` (empty without ``hosted_zone``).
+        self.alias_records = self._alias_records(checked.domain, cdk.hosted_zone)
+        #: The web ACL built here (``Waf.managed()``), its log group, and the ARN of the ACL in force, if any.
+        self.web_acl, self.waf_log_group, self.web_acl_arn = self._waf(checked.waf, cdk)
         #: DNS name of the load balancer.
         self.dns_name = self.load_balancer.load_balancer_dns_name
-        #: ``http(s)://<load balancer DNS name>[:port]`` (with HTTPS, clients normally use a DNS
-        #: alias that matches the certificate instead).
-        self.url = rules.service_url(props.protocol, self.dns_name, props.listener_port)
+        #: ``https://<domain_name>`` with a domain, else ``http(s)://<load balancer DNS name>`` (``:port``
+        #: when not the protocol's standard port).
+        self.url = rules.service_url(props.protocol, checked.domain.domain_name or self.dns_name, props.listener_port)
+
+    def _shared_load_balancer(self, checked: _Checked, owner: AlbFargateService) -> None:
+        """A target group behind a listener rule on ``owner``'s listener; everything else is ``owner``'s."""
+        props, cdk, route = checked.props, checked.cdk, checked.route
+        assert route is not None  # checked: load_balancer_of comes with a route
+        self.load_balancer = owner.load_balancer
+        self.target_group = self._target_group(props, cdk)
+        self.certificate = owner.certificate
+        self.listener, self.redirect_listener = owner.listener, owner.redirect_listener
+        conditions = [
+            *([elbv2.ListenerCondition.host_headers(route.host_headers)] if route.host_headers else []),
+            *([elbv2.ListenerCondition.path_patterns(route.path_patterns)] if route.path_patterns else []),
+        ]
+        self.listener_rule = elbv2.ApplicationListenerRule(
+            self,
+            "ListenerRule",
+            listener=owner.listener,
+            priority=route.priority,
+            conditions=conditions,
+            action=elbv2.ListenerAction.forward([self.target_group]),
+        )
+        owner._rule_priorities[route.priority] = self.node.path
+        self.access_logs_bucket = owner.access_logs_bucket
+        self.alias_records = []
+        self.web_acl, self.waf_log_group, self.web_acl_arn = owner.web_acl, owner.waf_log_group, owner.web_acl_arn
+        self.dns_name = owner.dns_name
+        exact_hosts = [host for host in route.host_headers if "*" not in host and "?" not in host]
+        base = rules.service_url(props.protocol, exact_hosts[0], props.listener_port) if exact_hosts else owner.url
+        self.url = base + route.url_suffix()
 
     # -- builders -----------------------------------------------------------------------------
 
@@ -349,7 +521,11 @@ class AlbFargateService(Construct):
         )
 
     def _main_container(
-        self, props: rules.FargateProps, image: ecs.ContainerImage, secrets: dict[str, ecs.Secret]
+        self,
+        props: rules.FargateProps,
+        image: ecs.ContainerImage,
+        secrets: dict[str, ecs.Secret],
+        health_check: ecs.HealthCheck | None,
     ) -> ecs.ContainerDefinition:
         return self.task_definition.add_container(
             "Container",
@@ -361,9 +537,10 @@ class AlbFargateService(Construct):
             secrets=secrets or None,
             port_mappings=[ecs.PortMapping(container_port=props.container_port, protocol=ecs.Protocol.TCP)],
             logging=ecs.LogDrivers.aws_logs(stream_prefix=props.container_name, log_group=self.log_group),
+            health_check=health_check,
         )
 
-    def _sidecar(self, sidecar: Sidecar) -> ecs.ContainerDefinition:
+    def _sidecar(self, sidecar: Sidecar, health_check: ecs.HealthCheck | None) -> ecs.ContainerDefinition:
         return self.task_definition.add_container(
             f"Sidecar{sidecar.name}",
             container_name=sidecar.name,
@@ -376,9 +553,12 @@ class AlbFargateService(Construct):
             memory_reservation_mib=sidecar.memory_reservation_mib,
             port_mappings=[ecs.PortMapping(container_port=sidecar.port)] if sidecar.port is not None else None,
             logging=ecs.LogDrivers.aws_logs(stream_prefix=sidecar.name, log_group=self.log_group),
+            health_check=health_check,
         )
 
-    def _security_groups(self, vpc: ec2.IVpc) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup]:
+    def _security_groups(
+        self, vpc: ec2.IVpc, owner: AlbFargateService | None
+    ) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup]:
         tasks = ec2.SecurityGroup(
             self,
             "TaskSecurityGroup",
@@ -386,6 +566,8 @@ class AlbFargateService(Construct):
             description=f"{self.node.path} tasks: only the load balancer, on the container port",
             allow_all_outbound=True,
         )
+        if owner is not None:
+            return tasks, owner.load_balancer_security_group
         load_balancer = ec2.SecurityGroup(
             self,
             "LoadBalancerSecurityGroup",
@@ -459,7 +641,7 @@ class AlbFargateService(Construct):
     def _listeners(
         self, props: rules.FargateProps, cdk: _CdkProps
     ) -> tuple[elbv2.ApplicationListener, elbv2.ApplicationListener | None]:
-        certificate = cdk.certificate
+        certificate = self.certificate
         listener = self.load_balancer.add_listener(
             "Listener",
             port=props.listener_port,
@@ -501,6 +683,116 @@ class AlbFargateService(Construct):
                 f"{self.node.path} serves plain HTTP (protocol='HTTP'): traffic to the load balancer is not "
                 "encrypted. Give a certificate for HTTPS, or acknowledge this warning where plain HTTP is deliberate.",
             )
+
+    def _certificate(self, domain: rules.DomainSpec, cdk: _CdkProps) -> acm.ICertificate | None:
+        if not domain.creates_certificate:
+            return cdk.certificate
+        assert cdk.hosted_zone is not None and domain.domain_name is not None  # checked
+        return acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=domain.domain_name,
+            validation=acm.CertificateValidation.from_dns(cdk.hosted_zone),
+        )
+
+    def _alias_records(self, domain: rules.DomainSpec, zone: route53.IHostedZone | None) -> list[route53.RecordSet]:
+        if zone is None or domain.domain_name is None:
+            return []
+        target = route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(self.load_balancer))
+        # A trailing dot: the name as given, never with the zone name appended again.
+        return [route53.ARecord(self, "AliasRecord", zone=zone, record_name=f"{domain.domain_name}.", target=target)]
+
+    def _waf(self, waf: Waf, cdk: _CdkProps) -> tuple[wafv2.CfnWebACL | None, logs.LogGroup | None, str | None]:
+        load_balancer = self.load_balancer.node.default_child
+        assert isinstance(load_balancer, elbv2.CfnLoadBalancer)
+        record: dict[str, str] = {"mode": waf.mode.value}
+        acl: wafv2.CfnWebACL | None = None
+        log_group: logs.LogGroup | None = None
+        arn: str | None = None
+        if waf.mode is WafMode.NONE:
+            record["reason"] = waf.reason or ""
+        elif waf.mode is WafMode.EXISTING:
+            arn = waf.web_acl_arn
+        else:
+            acl, log_group = self._web_acl(waf.rate_limit or rules.DEFAULT_RATE_LIMIT, cdk)
+            arn = acl.attr_arn
+        load_balancer.add_metadata(WAF_METADATA, record)
+        if arn is not None:
+            wafv2.CfnWebACLAssociation(
+                self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=arn
+            )
+        return acl, log_group, arn
+
+    def _web_acl(self, rate_limit: int, cdk: _CdkProps) -> tuple[wafv2.CfnWebACL, logs.LogGroup]:
+        metric_prefix = Names.unique_id(self)[-100:]
+
+        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=f"{metric_prefix}-{name}", sampled_requests_enabled=True
+            )
+
+        rules_ = [
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                priority=index,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=group
+                    )
+                ),
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                visibility_config=visibility(group),
+            )
+            for index, group in enumerate(MANAGED_RULE_GROUPS)
+        ]
+        rules_.append(
+            wafv2.CfnWebACL.RuleProperty(
+                name="RateLimitPerIp",
+                priority=len(rules_),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        aggregate_key_type="IP", limit=rate_limit
+                    )
+                ),
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                visibility_config=visibility("RateLimitPerIp"),
+            )
+        )
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            description=f"{self.node.path}: AWS managed rules and a per-IP rate limit",
+            rules=rules_,
+            visibility_config=visibility("WebAcl"),
+        )
+        # WAF only logs to log groups whose name starts with aws-waf-logs-.
+        log_group = logs.LogGroup(
+            self,
+            "WafLogs",
+            log_group_name=f"aws-waf-logs-{Names.unique_id(self)[-200:]}",
+            retention=cdk.log_retention,
+            removal_policy=cdk.removal_policy,
+        )
+        destination = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=log_group.log_group_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        wafv2.CfnLoggingConfiguration(
+            self,
+            "WafLogging",
+            log_destination_configs=[destination],
+            resource_arn=acl.attr_arn,
+            # Credentials and sessions stay out of the logs.
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "cookie"}),
+            ],
+        )
+        return acl, log_group
 
     def _access_logs(self, cdk: _CdkProps, prefix: str) -> s3.IBucket:
         bucket = cdk.access_logs_bucket or log_delivery_bucket(
@@ -692,22 +984,158 @@ def _optional(prop: str, value: object, kind: type[Any], what: str) -> Any:
     return None if value is None else checks.instance(prop, value, kind, what)
 
 
-def _check(id_: str, given: Mapping[str, Any]) -> _Checked:
+def _check(id_: str, given: Mapping[str, Any], stack_region: str | None) -> _Checked:
     """Check every prop (``given``: each by name): types first, then the rules between them."""
     cdk = _check_cdk_props(given)
+    owner = cdk.load_balancer_of
+    route = None
+    if owner is None:
+        for prop in _ROUTE_PROPS:
+            if given[prop] is not None:
+                raise invalid(
+                    prop, given[prop], "only with load_balancer_of: a load balancer of its own sends it everything"
+                )
+        https = props_protocol(given["protocol"]) is ListenerProtocol.HTTPS
+        domain = _check_domain(given["domain_name"], cdk, https=https, stack_region=stack_region)
+        has_certificate = cdk.certificate is not None or domain.creates_certificate
+        listener_props = given
+    else:
+        _check_not_given_when_shared(given, owner)
+        route = rules.check_route(
+            priority=given["priority"],
+            path_patterns=given["path_patterns"],
+            host_headers=given["host_headers"],
+            taken=owner._rule_priorities,
+        )
+        domain = rules.DomainSpec(None, creates_certificate=False, creates_records=False)
+        shared = owner._props
+        has_certificate = shared.https
+        listener_props = {
+            **given,
+            "internal": shared.internal,
+            "ingress_cidrs": shared.ingress_cidrs,
+            "protocol": shared.protocol,
+            "listener_port": shared.listener_port,
+            "redirect_http": shared.redirect_http if shared.https else None,
+        }
     props = rules.check_props(
         id_=id_,
-        **{name: value for name, value in given.items() if name not in _CDK_PROPS},
+        **{name: value for name, value in listener_props.items() if name not in _CDK_PROPS},
         secret_names=list(cdk.secrets),
         sidecars=cdk.sidecar_specs,
-        has_certificate=cdk.certificate is not None,
+        has_certificate=has_certificate,
         ssl_policy=cdk.ssl_policy,
         durations=cdk.seconds,
     )
     _check_cluster(cdk.cluster, spot=props.spot)
     image = _main_image(cdk.image, cdk.docker_directory, props.cpu_architecture)
     task_subnets, load_balancer_subnets = _check_subnets(cdk, internal=props.internal)
-    return _Checked(props, cdk, image, task_subnets, load_balancer_subnets)
+    waf = _check_waf(cdk.waf, internal=props.internal, stack_region=stack_region)
+    return _Checked(props, cdk, image, task_subnets, load_balancer_subnets, domain, waf, route)
+
+
+def props_protocol(value: object) -> ListenerProtocol:
+    """The ``protocol`` prop as the enum (the checks that need it before ``rules.check_props``)."""
+    return checks.option("protocol", value, ListenerProtocol)
+
+
+def _stack_region(scope: Construct) -> str | None:
+    """The region of the stack ``scope`` is in, ``None`` when the stack is environment-agnostic."""
+    region = Stack.of(scope).region
+    return None if Token.is_unresolved(region) else region
+
+
+@cache
+def _signature_defaults() -> dict[str, Any]:
+    parameters = inspect.signature(AlbFargateService.__init__).parameters
+    return {name: parameter.default for name, parameter in parameters.items()}
+
+
+def _check_not_given_when_shared(given: Mapping[str, Any], owner: object) -> None:
+    """With ``load_balancer_of``, the load balancer props are the shared load balancer's: none may be given."""
+    if not isinstance(owner, AlbFargateService):
+        raise invalid("load_balancer_of", owner, f"an AlbFargateService, not {type(owner).__name__}")
+    if owner.listener_rule is not None:
+        raise invalid(
+            "load_balancer_of",
+            owner.node.path,
+            "a service with a load balancer of its own (this one shares another's: pass that one)",
+        )
+    defaults = _signature_defaults()
+    for prop in _LOAD_BALANCER_PROPS:
+        value, default = given[prop], defaults[prop]
+        if value is not default and value != default:
+            raise invalid(
+                prop,
+                value,
+                f"not given with load_balancer_of: the shared load balancer of {owner.node.path} sets it",
+            )
+
+
+def _check_domain(domain_name: object, cdk: _CdkProps, *, https: bool, stack_region: str | None) -> rules.DomainSpec:
+    zone = cdk.hosted_zone
+    domain = rules.check_domain(
+        domain_name=domain_name,
+        has_hosted_zone=zone is not None,
+        zone_name=None if zone is None else _zone_name(zone),
+        zone_is_private=isinstance(zone, route53.PrivateHostedZone),
+        has_certificate=cdk.certificate is not None,
+        https=https,
+    )
+    if cdk.certificate is not None:
+        _check_certificate(cdk.certificate, domain.domain_name, stack_region)
+    return domain
+
+
+def _zone_name(zone: route53.IHostedZone) -> str | None:
+    """The zone's name when known at synth (a zone imported by id alone has none)."""
+    try:
+        name = zone.zone_name
+    except (JSIIError, RuntimeError):  # from_hosted_zone_id: "Cannot reference zoneName ..."
+        return None
+    return None if Token.is_unresolved(name) else name
+
+
+def _check_certificate(certificate: acm.ICertificate, domain_name: str | None, stack_region: str | None) -> None:
+    """The certificate's region and names against the stack and ``domain_name``, where known at synth."""
+    arn = certificate.certificate_arn
+    if not Token.is_unresolved(arn):
+        rules.check_certificate_arn(arn, stack_region)
+    elif isinstance(certificate, acm.Certificate):
+        home = _stack_region(certificate)
+        if home is not None and stack_region is not None and home != stack_region:
+            raise invalid(
+                "certificate",
+                certificate.node.path,
+                f"a certificate in the stack's region ({stack_region}), not {home}: a load balancer can only "
+                "use ACM certificates of its own region",
+            )
+    if domain_name is None or not isinstance(certificate, acm.Certificate):
+        return
+    resource = certificate.node.default_child
+    if not isinstance(resource, acm.CfnCertificate):
+        return
+    names = [resource.domain_name, *(resource.subject_alternative_names or [])]
+    if all(isinstance(name, str) and not Token.is_unresolved(name) for name in names):
+        rules.check_certificate_domain(names, domain_name)
+
+
+def _check_waf(waf: Waf | None, *, internal: bool, stack_region: str | None) -> Waf:
+    """The WAF choice (default: managed when internet-facing, none when internal), checked."""
+    if waf is None:
+        if internal:
+            return Waf.none("internal load balancer: reachable only from inside the VPC (the default)")
+        return Waf.managed()
+    mode = checks.option("waf.mode", waf.mode, WafMode)
+    rules.check_waf(
+        mode=mode.value,
+        web_acl_arn=waf.web_acl_arn,
+        rate_limit=waf.rate_limit,
+        reason=waf.reason,
+        stack_region=stack_region,
+        arn_known=not (isinstance(waf.web_acl_arn, str) and Token.is_unresolved(waf.web_acl_arn)),
+    )
+    return Waf(mode, rate_limit=waf.rate_limit, web_acl_arn=waf.web_acl_arn, reason=waf.reason)
 
 
 def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
@@ -755,6 +1183,16 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
             "access_logs_bucket", given["access_logs_bucket"], ("bucket_name", "bucket_arn"), "an s3.IBucket"
         ),
         removal_policy=checks.instance("removal_policy", given["removal_policy"], RemovalPolicy, "a RemovalPolicy"),
+        hosted_zone=None
+        if given["hosted_zone"] is None
+        else _interface("hosted_zone", given["hosted_zone"], ("hosted_zone_id",), "a route53.IHostedZone"),
+        waf=_optional("waf", given["waf"], Waf, "a buttress.Waf (Waf.managed(), Waf.existing(arn), Waf.none(reason))"),
+        load_balancer_of=given["load_balancer_of"],
+        container_health_check=_check_container_health_check("container_health_check", given["container_health_check"]),
+        sidecar_health_checks=[
+            _check_container_health_check(f"sidecars[{index}].health_check", sidecar.health_check)
+            for index, sidecar in enumerate(sidecars)
+        ],
     )
 
 
@@ -820,6 +1258,31 @@ def _check_sidecars(value: object) -> tuple[list[Sidecar], list[rules.ContainerS
         sidecars.append(sidecar)
         specs.append(spec)
     return sidecars, specs
+
+
+def _check_container_health_check(prop: str, value: object) -> ecs.HealthCheck | None:
+    """An ``ecs.HealthCheck`` within ECS's limits, returned with every default spelled out."""
+    if value is None:
+        return None
+    given = checks.instance(prop, value, ecs.HealthCheck, "an ecs.HealthCheck(command=[...], ...)")
+    seconds = {
+        name: None
+        if duration is None
+        else _whole_seconds(f"{prop}.{name}", checks.instance(f"{prop}.{name}", duration, Duration, "a Duration"))
+        for name, duration in (
+            ("interval", given.interval),
+            ("timeout", given.timeout),
+            ("start_period", given.start_period),
+        )
+    }
+    spec = rules.check_container_health_check(prop, command=given.command, retries=given.retries, **seconds)
+    return ecs.HealthCheck(
+        command=spec.command,
+        interval=Duration.seconds(spec.interval),
+        timeout=Duration.seconds(spec.timeout),
+        retries=spec.retries,
+        start_period=Duration.seconds(spec.start_period),
+    )
 
 
 def _check_cluster(cluster: ecs.ICluster | None, *, spot: bool) -> None:

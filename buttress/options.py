@@ -51,3 +51,14 @@ class FilterScope(StrEnum):
 
     MESSAGE_ATTRIBUTES = "MessageAttributes"
     MESSAGE_BODY = "MessageBody"
+
+
+class WafMode(StrEnum):
+    """How an :class:`~buttress.AlbFargateService`'s load balancer is protected by AWS WAF (see ``buttress.Waf``)."""
+
+    #: A web ACL built by the construct: AWS managed rule groups and a rate-based rule, logged.
+    MANAGED = "MANAGED"
+    #: An existing regional web ACL, by ARN (one ACL shared by many load balancers).
+    EXISTING = "EXISTING"
+    #: No web ACL, by explicit choice with the reason recorded.
+    NONE = "NONE"

@@ -1,20 +1,33 @@
-"""``ButtressWebService``: a public ``web`` service calling an internal ``api`` service, on the shared Network."""
+"""``ButtressWebService``: a public ``web`` service (and ``docs`` on its load balancer) calling an internal ``api``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Annotations, CfnOutput, Stack
+from aws_cdk import Annotations, CfnOutput, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from buttress import AlbFargateService, ListenerProtocol, Network
 from buttress.alb_fargate import PLAIN_HTTP_WARNING
+from buttress.errors import ButtressError
 from buttress.parts import nag
 
-#: The image both example services run (a registry image: no Docker engine needed to synth).
+#: The image the example services run (a registry image: no Docker engine needed to synth).
 EXAMPLE_IMAGE = "public.ecr.aws/nginx/nginx:stable"
+
+
+def container_health_check() -> ecs.HealthCheck:
+    """nginx answers on localhost (the image ships curl); a fresh task gets 10 s to start."""
+    return ecs.HealthCheck(
+        command=["CMD-SHELL", "curl -fsS -o /dev/null http://localhost/ || exit 1"],
+        interval=Duration.seconds(30),
+        timeout=Duration.seconds(5),
+        retries=3,
+        start_period=Duration.seconds(10),
+    )
 
 
 class WebServiceStack(Stack):
@@ -26,10 +39,15 @@ class WebServiceStack(Stack):
       serves plain HTTP: an explicit ``protocol="HTTP"`` whose warning is acknowledged here, so
       ``make synth`` works offline and without a certificate. Never run that mode in production.
     * ``api_certificate_arn``: the same for the internal ``api`` service.
+    * ``web_domain``, ``hosted_zone_id``, ``hosted_zone_name`` (all three or none): ``web`` answers at
+      ``https://<web_domain>`` and ``api`` at ``https://api.<hosted_zone_name>``, each with a
+      DNS-validated certificate (unless its certificate ARN is given) and an alias record in that
+      public zone (the api's record resolves to its internal load balancer's private addresses).
     """
 
     def __init__(self, scope: Construct, id_: str, *, network: Network, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
+        zone = self._hosted_zone()
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=network.vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
         )
@@ -42,12 +60,13 @@ class WebServiceStack(Stack):
             vpc=network,
             cluster=self.cluster,
             image=EXAMPLE_IMAGE,
+            container_health_check=container_health_check(),
             internal=True,
             min_capacity=2,
             max_capacity=10,
             scale_on_cpu_percent=60,
             scale_on_requests_per_target=500,
-            **self._tls("api", "api_certificate_arn"),
+            **self._tls("api", "api_certificate_arn", zone, None if zone is None else f"api.{zone.zone_name}"),
         )
         #: The public web tier; it finds the API under ``API_URL``.
         self.web = AlbFargateService(
@@ -56,13 +75,29 @@ class WebServiceStack(Stack):
             vpc=network,
             cluster=self.cluster,
             image=EXAMPLE_IMAGE,
+            container_health_check=container_health_check(),
             environment={"API_URL": self.api.url},
             min_capacity=2,
             max_capacity=4,
             scale_on_cpu_percent=70,
             scale_on_requests_per_target=1000,
             access_logs_bucket=self.api.access_logs_bucket,
-            **self._tls("web", "web_certificate_arn"),
+            **self._tls("web", "web_certificate_arn", zone, self.node.try_get_context("web_domain")),
+        )
+        #: Documentation at ``/docs/*`` on the web service's load balancer (its listener, WAF and logs).
+        self.docs = AlbFargateService(
+            self,
+            "Docs",
+            vpc=network,
+            cluster=self.cluster,
+            image=EXAMPLE_IMAGE,
+            container_health_check=container_health_check(),
+            load_balancer_of=self.web,
+            priority=10,
+            path_patterns=["/docs/*"],
+            min_capacity=2,
+            max_capacity=3,
+            scale_on_cpu_percent=70,
         )
         self.api.allow_from(self.web, "web service to the api")
         for service, context_key in ((self.api, "api_certificate_arn"), (self.web, "web_certificate_arn")):
@@ -81,14 +116,38 @@ class WebServiceStack(Stack):
         )
 
         CfnOutput(self, "WebUrl", value=self.web.url, description="URL of the public web service")
+        CfnOutput(self, "DocsUrl", value=self.docs.url, description="URL of the docs, on the web load balancer")
         CfnOutput(self, "ApiUrl", value=self.api.url, description="URL of the internal api (inside the VPC only)")
 
-    def _tls(self, name: str, context_key: str) -> dict[str, Any]:
-        """HTTPS with the certificate from context, else the documented HTTP-only mode (acknowledged above)."""
+    def _hosted_zone(self) -> route53.IHostedZone | None:
+        """The public zone from context (``hosted_zone_id`` and ``hosted_zone_name``, with ``web_domain``)."""
+        keys = ("web_domain", "hosted_zone_id", "hosted_zone_name")
+        values = {key: self.node.try_get_context(key) for key in keys}
+        if not any(values.values()):
+            return None
+        missing = [key for key, value in values.items() if not value]
+        if missing:
+            raise ButtressError(
+                f"context {', '.join(missing)} missing: give -c web_domain=... -c hosted_zone_id=... "
+                "-c hosted_zone_name=... together, or none of them",
+                path=self.node.path,
+            )
+        return route53.HostedZone.from_hosted_zone_attributes(
+            self, "Zone", hosted_zone_id=values["hosted_zone_id"], zone_name=values["hosted_zone_name"]
+        )
+
+    def _tls(
+        self, name: str, context_key: str, zone: route53.IHostedZone | None, domain_name: str | None
+    ) -> dict[str, Any]:
+        """HTTPS with the certificate from context or issued for the domain, else the documented HTTP-only mode."""
         arn = self.node.try_get_context(context_key)
+        domain = {} if zone is None else {"domain_name": domain_name, "hosted_zone": zone}
         if arn:
             return {
                 "protocol": ListenerProtocol.HTTPS,
                 "certificate": acm.Certificate.from_certificate_arn(self, f"{name}Cert", arn),
+                **domain,
             }
+        if domain:
+            return {"protocol": ListenerProtocol.HTTPS, **domain}
         return {"protocol": ListenerProtocol.HTTP}

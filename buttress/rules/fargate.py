@@ -639,3 +639,303 @@ def _check_health(
 
 #: ``listener_port`` under a name the ``listener_port`` parameters above do not shadow.
 _port_of = listener_port
+
+
+# -- domain and certificate -------------------------------------------------------------------
+
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
+
+
+def check_domain_name(prop: str, value: object) -> str:
+    """A fully qualified DNS name (``www.example.com``), lower-cased, without a trailing dot."""
+    name = props.string(prop, value).lower().removesuffix(".")
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise invalid(
+            prop,
+            value,
+            "a DNS name such as www.example.com: at least two labels of letters, digits and '-' "
+            "(no wildcard), each at most 63 characters, 253 in all",
+        )
+    return name
+
+
+def check_domain_in_zone(domain_name: str, zone_name: str) -> None:
+    """``domain_name`` is the zone's apex or a name under it (records exist only inside their zone)."""
+    zone = zone_name.lower().removesuffix(".")
+    if domain_name != zone and not domain_name.endswith("." + zone):
+        raise invalid(
+            "domain_name", domain_name, f"a name in hosted_zone {zone!r} (equal to it or ending in '.{zone}')"
+        )
+
+
+def certificate_covers(names: Sequence[str], domain_name: str) -> bool:
+    """Whether a certificate for ``names`` (wildcards like ``*.example.com`` included) is valid for ``domain_name``."""
+    for raw in names:
+        name = raw.lower().removesuffix(".")
+        if name == domain_name:
+            return True
+        if name.startswith("*.") and domain_name.partition(".")[2] == name[2:]:
+            return True
+    return False
+
+
+def check_certificate_domain(names: Sequence[str], domain_name: str) -> None:
+    """The certificate's names cover ``domain_name``, or clients would fail TLS verification."""
+    if not certificate_covers(names, domain_name):
+        raise invalid(
+            "certificate",
+            list(names),
+            f"a certificate whose name or alternative names cover domain_name {domain_name!r} "
+            "(the exact name, or a wildcard one level above it)",
+        )
+
+
+def certificate_region(arn: str) -> str | None:
+    """The region of an ACM certificate ARN; ``None`` when ``arn`` is not an ACM certificate ARN."""
+    match = _ACM_ARN.match(arn)
+    return match.group(1) if match else None
+
+
+def check_certificate_arn(arn: str, stack_region: str | None) -> None:
+    """An ACM certificate ARN, in the stack's region when that is known (ALB listeners use regional certificates)."""
+    region = certificate_region(arn)
+    if region is None:
+        raise invalid("certificate", arn, "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)")
+    if stack_region is not None and region != stack_region:
+        raise invalid(
+            "certificate",
+            arn,
+            f"a certificate in the stack's region ({stack_region}), not {region}: a load balancer can only use "
+            f"ACM certificates of its own region (us-east-1 certificates elsewhere serve CloudFront only)",
+        )
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """The checked domain props: the name callers use, and whether the construct issues its certificate."""
+
+    domain_name: str | None
+    creates_certificate: bool
+    creates_records: bool
+
+
+def check_domain(
+    *,
+    domain_name: object,
+    has_hosted_zone: bool,
+    zone_name: str | None,
+    zone_is_private: bool,
+    has_certificate: bool,
+    https: bool,
+) -> DomainSpec:
+    """``domain_name`` with ``hosted_zone`` (alias records; a DNS-validated certificate unless one is given).
+
+    ``zone_name`` is ``None`` when not known at synth (a zone imported by id only).
+    """
+    if domain_name is None:
+        if has_hosted_zone:
+            raise invalid("hosted_zone", "given", "only with domain_name (the name its alias records get)")
+        return DomainSpec(None, creates_certificate=False, creates_records=False)
+    name = check_domain_name("domain_name", domain_name)
+    if zone_name is not None:
+        check_domain_in_zone(name, zone_name)
+    creates_certificate = https and not has_certificate
+    if creates_certificate and not has_hosted_zone:
+        raise invalid(
+            "domain_name",
+            name,
+            "with hosted_zone (to validate its certificate in DNS and hold the alias records), "
+            "or with certificate when the DNS is managed elsewhere",
+        )
+    if creates_certificate and zone_is_private:
+        raise invalid(
+            "hosted_zone",
+            zone_name,
+            "a public hosted zone when the certificate is issued here (ACM validates through public DNS); "
+            "with a private zone, give certificate",
+        )
+    return DomainSpec(name, creates_certificate=creates_certificate, creates_records=has_hosted_zone)
+
+
+# -- WAF ----------------------------------------------------------------------------------------
+
+_WAF_ARN = re.compile(
+    r"^arn:aws[a-z-]*:wafv2:([a-z0-9-]+):\d{12}:(regional|global)/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]+$"
+)
+#: Requests per evaluation window (5 minutes) a client IP may send before the rate-based rule blocks it.
+DEFAULT_RATE_LIMIT = 2000
+
+
+def check_waf(
+    *,
+    mode: object,
+    web_acl_arn: object,
+    rate_limit: object,
+    reason: object,
+    stack_region: str | None,
+    arn_known: bool = True,
+) -> None:
+    """One of: a web ACL built here (``rate_limit``), an existing regional ACL by ARN, or none with a reason.
+
+    ``arn_known=False``: the ARN is a token (resolved at deploy time), so only its type is checked.
+    """
+    if mode == "MANAGED":
+        props.integer(
+            "waf.rate_limit",
+            rate_limit,
+            low=10,
+            high=2_000_000_000,
+            allowed="requests per 5 minutes per client IP, from 10 to 2,000,000,000",
+        )
+        return
+    if mode == "EXISTING":
+        arn = props.string("waf.web_acl_arn", web_acl_arn)
+        if not arn_known:
+            return
+        match = _WAF_ARN.match(arn)
+        if match is None or match.group(2) != "regional":
+            raise invalid(
+                "waf.web_acl_arn",
+                arn,
+                "the ARN of a REGIONAL WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); "
+                "CLOUDFRONT (global) web ACLs cannot protect a load balancer",
+            )
+        if stack_region is not None and match.group(1) != stack_region:
+            raise invalid("waf.web_acl_arn", arn, f"a web ACL in the stack's region ({stack_region})")
+        return
+    text = props.string("waf.reason", reason)
+    if len(text.strip()) < 10:
+        raise invalid("waf.reason", text, "why the load balancer needs no WAF, in a sentence (at least 10 characters)")
+
+
+# -- routing on a shared load balancer ------------------------------------------------------------
+
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+&*?]*$")
+_HOST_PATTERN = re.compile(r"^[A-Za-z0-9\-.*?]+$")
+#: ALB limits of one listener rule: condition values per condition, per rule, wildcards per rule.
+MAX_VALUES_PER_CONDITION = 3
+MAX_VALUES_PER_RULE = 5
+MAX_WILDCARDS_PER_RULE = 5
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """A listener rule on a shared load balancer."""
+
+    priority: int
+    path_patterns: list[str]
+    host_headers: list[str]
+
+    def url_suffix(self) -> str:
+        """The literal path prefix of the first path pattern (``/docs/*`` -> ``/docs``), for the service URL."""
+        if not self.path_patterns:
+            return ""
+        pattern = self.path_patterns[0]
+        cut = min((i for i, c in enumerate(pattern) if c in "*?"), default=len(pattern))
+        return pattern[:cut].rstrip("/")
+
+
+def check_route(
+    *, priority: object, path_patterns: object, host_headers: object, taken: Mapping[int, str]
+) -> RouteSpec:
+    """Priority 1-50000 not used by another rule of the listener; conditions within the ALB limits."""
+    chosen = props.integer("priority", priority, low=1, high=50_000)
+    if chosen in taken:
+        raise invalid(
+            "priority", chosen, f"a priority no other rule of the listener has ({taken[chosen]} has {chosen})"
+        )
+    paths = [] if path_patterns is None else props.strings("path_patterns", path_patterns)
+    hosts = [] if host_headers is None else [h.lower() for h in props.strings("host_headers", host_headers)]
+    if not paths and not hosts:
+        raise invalid("path_patterns", None, "path_patterns or host_headers (or both) on a shared load balancer")
+    for prop, values, pattern, what in (
+        (
+            "path_patterns",
+            paths,
+            _PATH_PATTERN,
+            "starting with '/', of A-Z a-z 0-9 _-.$/~\"'@:+& and the wildcards * ?",
+        ),
+        ("host_headers", hosts, _HOST_PATTERN, "of A-Z a-z 0-9 - . and the wildcards * ?"),
+    ):
+        if len(values) > MAX_VALUES_PER_CONDITION:
+            raise invalid(prop, values, f"at most {MAX_VALUES_PER_CONDITION} values (the ALB limit per condition)")
+        if len(set(values)) != len(values):
+            raise invalid(prop, values, "each value once")
+        for value in values:
+            if len(value) > 128 or not pattern.match(value):
+                raise invalid(prop, value, f"at most 128 characters {what}")
+    if len(paths) + len(hosts) > MAX_VALUES_PER_RULE:
+        raise invalid(
+            "path_patterns", paths, f"with host_headers at most {MAX_VALUES_PER_RULE} values (the ALB limit per rule)"
+        )
+    wildcards = sum(value.count("*") + value.count("?") for value in [*paths, *hosts])
+    if wildcards > MAX_WILDCARDS_PER_RULE:
+        raise invalid(
+            "path_patterns", paths, f"at most {MAX_WILDCARDS_PER_RULE} wildcards with host_headers (ALB limit per rule)"
+        )
+    return RouteSpec(chosen, paths, hosts)
+
+
+# -- container health checks ----------------------------------------------------------------------
+
+#: ECS container health-check limits, in seconds (retries: a count) and defaults.
+CONTAINER_HEALTH_LIMITS: Mapping[str, tuple[int, int, int]] = {
+    "interval": (5, 300, 30),
+    "timeout": (2, 120, 5),
+    "retries": (1, 10, 3),
+    "start_period": (0, 300, 0),
+}
+
+
+@dataclass(frozen=True)
+class ContainerHealthCheckSpec:
+    """A container health check in plain values, every default resolved."""
+
+    command: list[str]
+    interval: int
+    timeout: int
+    retries: int
+    start_period: int
+
+
+def check_container_health_check(
+    prop: str,
+    *,
+    command: object,
+    interval: int | None,
+    timeout: int | None,
+    retries: object,
+    start_period: int | None,
+) -> ContainerHealthCheckSpec:
+    """``["CMD", exe, args...]`` or ``["CMD-SHELL", "one shell line"]``; timings within ECS's limits.
+
+    ``None`` for a timing means ECS's default (interval 30 s, timeout 5 s, retries 3, start period 0 s).
+    """
+    words = props.strings(f"{prop}.command", command)
+    shell_ok = len(words) == 2 and words[0] == "CMD-SHELL" and words[1].strip()
+    exec_ok = len(words) >= 2 and words[0] == "CMD" and all(w.strip() for w in words[1:])
+    if not (shell_ok or exec_ok):
+        raise invalid(
+            f"{prop}.command",
+            words,
+            "['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] (one shell line) or ['CMD', executable, args...]",
+        )
+    checked = {"retries": None if retries is None else props.integer(f"{prop}.retries", retries)}
+    checked.update(interval=interval, timeout=timeout, start_period=start_period)
+    values: dict[str, int] = {}
+    for name, (low, high, default) in CONTAINER_HEALTH_LIMITS.items():
+        value = checked[name]
+        values[name] = default if value is None else value
+        if not low <= values[name] <= high:
+            unit = "" if name == "retries" else " seconds"
+            shown: object = values[name] if name == "retries" else f"{values[name]}s"
+            raise invalid(f"{prop}.{name}", shown, f"{low} to {high}{unit} (the ECS limit)")
+    if values["timeout"] >= values["interval"]:
+        raise invalid(
+            f"{prop}.timeout",
+            f"{values['timeout']}s",
+            f"shorter than the interval ({values['interval']}s): a check must end before the next starts",
+        )
+    return ContainerHealthCheckSpec(command=words, **values)

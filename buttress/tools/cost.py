@@ -88,6 +88,8 @@ FREE_TYPES: frozenset[str] = frozenset(
         "AWS::Route53::RecordSetGroup",
         "AWS::ServiceDiscovery::Service",
         "AWS::ECR::RegistryPolicy",
+        "AWS::WAFv2::WebACLAssociation",
+        "AWS::WAFv2::LoggingConfiguration",
     }
 )
 #: Prefixes of free types (IAM, CloudFormation plumbing).
@@ -523,7 +525,9 @@ class _Estimator:
             self.result.free[str(resource["Type"]) + " (Standard)"] += 1
 
     def _AWS_WAFv2_WebACL(self, logical_id: str, resource: Resource) -> None:
-        notes: list[str] = []
+        notes = (
+            [f"plus {self.prices.usage_based['wafv2_web_acl']}"] if "wafv2_web_acl" in self.prices.usage_based else []
+        )
         rules = self.count_list(self.props(resource).get("Rules", []), 0, "Rules", notes)
         self.add(logical_id, resource, "wafv2_web_acl", 1, *notes)
         self.add(logical_id, resource, "wafv2_rule", rules, *notes)
