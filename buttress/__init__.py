@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from buttress.alb_fargate import AlbFargateService, Sidecar, Waf
+    from buttress.alb_fargate import AlbFargateService, Deployment, Sidecar, Waf
     from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         BuildCache,
         CpuArchitecture,
         DeadLetterQueue,
+        DeploymentStrategy,
         FilterScope,
         ListenerProtocol,
         WafMode,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
     "AlbFargateService": "buttress.alb_fargate",
+    "Deployment": "buttress.alb_fargate",
     "Sidecar": "buttress.alb_fargate",
     "Waf": "buttress.alb_fargate",
     "VpcCodeBuild": "buttress.codebuild",
@@ -44,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "BuildCache": "buttress.options",
     "CpuArchitecture": "buttress.options",
     "DeadLetterQueue": "buttress.options",
+    "DeploymentStrategy": "buttress.options",
     "FilterScope": "buttress.options",
     "ListenerProtocol": "buttress.options",
     "WafMode": "buttress.options",
@@ -57,6 +60,8 @@ __all__ = [
     "ButtressError",
     "CpuArchitecture",
     "DeadLetterQueue",
+    "Deployment",
+    "DeploymentStrategy",
     "FanoutSubscriber",
     "FanoutTopic",
     "FilterPolicyError",

@@ -41,7 +41,7 @@ from jsii.errors import JSIIError
 
 from buttress.errors import invalid, reports_errors
 from buttress.network import Network
-from buttress.options import CpuArchitecture, ListenerProtocol, WafMode
+from buttress.options import CpuArchitecture, DeploymentStrategy, ListenerProtocol, WafMode
 from buttress.parts import nag
 from buttress.parts.log_buckets import log_delivery_bucket
 from buttress.parts.vpc import VpcInput, vpc_input
@@ -61,6 +61,7 @@ _FIFTEEN_SECONDS = Duration.seconds(15)
 _THIRTY_SECONDS = Duration.seconds(30)
 _ONE_MINUTE = Duration.seconds(60)
 _FIVE_MINUTES = Duration.seconds(300)
+_TEN_MINUTES = Duration.minutes(10)
 
 #: The TLS policy of an HTTPS listener when ``ssl_policy`` is not given.
 DEFAULT_SSL_POLICY = elbv2.SslPolicy.TLS13_12_PQ
@@ -105,8 +106,12 @@ _CDK_PROPS = frozenset(
         "path_patterns",
         "host_headers",
         "container_health_check",
+        "deployment",
     }
 )
+#: Priority of the catch-all production rule a traffic-shifting deployment needs on its own listener
+#: (the last one, so rules of services sharing the load balancer match first).
+_PRODUCTION_RULE_PRIORITY = 50_000
 #: Props that configure the load balancer and its listener: with ``load_balancer_of`` the shared
 #: load balancer's settings apply, so giving any of them (other than its default) is an error.
 _LOAD_BALANCER_PROPS = (
@@ -193,6 +198,96 @@ class Waf:
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """How a new revision is rolled out: :meth:`rolling` (the default), :meth:`blue_green`, :meth:`canary`
+    or :meth:`linear` (ECS-native traffic shifting between two target groups).
+
+    Build it with the class methods; the fields are what they record.
+    """
+
+    strategy: DeploymentStrategy
+    bake_time: Duration | None = None
+    percent: float | None = None
+    step_bake_time: Duration | None = None
+    test_listener_port: int | None = None
+    rollback_on_5xx: int | None = None
+    rollback_alarms: Sequence[cloudwatch.IAlarm] = ()
+
+    @classmethod
+    def rolling(cls, *, rollback_alarms: Sequence[cloudwatch.IAlarm] = ()) -> Deployment:
+        """Replace tasks in place, the circuit breaker rolling back a revision whose tasks fail;
+        ``rollback_alarms`` roll it back too when one goes off during the deployment."""
+        return cls(DeploymentStrategy.ROLLING, rollback_alarms=tuple(rollback_alarms))
+
+    @classmethod
+    def blue_green(
+        cls,
+        *,
+        bake_time: Duration = _TEN_MINUTES,
+        test_listener_port: int | None = None,
+        rollback_on_5xx: int | None = 10,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> Deployment:
+        """Start the new revision beside the old, shift all traffic, keep the old one for ``bake_time``
+        (0-1440 min) to roll back to. ``test_listener_port``: a listener that reaches the new revision
+        before production does. ``rollback_on_5xx``: roll back when the tasks return at least this many 5xx
+        responses in each of two consecutive minutes (``None``: no such alarm)."""
+        return cls(
+            DeploymentStrategy.BLUE_GREEN,
+            bake_time=bake_time,
+            test_listener_port=test_listener_port,
+            rollback_on_5xx=rollback_on_5xx,
+            rollback_alarms=tuple(rollback_alarms),
+        )
+
+    @classmethod
+    def canary(
+        cls,
+        *,
+        percent: float = 10.0,
+        step_bake_time: Duration = _FIVE_MINUTES,
+        bake_time: Duration = _TEN_MINUTES,
+        test_listener_port: int | None = None,
+        rollback_on_5xx: int | None = 10,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> Deployment:
+        """Shift ``percent`` (0.1-100, multiples of 0.1) of the traffic first, wait ``step_bake_time``, then
+        shift the rest; otherwise as :meth:`blue_green`."""
+        return cls(
+            DeploymentStrategy.CANARY,
+            bake_time=bake_time,
+            percent=percent,
+            step_bake_time=step_bake_time,
+            test_listener_port=test_listener_port,
+            rollback_on_5xx=rollback_on_5xx,
+            rollback_alarms=tuple(rollback_alarms),
+        )
+
+    @classmethod
+    def linear(
+        cls,
+        *,
+        step_percent: float = 25.0,
+        step_bake_time: Duration = _FIVE_MINUTES,
+        bake_time: Duration = _TEN_MINUTES,
+        test_listener_port: int | None = None,
+        rollback_on_5xx: int | None = 10,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> Deployment:
+        """Shift ``step_percent`` (3-100) of the traffic per step, waiting ``step_bake_time`` after each;
+        otherwise as :meth:`blue_green`."""
+        return cls(
+            DeploymentStrategy.LINEAR,
+            bake_time=bake_time,
+            percent=step_percent,
+            step_bake_time=step_bake_time,
+            test_listener_port=test_listener_port,
+            rollback_on_5xx=rollback_on_5xx,
+            rollback_alarms=tuple(rollback_alarms),
+        )
+
+
+@dataclass(frozen=True)
 class _CdkProps:
     """The CDK-typed props, checked by :func:`_check_cdk_props`, with defaults resolved."""
 
@@ -217,6 +312,7 @@ class _CdkProps:
     load_balancer_of: AlbFargateService | None
     container_health_check: ecs.HealthCheck | None
     sidecar_health_checks: list[ecs.HealthCheck | None]
+    deployment: Deployment
 
 
 @dataclass(frozen=True)
@@ -231,6 +327,7 @@ class _Checked:
     domain: rules.DomainSpec
     waf: Waf
     route: rules.RouteSpec | None
+    deployment: rules.DeploymentSpec
 
 
 @jsii.implements(ec2.IConnectable)
@@ -307,6 +404,11 @@ class AlbFargateService(Construct):
     :param path_patterns: e.g. ``["/docs/*"]``: at most 3, each at most 128 characters (ALB limits).
     :param host_headers: e.g. ``["docs.example.com"]``: at most 3; with ``path_patterns`` at most 5
         values and 5 wildcards in all.
+    :param deployment: :class:`Deployment`: ``Deployment.rolling()`` (default: circuit breaker with
+        rollback, 100 %/200 %), or ECS-native ``Deployment.blue_green(...)``, ``Deployment.canary(percent=10,
+        ...)``, ``Deployment.linear(step_percent=25, ...)``: a second (alternate) target group, a catch-all
+        production listener rule ECS shifts traffic on, bake time, an optional test listener, and rollback
+        when the construct's 5xx alarm or any of ``rollback_alarms`` goes off.
     :param container_health_check: the main container's own health check, an ``ecs.HealthCheck``:
         ``command`` ``["CMD-SHELL", "curl -f http://localhost/ || exit 1"]`` or ``["CMD", exe, args...]``
         (the tool must exist in the image), ``interval`` 5-300 s (default 30), ``timeout`` 2-120 s and
@@ -379,6 +481,7 @@ class AlbFargateService(Construct):
         priority: int | None = None,
         path_patterns: Sequence[str] | None = None,
         host_headers: Sequence[str] | None = None,
+        deployment: Deployment | None = None,
         container_health_check: ecs.HealthCheck | None = None,
         health_check_path: str = "/",
         health_check_codes: str = "200-399",
@@ -411,6 +514,7 @@ class AlbFargateService(Construct):
         super().__init__(scope, id_)
         self._props = props
         self._rule_priorities: dict[int, str] = {}
+        self._ssl_policy = cdk.ssl_policy or DEFAULT_SSL_POLICY
 
         #: ``ListenerProtocol.HTTPS`` or ``ListenerProtocol.HTTP`` (equal to ``"HTTPS"``/``"HTTP"``).
         self.protocol = props.protocol
@@ -436,7 +540,7 @@ class AlbFargateService(Construct):
         #: with ``load_balancer_of`` when given).
         self.task_security_group, self.load_balancer_security_group = self._security_groups(vpc_, cdk.load_balancer_of)
         #: The ECS service.
-        self.service = self._service(props, cdk, checked.task_subnets)
+        self.service = self._service(props, cdk, checked.task_subnets, checked.deployment)
         self._connections = self.service.connections
         if cdk.load_balancer_of is None:
             self._own_load_balancer(checked)
@@ -444,20 +548,25 @@ class AlbFargateService(Construct):
             self._shared_load_balancer(checked, cdk.load_balancer_of)
         #: Task-count scaling (``None`` when no scaling policy is set).
         self.scaling = self._scaling(props, cdk) if props.scales else None
+        #: The alarm on the tasks' 5xx responses that rolls a traffic-shifting deployment back, if any.
+        self.rollback_alarm = self._rollback_alarms(checked.deployment, cdk.deployment.rollback_alarms)
 
     def _own_load_balancer(self, checked: _Checked) -> None:
         """The load balancer, its listeners, certificate, DNS records, WAF and access logs."""
         props, cdk = checked.props, checked.cdk
         #: The Application Load Balancer.
         self.load_balancer = self._load_balancer(props, cdk.network.vpc, checked.load_balancer_subnets)
-        #: The target group (IP targets: the tasks' network interfaces).
-        self.target_group = self._target_group(props, cdk)
+        #: The target group (IP targets: the tasks' network interfaces); with a traffic-shifting
+        #: deployment, the alternate one ECS moves the new revision's tasks and the traffic to.
+        self.target_group, self.alternate_target_group = self._target_groups(props, cdk, checked.deployment)
         #: The HTTPS listener's certificate: the one given, one issued for ``domain_name``, or ``None``.
         self.certificate = self._certificate(checked.domain, cdk)
         #: The listener callers use (HTTPS, or HTTP when opted in); the HTTP redirect listener, if any.
         self.listener, self.redirect_listener = self._listeners(props, cdk)
         #: The listener rule routing to this service (only with ``load_balancer_of``).
         self.listener_rule: elbv2.ApplicationListenerRule | None = None
+        #: The rule ECS shifts production traffic on, and the test listener (traffic-shifting deployments).
+        self.production_rule, self.test_listener = self._traffic_shifting(props, checked.deployment, None)
         self._ingress(props)
         #: Bucket of the load balancer's access logs.
         self.access_logs_bucket = self._access_logs(cdk, props.access_logs_prefix)
@@ -476,7 +585,7 @@ class AlbFargateService(Construct):
         props, cdk, route = checked.props, checked.cdk, checked.route
         assert route is not None  # checked: load_balancer_of comes with a route
         self.load_balancer = owner.load_balancer
-        self.target_group = self._target_group(props, cdk)
+        self.target_group, self.alternate_target_group = self._target_groups(props, cdk, checked.deployment)
         self.certificate = owner.certificate
         self.listener, self.redirect_listener = owner.listener, owner.redirect_listener
         conditions = [
@@ -489,9 +598,10 @@ class AlbFargateService(Construct):
             listener=owner.listener,
             priority=route.priority,
             conditions=conditions,
-            action=elbv2.ListenerAction.forward([self.target_group]),
+            action=self._forward(),
         )
         owner._rule_priorities[route.priority] = self.node.path
+        self.production_rule, self.test_listener = self._traffic_shifting(props, checked.deployment, self.listener_rule)
         self.access_logs_bucket = owner.access_logs_bucket
         self.alias_records = []
         self.web_acl, self.waf_log_group, self.web_acl_arn = owner.web_acl, owner.waf_log_group, owner.web_acl_arn
@@ -577,7 +687,9 @@ class AlbFargateService(Construct):
         )
         return tasks, load_balancer
 
-    def _service(self, props: rules.FargateProps, cdk: _CdkProps, subnets: ec2.SubnetSelection) -> ecs.FargateService:
+    def _service(
+        self, props: rules.FargateProps, cdk: _CdkProps, subnets: ec2.SubnetSelection, spec: rules.DeploymentSpec
+    ) -> ecs.FargateService:
         return ecs.FargateService(
             self,
             "Service",
@@ -596,6 +708,7 @@ class AlbFargateService(Construct):
             platform_version=ecs.FargatePlatformVersion.LATEST,
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            **_strategy(spec),
         )
 
     def _load_balancer(
@@ -612,11 +725,148 @@ class AlbFargateService(Construct):
             deletion_protection=props.deletion_protection,
         )
 
-    def _target_group(self, props: rules.FargateProps, cdk: _CdkProps) -> elbv2.ApplicationTargetGroup:
+    def _target_groups(
+        self, props: rules.FargateProps, cdk: _CdkProps, spec: rules.DeploymentSpec
+    ) -> tuple[elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup | None]:
+        """The target group; with a traffic-shifting deployment also the alternate one, and the tasks
+        registered later (by :meth:`_traffic_shifting`, once the production rule exists)."""
+        if not spec.shifts_traffic:
+            return self._target_group(props, cdk, "TargetGroup", register=True), None
+        return (
+            self._target_group(props, cdk, "TargetGroup", register=False),
+            self._target_group(props, cdk, "AlternateTargetGroup", register=False),
+        )
+
+    def _forward(self) -> elbv2.ListenerAction:
+        """Forward to the target group; with an alternate one, weighted 100/0 for ECS to shift."""
+        if self.alternate_target_group is None:
+            return elbv2.ListenerAction.forward([self.target_group])
+        return elbv2.ListenerAction.weighted_forward(
+            [
+                elbv2.WeightedTargetGroup(target_group=self.target_group, weight=100),
+                elbv2.WeightedTargetGroup(target_group=self.alternate_target_group, weight=0),
+            ]
+        )
+
+    def _traffic_shifting(
+        self,
+        props: rules.FargateProps,
+        spec: rules.DeploymentSpec,
+        production_rule: elbv2.ApplicationListenerRule | None,
+    ) -> tuple[elbv2.ApplicationListenerRule | None, elbv2.ApplicationListener | None]:
+        """The production rule (a catch-all on an own listener), the test listener, and the tasks registered."""
+        green = self.alternate_target_group
+        if green is None:
+            return None, None
+        if production_rule is None:
+            production_rule = elbv2.ApplicationListenerRule(
+                self,
+                "ProductionRule",
+                listener=self.listener,
+                priority=_PRODUCTION_RULE_PRIORITY,
+                conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
+                action=self._forward(),
+            )
+            self._rule_priorities[_PRODUCTION_RULE_PRIORITY] = production_rule.node.path
+        test_listener, test_rule = self._test_listener(props, spec.test_listener_port)
+        alternate = ecs.AlternateTarget(
+            "AlternateTarget",
+            alternate_target_group=green,
+            production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(production_rule),
+            test_listener=None
+            if test_rule is None
+            else ecs.ListenerRuleConfiguration.application_listener_rule(test_rule),
+        )
+        self.target_group.add_target(
+            self.service.load_balancer_target(
+                container_name=props.container_name, container_port=props.container_port, alternate_target=alternate
+            )
+        )
+        self._acknowledge_traffic_role()
+        return production_rule, test_listener
+
+    def _acknowledge_traffic_role(self) -> None:
+        """IAM4 on the role ECS shifts traffic with, for exactly its AWS managed policy."""
+        role = self.service.node.try_find_child("AlternateTargetRole")
+        resource = None if role is None else role.node.default_child
+        if role is None or not isinstance(resource, iam.CfnRole):
+            return
+        arns = Stack.of(self).resolve(resource.managed_policy_arns) or []
+        nag.acknowledge(
+            role,
+            "AwsSolutions-IAM4",
+            "The role ECS assumes to shift traffic between the two target groups of a blue/green, canary or "
+            "linear deployment carries AWS's purpose-built AmazonECSInfrastructureRolePolicyForLoadBalancers "
+            "(listener rules and target registration only), kept current by AWS as ECS deployments evolve.",
+            findings=[f"Policy::{nag.flatten_reference(arn)}" for arn in arns],
+        )
+
+    def _test_listener(
+        self, props: rules.FargateProps, port: int | None
+    ) -> tuple[elbv2.ApplicationListener | None, elbv2.ApplicationListenerRule | None]:
+        if port is None:
+            return None, None
+        listener = self.load_balancer.add_listener(
+            "TestListener",
+            port=port,
+            protocol=elbv2.ApplicationProtocol.HTTPS if props.https else elbv2.ApplicationProtocol.HTTP,
+            certificates=[elbv2.ListenerCertificate.from_certificate_manager(self.certificate)]
+            if self.certificate
+            else None,
+            ssl_policy=self._ssl_policy if props.https else None,
+            open=False,
+            default_action=self._forward(),
+        )
+        rule = elbv2.ApplicationListenerRule(
+            self,
+            "TestRule",
+            listener=listener,
+            priority=1,
+            conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
+            action=self._forward(),
+        )
+        return listener, rule
+
+    def _rollback_alarms(
+        self, spec: rules.DeploymentSpec, alarms: Sequence[cloudwatch.IAlarm]
+    ) -> cloudwatch.Alarm | None:
+        names = [alarm.alarm_name for alarm in alarms]
+        built = None
+        if spec.rollback_on_5xx is not None and self.alternate_target_group is not None:
+            minute = Duration.minutes(1)
+            built = cloudwatch.Alarm(
+                self,
+                "Deployment5xxAlarm",
+                alarm_description=f"{self.node.path}: the tasks return 5xx; rolls a deployment back",
+                metric=cloudwatch.MathExpression(
+                    expression="FILL(blue, 0) + FILL(green, 0)",
+                    using_metrics={
+                        name: group.metrics.http_code_target(
+                            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=minute, statistic="Sum"
+                        )
+                        for name, group in (("blue", self.target_group), ("green", self.alternate_target_group))
+                    },
+                    period=minute,
+                    label="5xx responses of the tasks (both target groups)",
+                ),
+                threshold=spec.rollback_on_5xx,
+                evaluation_periods=2,
+                datapoints_to_alarm=2,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            names.append(built.alarm_name)
+        if names:
+            self.service.enable_deployment_alarms(names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
+        return built
+
+    def _target_group(
+        self, props: rules.FargateProps, cdk: _CdkProps, id_: str, *, register: bool
+    ) -> elbv2.ApplicationTargetGroup:
         health = props.health
         return elbv2.ApplicationTargetGroup(
             self,
-            "TargetGroup",
+            id_,
             vpc=cdk.network.vpc,
             port=props.container_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -635,7 +885,9 @@ class AlbFargateService(Construct):
                 self.service.load_balancer_target(
                     container_name=props.container_name, container_port=props.container_port
                 )
-            ],
+            ]
+            if register
+            else None,
         )
 
     def _listeners(
@@ -960,6 +1212,26 @@ def _image(image: str | ecs.ContainerImage) -> ecs.ContainerImage:
     return ecs.ContainerImage.from_registry(image) if isinstance(image, str) else image
 
 
+def _strategy(spec: rules.DeploymentSpec) -> dict[str, Any]:
+    """The ``FargateService`` props of a traffic-shifting deployment (none for a rolling one)."""
+    if not spec.shifts_traffic:
+        return {}
+    shift = (
+        None
+        if spec.percent is None
+        else ecs.TrafficShiftConfig(
+            step_percent=spec.percent,
+            step_bake_time=None if spec.step_bake_minutes is None else Duration.minutes(spec.step_bake_minutes),
+        )
+    )
+    return {
+        "deployment_strategy": ecs.DeploymentStrategy[spec.strategy],
+        "bake_time": None if spec.bake_minutes is None else Duration.minutes(spec.bake_minutes),
+        "canary_configuration": shift if spec.strategy == "CANARY" else None,
+        "linear_configuration": shift if spec.strategy == "LINEAR" else None,
+    }
+
+
 def _capacity_strategy(spot: bool, on_demand_base: int) -> list[ecs.CapacityProviderStrategy] | None:
     if not spot:
         return None
@@ -1031,7 +1303,8 @@ def _check(id_: str, given: Mapping[str, Any], stack_region: str | None) -> _Che
     image = _main_image(cdk.image, cdk.docker_directory, props.cpu_architecture)
     task_subnets, load_balancer_subnets = _check_subnets(cdk, internal=props.internal)
     waf = _check_waf(cdk.waf, internal=props.internal, stack_region=stack_region)
-    return _Checked(props, cdk, image, task_subnets, load_balancer_subnets, domain, waf, route)
+    deployment = _check_deployment(cdk.deployment, props, shared=owner is not None)
+    return _Checked(props, cdk, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment)
 
 
 def props_protocol(value: object) -> ListenerProtocol:
@@ -1187,6 +1460,11 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
         if given["hosted_zone"] is None
         else _interface("hosted_zone", given["hosted_zone"], ("hosted_zone_id",), "a route53.IHostedZone"),
         waf=_optional("waf", given["waf"], Waf, "a buttress.Waf (Waf.managed(), Waf.existing(arn), Waf.none(reason))"),
+        deployment=Deployment.rolling()
+        if given["deployment"] is None
+        else checks.instance(
+            "deployment", given["deployment"], Deployment, "a buttress.Deployment (Deployment.canary(), ...)"
+        ),
         load_balancer_of=given["load_balancer_of"],
         container_health_check=_check_container_health_check("container_health_check", given["container_health_check"]),
         sidecar_health_checks=[
@@ -1283,6 +1561,50 @@ def _check_container_health_check(prop: str, value: object) -> ecs.HealthCheck |
         retries=spec.retries,
         start_period=Duration.seconds(spec.start_period),
     )
+
+
+def _check_deployment(deployment: Deployment, props: rules.FargateProps, *, shared: bool) -> rules.DeploymentSpec:
+    strategy = checks.option("deployment.strategy", deployment.strategy, DeploymentStrategy)
+    if strategy is not DeploymentStrategy.ROLLING and props.scale_on_requests_per_target is not None:
+        raise invalid(
+            "scale_on_requests_per_target",
+            props.scale_on_requests_per_target,
+            f"not given with deployment strategy {strategy.value}: ECS moves the traffic to the alternate "
+            "target group, which a request-count policy does not follow; scale on CPU or memory",
+        )
+    if shared and deployment.test_listener_port is not None:
+        raise invalid(
+            "deployment.test_listener_port",
+            deployment.test_listener_port,
+            "not given with load_balancer_of: give the test listener to the service that owns the load balancer",
+        )
+    minutes = {
+        name: None if value is None else _whole_minutes(f"deployment.{name}", value)
+        for name, value in (("bake_time", deployment.bake_time), ("step_bake_time", deployment.step_bake_time))
+    }
+    alarms = deployment.rollback_alarms
+    if isinstance(alarms, str) or not isinstance(alarms, Sequence):
+        raise invalid("deployment.rollback_alarms", alarms, "a list of cloudwatch.IAlarm")
+    for index, alarm in enumerate(alarms):
+        _interface(f"deployment.rollback_alarms[{index}]", alarm, ("alarm_name", "alarm_arn"), "a cloudwatch.IAlarm")
+    return rules.check_deployment(
+        strategy=strategy.value,
+        bake_minutes=minutes["bake_time"],
+        percent=deployment.percent,
+        step_bake_minutes=minutes["step_bake_time"],
+        test_listener_port=deployment.test_listener_port,
+        rollback_on_5xx=deployment.rollback_on_5xx,
+        listener_port=props.listener_port,
+        redirect_http=props.redirect_http,
+    )
+
+
+def _whole_minutes(prop: str, value: object) -> int:
+    duration = checks.instance(prop, value, Duration, "a Duration such as Duration.minutes(10)")
+    seconds = _whole_seconds(prop, duration)
+    if seconds % 60:
+        raise invalid(prop, duration.to_human_string(), "a whole number of minutes")
+    return seconds // 60
 
 
 def _check_cluster(cluster: ecs.ICluster | None, *, spot: bool) -> None:

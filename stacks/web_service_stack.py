@@ -10,7 +10,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from buttress import AlbFargateService, ListenerProtocol, Network
+from buttress import AlbFargateService, Deployment, ListenerProtocol, Network
 from buttress.alb_fargate import PLAIN_HTTP_WARNING
 from buttress.errors import ButtressError
 from buttress.parts import nag
@@ -31,7 +31,8 @@ def container_health_check() -> ecs.HealthCheck:
 
 
 class WebServiceStack(Stack):
-    """Two services that scale on their own (one service per tier, not one task for both), web -> internal api.
+    """Services that scale on their own (one service per tier, not one task for both): a public ``web``
+    behind a WAF, ``docs`` on web's load balancer at ``/docs/*``, and an internal ``api`` released by canary.
 
     Context (``cdk synth -c name=value``):
 
@@ -65,7 +66,16 @@ class WebServiceStack(Stack):
             min_capacity=2,
             max_capacity=10,
             scale_on_cpu_percent=60,
-            scale_on_requests_per_target=500,
+            scale_on_memory_percent=75,
+            # A new api revision gets 10 % of the traffic for 5 minutes first (the canary release of the
+            # Wag! post), then all of it; the old one stays 10 minutes to roll back to. Its 5xx alarm, or
+            # failing tasks, roll it back. The test listener reaches the new revision before production.
+            deployment=Deployment.canary(
+                percent=10,
+                step_bake_time=Duration.minutes(5),
+                bake_time=Duration.minutes(10),
+                test_listener_port=8443 if zone or self.node.try_get_context("api_certificate_arn") else 8080,
+            ),
             **self._tls("api", "api_certificate_arn", zone, None if zone is None else f"api.{zone.zone_name}"),
         )
         #: The public web tier; it finds the API under ``API_URL``.

@@ -596,3 +596,79 @@ def test_container_health_check_errors(given: dict[str, object], message: str) -
     }
     with pytest.raises(ButtressError, match=message):
         rules.check_container_health_check("c", **{**arguments, **given})  # type: ignore[arg-type]
+
+
+# -- deployments --------------------------------------------------------------------------------
+
+
+def _deployment(**overrides: object) -> rules.DeploymentSpec:
+    given: dict[str, object] = {
+        "strategy": "CANARY",
+        "bake_minutes": 10,
+        "percent": 10.0,
+        "step_bake_minutes": 5,
+        "test_listener_port": None,
+        "rollback_on_5xx": 10,
+        "listener_port": 443,
+        "redirect_http": True,
+    }
+    return rules.check_deployment(**{**given, **overrides})  # type: ignore[arg-type]
+
+
+def test_deployment_strategies() -> None:
+    assert _deployment().shifts_traffic
+    rolling = _deployment(
+        strategy="ROLLING",
+        bake_minutes=None,
+        percent=None,
+        step_bake_minutes=None,
+        rollback_on_5xx=None,
+    )
+    assert rolling == rules.DeploymentSpec("ROLLING", None, None, None, None, None)
+    assert not rolling.shifts_traffic
+    assert (
+        _deployment(
+            strategy="BLUE_GREEN", percent=None, step_bake_minutes=None, test_listener_port=8443
+        ).test_listener_port
+        == 8443
+    )
+    assert _deployment(strategy="LINEAR", percent=3.0, step_bake_minutes=50, bake_minutes=0).percent == 3.0
+    assert _deployment(percent=0.1).percent == 0.1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"strategy": "ROLLING", "percent": None, "step_bake_minutes": None, "rollback_on_5xx": None},
+            r"^deployment.bake_time=10 is invalid: not given with the ROLLING strategy",
+        ),
+        (
+            {"strategy": "BLUE_GREEN", "step_bake_minutes": None},
+            r"^deployment.percent=10.0 is invalid: not given with BLUE_GREEN",
+        ),
+        ({"bake_minutes": 1441}, r"^deployment.bake_time='1441 min' is invalid: 0 to 1440 minutes"),
+        ({"step_bake_minutes": -1}, r"^deployment.step_bake_time='-1 min' is invalid: 0 to 1440 minutes"),
+        ({"percent": 0.05}, r"^deployment.percent=0.05 is invalid: a multiple of 0.1 from 0.1 to 100 percent"),
+        ({"percent": 10.05}, r"^deployment.percent=10.05 is invalid: a multiple of 0.1"),
+        (
+            {"strategy": "LINEAR", "percent": 2.0},
+            r"^deployment.percent=2.0 is invalid: a multiple of 0.1 from 3 to 100",
+        ),
+        ({"percent": "10"}, r"^deployment.percent='10' is invalid: a number, not str"),
+        (
+            {"strategy": "LINEAR", "percent": 10.0, "step_bake_minutes": 190, "bake_minutes": 100},
+            r"^deployment.step_bake_time='190 min' is invalid: .*x 10 step\(s\) \(2000 min\) within 1980 minutes",
+        ),
+        ({"bake_minutes": 1440, "step_bake_minutes": 600}, r"\(2040 min\) within 1980 minutes"),
+        (
+            {"test_listener_port": 80},
+            r"^deployment.test_listener_port=80 is invalid: a port no other listener uses \(\[80, 443\]\)",
+        ),
+        ({"test_listener_port": 70000}, r"^deployment.test_listener_port=70000 is invalid: a TCP port"),
+        ({"rollback_on_5xx": 0}, r"^deployment.rollback_on_5xx=0 is invalid: a whole number of at least 1"),
+    ],
+)
+def test_deployment_errors(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ButtressError, match=message):
+        _deployment(**overrides)

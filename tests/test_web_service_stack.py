@@ -72,8 +72,8 @@ def test_each_service_scales_on_its_own(template: dict[str, Any]) -> None:
         for v in resources_of_type(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
     )
     assert policies == [
-        ("Api", "ALBRequestCountPerTarget"),
         ("Api", "ECSServiceAverageCPUUtilization"),
+        ("Api", "ECSServiceAverageMemoryUtilization"),
         ("Docs", "ECSServiceAverageCPUUtilization"),
         ("Web", "ALBRequestCountPerTarget"),
         ("Web", "ECSServiceAverageCPUUtilization"),
@@ -140,7 +140,13 @@ def test_with_certificates_from_context_both_services_serve_https() -> None:
         (v["Metadata"]["aws:cdk:path"].split("/")[1], v["Properties"]["Port"], v["Properties"]["Protocol"])
         for v in resources_of_type(stack.template, "AWS::ElasticLoadBalancingV2::Listener").values()
     )
-    assert listeners == [("Api", 80, "HTTP"), ("Api", 443, "HTTPS"), ("Web", 80, "HTTP"), ("Web", 443, "HTTPS")]
+    assert listeners == [
+        ("Api", 80, "HTTP"),
+        ("Api", 443, "HTTPS"),
+        ("Api", 8443, "HTTPS"),  # the canary's test listener
+        ("Web", 80, "HTTP"),
+        ("Web", 443, "HTTPS"),
+    ]
     certificates = json.dumps(
         [
             v["Properties"].get("Certificates")
@@ -181,7 +187,7 @@ def test_http_only_mode_is_acknowledged_per_service_not_stack_wide() -> None:
 def test_docs_shares_the_web_load_balancer_by_path(template: dict[str, Any]) -> None:
     web_listener_id, _ = _by_path(template, "AWS::ElasticLoadBalancingV2::Listener", "Web/LoadBalancer/Listener/")
     docs_group_id, _ = _by_path(template, "AWS::ElasticLoadBalancingV2::TargetGroup", "Docs/TargetGroup")
-    (rule,) = resources_of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule").values()
+    _, rule = _by_path(template, "AWS::ElasticLoadBalancingV2::ListenerRule", "Docs/ListenerRule")
     assert rule["Properties"]["ListenerArn"] == {"Ref": web_listener_id}
     assert rule["Properties"]["Priority"] == 10
     assert rule["Properties"]["Conditions"] == [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/docs/*"]}}]
@@ -281,3 +287,30 @@ def test_every_example_container_has_a_health_check(template: dict[str, Any]) ->
                 "Retries": 3,
                 "StartPeriod": 10,
             }
+
+
+def test_the_api_releases_by_canary_with_a_test_listener(template: dict[str, Any]) -> None:
+    _, service = _by_path(template, "AWS::ECS::Service", "Api/Service")
+    config = service["Properties"]["DeploymentConfiguration"]
+    assert config["Strategy"] == "CANARY"
+    assert config["CanaryConfiguration"] == {"CanaryBakeTimeInMinutes": 5, "CanaryPercent": 10}
+    assert config["BakeTimeInMinutes"] == 10
+    alarm_id, _ = _by_path(template, "AWS::CloudWatch::Alarm", "Api/Deployment5xxAlarm")
+    assert config["Alarms"]["AlarmNames"] == [{"Ref": alarm_id}]
+    (balancer,) = service["Properties"]["LoadBalancers"]
+    assert set(balancer["AdvancedConfiguration"]) == {
+        "AlternateTargetGroupArn",
+        "ProductionListenerRule",
+        "TestListenerRule",
+        "RoleArn",
+    }
+    api_listeners = sorted(
+        v["Properties"]["Port"]
+        for v in resources_of_type(template, "AWS::ElasticLoadBalancingV2::Listener").values()
+        if "/Api/" in v["Metadata"]["aws:cdk:path"]
+    )
+    assert api_listeners == [80, 8080]
+    # web and docs keep the default rolling deployment with the circuit breaker.
+    for name in ("Web", "Docs"):
+        _, other = _by_path(template, "AWS::ECS::Service", f"{name}/Service")
+        assert "Strategy" not in other["Properties"]["DeploymentConfiguration"]
