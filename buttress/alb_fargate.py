@@ -107,6 +107,10 @@ _CDK_PROPS = frozenset(
         "host_headers",
         "container_health_check",
         "deployment",
+        "idle_timeout",
+        "user",
+        "read_only_root_filesystem",
+        "writable_paths",
     }
 )
 #: Priority of the catch-all production rule a traffic-shifting deployment needs on its own listener
@@ -129,6 +133,7 @@ _LOAD_BALANCER_PROPS = (
     "domain_name",
     "hosted_zone",
     "waf",
+    "idle_timeout",
 )
 #: Props of a listener rule, only with ``load_balancer_of``.
 _ROUTE_PROPS = ("priority", "path_patterns", "host_headers")
@@ -313,6 +318,10 @@ class _CdkProps:
     container_health_check: ecs.HealthCheck | None
     sidecar_health_checks: list[ecs.HealthCheck | None]
     deployment: Deployment
+    idle_timeout: Duration | None
+    user: str | None
+    read_only_root_filesystem: bool
+    writable_paths: list[str]
 
 
 @dataclass(frozen=True)
@@ -415,6 +424,11 @@ class AlbFargateService(Construct):
         shorter than the interval (default 5), ``retries`` 1-10 (default 3), ``start_period`` 0-300 s
         (default 0), whole seconds. ECS replaces a task whose essential container turns unhealthy.
         Default none (the load balancer's health check still applies).
+    :param user: the main container's user (``"1000"``, ``"app:app"``); root is an error. Default: the image's.
+    :param read_only_root_filesystem: mount the main container's root filesystem read-only. Default ``False``.
+    :param writable_paths: with ``read_only_root_filesystem``, the paths the container writes to
+        (``["/tmp"]``), each an ephemeral task volume (gone with the task). Default none.
+    :param idle_timeout: the load balancer's connection idle timeout, 1-4000 s. Default: ALB's 60 s.
     :param health_check_path: target health-check path. Default ``"/"``.
     :param health_check_codes: healthy HTTP codes. Default ``"200-399"``.
     :param health_check_interval: 5-300 s. Default 15 s.
@@ -483,6 +497,10 @@ class AlbFargateService(Construct):
         host_headers: Sequence[str] | None = None,
         deployment: Deployment | None = None,
         container_health_check: ecs.HealthCheck | None = None,
+        user: str | None = None,
+        read_only_root_filesystem: bool = False,
+        writable_paths: Sequence[str] = (),
+        idle_timeout: Duration | None = None,
         health_check_path: str = "/",
         health_check_codes: str = "200-399",
         health_check_interval: Duration = _FIFTEEN_SECONDS,
@@ -530,7 +548,7 @@ class AlbFargateService(Construct):
         #: The task definition (awsvpc, Linux, ``cpu_architecture``).
         self.task_definition = self._task_definition(props)
         #: The main container.
-        self.container = self._main_container(props, checked.image, cdk.secrets, cdk.container_health_check)
+        self.container = self._main_container(props, checked.image, cdk.secrets, cdk)
         #: Sidecar containers by name.
         self.sidecars = {
             sidecar.name: self._sidecar(sidecar, health)
@@ -555,7 +573,7 @@ class AlbFargateService(Construct):
         """The load balancer, its listeners, certificate, DNS records, WAF and access logs."""
         props, cdk = checked.props, checked.cdk
         #: The Application Load Balancer.
-        self.load_balancer = self._load_balancer(props, cdk.network.vpc, checked.load_balancer_subnets)
+        self.load_balancer = self._load_balancer(props, cdk, checked.load_balancer_subnets)
         #: The target group (IP targets: the tasks' network interfaces); with a traffic-shifting
         #: deployment, the alternate one ECS moves the new revision's tasks and the traffic to.
         self.target_group, self.alternate_target_group = self._target_groups(props, cdk, checked.deployment)
@@ -635,9 +653,10 @@ class AlbFargateService(Construct):
         props: rules.FargateProps,
         image: ecs.ContainerImage,
         secrets: dict[str, ecs.Secret],
-        health_check: ecs.HealthCheck | None,
+        cdk: _CdkProps,
     ) -> ecs.ContainerDefinition:
-        return self.task_definition.add_container(
+        health_check = cdk.container_health_check
+        container = self.task_definition.add_container(
             "Container",
             container_name=props.container_name,
             image=image,
@@ -648,7 +667,15 @@ class AlbFargateService(Construct):
             port_mappings=[ecs.PortMapping(container_port=props.container_port, protocol=ecs.Protocol.TCP)],
             logging=ecs.LogDrivers.aws_logs(stream_prefix=props.container_name, log_group=self.log_group),
             health_check=health_check,
+            user=cdk.user,
+            readonly_root_filesystem=cdk.read_only_root_filesystem or None,
         )
+        for index, path in enumerate(cdk.writable_paths):
+            # A task volume with no host or EFS source is Fargate ephemeral storage, gone with the task.
+            volume = f"writable-{index}"
+            self.task_definition.add_volume(name=volume)
+            container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
+        return container
 
     def _sidecar(self, sidecar: Sidecar, health_check: ecs.HealthCheck | None) -> ecs.ContainerDefinition:
         return self.task_definition.add_container(
@@ -712,17 +739,18 @@ class AlbFargateService(Construct):
         )
 
     def _load_balancer(
-        self, props: rules.FargateProps, vpc: ec2.IVpc, subnets: ec2.SubnetSelection
+        self, props: rules.FargateProps, cdk: _CdkProps, subnets: ec2.SubnetSelection
     ) -> elbv2.ApplicationLoadBalancer:
         return elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
-            vpc=vpc,
+            vpc=cdk.network.vpc,
             internet_facing=not props.internal,
             vpc_subnets=subnets,
             security_group=self.load_balancer_security_group,
             drop_invalid_header_fields=True,
             deletion_protection=props.deletion_protection,
+            idle_timeout=cdk.idle_timeout,
         )
 
     def _target_groups(
@@ -1427,6 +1455,12 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
         )
     durations = _check_durations(given)
     sidecars, specs = _check_sidecars(given["sidecars"])
+    if given["idle_timeout"] is not None:
+        rules.check_idle_timeout(
+            _whole_seconds(
+                "idle_timeout", checks.instance("idle_timeout", given["idle_timeout"], Duration, "a Duration")
+            )
+        )
     return _CdkProps(
         network=vpc_input("vpc", given["vpc"]),
         image=image,
@@ -1460,6 +1494,15 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
         if given["hosted_zone"] is None
         else _interface("hosted_zone", given["hosted_zone"], ("hosted_zone_id",), "a route53.IHostedZone"),
         waf=_optional("waf", given["waf"], Waf, "a buttress.Waf (Waf.managed(), Waf.existing(arn), Waf.none(reason))"),
+        idle_timeout=_optional(
+            "idle_timeout", given["idle_timeout"], Duration, "a Duration such as Duration.minutes(5)"
+        ),
+        user=rules.check_user(given["user"]),
+        read_only_root_filesystem=checks.boolean("read_only_root_filesystem", given["read_only_root_filesystem"]),
+        writable_paths=rules.check_writable_paths(
+            given["writable_paths"],
+            read_only_root_filesystem=given["read_only_root_filesystem"] is True,
+        ),
         deployment=Deployment.rolling()
         if given["deployment"] is None
         else checks.instance(

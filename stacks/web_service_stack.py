@@ -19,6 +19,11 @@ from buttress.parts import nag
 EXAMPLE_IMAGE = "public.ecr.aws/nginx/nginx:stable"
 
 
+#: Where nginx writes (cache, pid file, temp files): ephemeral volumes under a read-only root filesystem.
+#: (nginx binds port 80 as root and drops to its ``nginx`` workers, so ``user`` stays the image's.)
+NGINX_WRITABLE_PATHS = ["/var/cache/nginx", "/var/run", "/tmp"]
+
+
 def container_health_check() -> ecs.HealthCheck:
     """nginx answers on localhost (the image ships curl); a fresh task gets 10 s to start."""
     return ecs.HealthCheck(
@@ -62,6 +67,8 @@ class WebServiceStack(Stack):
             cluster=self.cluster,
             image=EXAMPLE_IMAGE,
             container_health_check=container_health_check(),
+            read_only_root_filesystem=True,
+            writable_paths=NGINX_WRITABLE_PATHS,
             internal=True,
             min_capacity=2,
             max_capacity=10,
@@ -86,6 +93,8 @@ class WebServiceStack(Stack):
             cluster=self.cluster,
             image=EXAMPLE_IMAGE,
             container_health_check=container_health_check(),
+            read_only_root_filesystem=True,
+            writable_paths=NGINX_WRITABLE_PATHS,
             environment={"API_URL": self.api.url},
             min_capacity=2,
             max_capacity=4,
@@ -102,6 +111,8 @@ class WebServiceStack(Stack):
             cluster=self.cluster,
             image=EXAMPLE_IMAGE,
             container_health_check=container_health_check(),
+            read_only_root_filesystem=True,
+            writable_paths=NGINX_WRITABLE_PATHS,
             load_balancer_of=self.web,
             priority=10,
             path_patterns=["/docs/*"],

@@ -1369,3 +1369,64 @@ def test_a_test_listener_belongs_to_the_load_balancer_owner(canary: Canary) -> N
             path_patterns=["/x/*"],
             deployment=Deployment.blue_green(test_listener_port=9000),
         )
+
+
+# -- hardened tasks and the idle timeout ------------------------------------------------------------
+
+
+def test_non_root_read_only_task_with_writable_volumes_and_an_idle_timeout() -> None:
+    stack = new_stack("Hardened")
+    AlbFargateService(
+        stack,
+        "Web",
+        vpc=_vpc(stack),
+        image=IMAGE,
+        protocol="HTTP",
+        user="1000:1000",
+        read_only_root_filesystem=True,
+        writable_paths=["/tmp", "/var/cache/app"],
+        idle_timeout=Duration.minutes(5),
+    )
+    template = dict(Template.from_stack(stack).to_json())
+    task = _resource(template, "AWS::ECS::TaskDefinition")["Properties"]
+    (container,) = task["ContainerDefinitions"]
+    assert container["User"] == "1000:1000"
+    assert container["ReadonlyRootFilesystem"] is True
+    assert container["MountPoints"] == [
+        {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "writable-0"},
+        {"ContainerPath": "/var/cache/app", "ReadOnly": False, "SourceVolume": "writable-1"},
+    ]
+    assert task["Volumes"] == [{"Name": "writable-0"}, {"Name": "writable-1"}]
+    lb = _resource(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]
+    attributes = {a["Key"]: a["Value"] for a in lb["LoadBalancerAttributes"]}
+    assert attributes["idle_timeout.timeout_seconds"] == "300"
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"user": "root"}, r"user='root' is invalid: a non-root user"),
+        ({"writable_paths": ["/tmp"]}, r"writable_paths=\['/tmp'\] is invalid: only with read_only_root_filesystem"),
+        ({"read_only_root_filesystem": "yes"}, r"read_only_root_filesystem='yes' is invalid: True or False"),
+        ({"idle_timeout": Duration.hours(2)}, r"idle_timeout='7200s' is invalid: 1 to 4000 seconds"),
+        ({"idle_timeout": 60}, r"idle_timeout=60 is invalid: a Duration"),
+    ],
+)
+def test_hardening_errors_at_synth(error_stack: tuple[Stack, ec2.Vpc], props: dict[str, Any], message: str) -> None:
+    _fails(error_stack, message, **props)
+
+
+def test_idle_timeout_belongs_to_the_load_balancer_owner(shared: Shared) -> None:
+    with pytest.raises(
+        ButtressError, match=r"^Shared/Idle: idle_timeout=.* is invalid: not given with load_balancer_of"
+    ):
+        AlbFargateService(
+            shared.stack,
+            "Idle",
+            vpc=shared.web.load_balancer.vpc,  # type: ignore[arg-type]
+            image=IMAGE,
+            load_balancer_of=shared.web,
+            priority=99,
+            path_patterns=["/idle/*"],
+            idle_timeout=Duration.minutes(5),
+        )

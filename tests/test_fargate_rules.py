@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -672,3 +673,59 @@ def test_deployment_strategies() -> None:
 def test_deployment_errors(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ButtressError, match=message):
         _deployment(**overrides)
+
+
+# -- task hardening and idle timeout ---------------------------------------------------------------
+
+
+def test_user_writable_paths_and_idle_timeout() -> None:
+    assert rules.check_user(None) is None
+    assert rules.check_user("1000:1000") == "1000:1000"
+    assert rules.check_user("nginx") == "nginx"
+    assert rules.check_writable_paths(["/tmp", "/var/cache/nginx"], read_only_root_filesystem=True) == [
+        "/tmp",
+        "/var/cache/nginx",
+    ]
+    assert rules.check_writable_paths((), read_only_root_filesystem=False) == []
+    rules.check_idle_timeout(1)
+    rules.check_idle_timeout(4000)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: rules.check_user("root"), r"^user='root' is invalid: a non-root user"),
+        (lambda: rules.check_user("0:0"), r"^user='0:0' is invalid: a non-root user"),
+        (lambda: rules.check_user("a b"), r"^user='a b' is invalid: a user name or uid"),
+        (lambda: rules.check_user(1000), r"^user=1000 is invalid: a string"),
+        (
+            lambda: rules.check_writable_paths(["/tmp"], read_only_root_filesystem=False),
+            r"^writable_paths=\['/tmp'\] is invalid: only with read_only_root_filesystem=True",
+        ),
+        (
+            lambda: rules.check_writable_paths("/tmp", read_only_root_filesystem=True),
+            r"^writable_paths='/tmp' is invalid: a list of strings, not one string",
+        ),
+        (
+            lambda: rules.check_writable_paths(["tmp"], read_only_root_filesystem=True),
+            r"^writable_paths='tmp' is invalid: an absolute path",
+        ),
+        (
+            lambda: rules.check_writable_paths(["/a/../b"], read_only_root_filesystem=True),
+            r"^writable_paths='/a/../b' is invalid: an absolute path",
+        ),
+        (
+            lambda: rules.check_writable_paths(["/var", "/var/run"], read_only_root_filesystem=True),
+            r"^writable_paths='/var/run' is invalid: a path not inside another writable path \(/var\)",
+        ),
+        (
+            lambda: rules.check_writable_paths(["/tmp", "/tmp"], read_only_root_filesystem=True),
+            r"^writable_paths=\['/tmp', '/tmp'\] is invalid: each path once",
+        ),
+        (lambda: rules.check_idle_timeout(4001), r"^idle_timeout='4001s' is invalid: 1 to 4000 seconds"),
+        (lambda: rules.check_idle_timeout(0), r"^idle_timeout='0s' is invalid"),
+    ],
+)
+def test_hardening_errors(call: Any, message: str) -> None:
+    with pytest.raises(ButtressError, match=message):
+        call()

@@ -314,3 +314,12 @@ def test_the_api_releases_by_canary_with_a_test_listener(template: dict[str, Any
     for name in ("Web", "Docs"):
         _, other = _by_path(template, "AWS::ECS::Service", f"{name}/Service")
         assert "Strategy" not in other["Properties"]["DeploymentConfiguration"]
+
+
+def test_every_example_container_has_a_read_only_root_filesystem_with_nginx_paths_writable(
+    template: dict[str, Any],
+) -> None:
+    for task in resources_of_type(template, "AWS::ECS::TaskDefinition").values():
+        (container,) = task["Properties"]["ContainerDefinitions"]
+        assert container["ReadonlyRootFilesystem"] is True
+        assert [m["ContainerPath"] for m in container["MountPoints"]] == ["/var/cache/nginx", "/var/run", "/tmp"]
