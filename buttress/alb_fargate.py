@@ -30,6 +30,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
@@ -111,6 +112,7 @@ _CDK_PROPS = frozenset(
         "user",
         "read_only_root_filesystem",
         "writable_paths",
+        "enable_exec",
     }
 )
 #: Priority of the catch-all production rule a traffic-shifting deployment needs on its own listener
@@ -322,6 +324,7 @@ class _CdkProps:
     user: str | None
     read_only_root_filesystem: bool
     writable_paths: list[str]
+    enable_exec: bool
 
 
 @dataclass(frozen=True)
@@ -429,6 +432,9 @@ class AlbFargateService(Construct):
     :param writable_paths: with ``read_only_root_filesystem``, the paths the container writes to
         (``["/tmp"]``), each an ephemeral task volume (gone with the task). Default none.
     :param idle_timeout: the load balancer's connection idle timeout, 1-4000 s. Default: ALB's 60 s.
+    :param enable_exec: ECS Exec (``aws ecs execute-command``) into the tasks, the sessions encrypted and
+        logged to a KMS-encrypted log group (``exec_log_group``, ``exec_key``); only with a cluster the
+        construct creates (the logging is a cluster setting). Default ``False``.
     :param health_check_path: target health-check path. Default ``"/"``.
     :param health_check_codes: healthy HTTP codes. Default ``"200-399"``.
     :param health_check_interval: 5-300 s. Default 15 s.
@@ -501,6 +507,7 @@ class AlbFargateService(Construct):
         read_only_root_filesystem: bool = False,
         writable_paths: Sequence[str] = (),
         idle_timeout: Duration | None = None,
+        enable_exec: bool = False,
         health_check_path: str = "/",
         health_check_codes: str = "200-399",
         health_check_interval: Duration = _FIFTEEN_SECONDS,
@@ -541,6 +548,10 @@ class AlbFargateService(Construct):
         #: Whether the load balancer is internal.
         self.internal = props.internal
         vpc_ = cdk.network.vpc
+        #: The KMS key and the log group of ECS Exec sessions (``enable_exec=True``; else ``None``).
+        exec_logging = self._exec_logging(cdk) if cdk.enable_exec else None
+        self.exec_key: kms.Key | None = None if exec_logging is None else exec_logging[0]
+        self.exec_log_group: logs.LogGroup | None = None if exec_logging is None else exec_logging[1]
         #: The ECS cluster the service runs in.
         self.cluster = self._cluster(cdk.cluster, vpc_, spot=props.spot)
         #: Log group of every container of the task.
@@ -560,6 +571,7 @@ class AlbFargateService(Construct):
         #: The ECS service.
         self.service = self._service(props, cdk, checked.task_subnets, checked.deployment)
         self._connections = self.service.connections
+        self._acknowledge_exec_wildcards()
         if cdk.load_balancer_of is None:
             self._own_load_balancer(checked)
         else:
@@ -631,10 +643,77 @@ class AlbFargateService(Construct):
     # -- builders -----------------------------------------------------------------------------
 
     def _cluster(self, cluster: ecs.ICluster | None, vpc: ec2.IVpc, *, spot: bool) -> ecs.ICluster:
-        built = cluster or ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        exec_config = (
+            None
+            if self.exec_log_group is None
+            else ecs.ExecuteCommandConfiguration(
+                kms_key=self.exec_key,
+                logging=ecs.ExecuteCommandLogging.OVERRIDE,
+                log_configuration=ecs.ExecuteCommandLogConfiguration(
+                    cloud_watch_log_group=self.exec_log_group, cloud_watch_encryption_enabled=True
+                ),
+            )
+        )
+        built = cluster or ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+            execute_command_configuration=exec_config,
+        )
         if spot and isinstance(built, ecs.Cluster):
             built.enable_fargate_capacity_providers()
         return built
+
+    def _acknowledge_exec_wildcards(self) -> None:
+        """IAM5 on the task role for the two wildcards aws-cdk-lib's ECS Exec grant needs, and nothing else."""
+        if self.exec_log_group is None:
+            return
+        streams = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"{self.exec_log_group.log_group_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        nag.acknowledge_wildcards(
+            self.task_definition.task_role,
+            resources={
+                "*": "ECS Exec: the ssmmessages channel actions have no resource type (they only accept '*'), and "
+                "logs:DescribeLogGroups lists groups, which has no narrower resource.",
+                streams: "ECS Exec writes session logs to streams it names per session, in this one log group.",
+            },
+        )
+
+    def _exec_logging(self, cdk: _CdkProps) -> tuple[kms.Key, logs.LogGroup]:
+        key = kms.Key(
+            self,
+            "ExecKey",
+            description=f"{self.node.path}: ECS Exec sessions and their log group",
+            enable_key_rotation=True,
+            removal_policy=cdk.removal_policy,
+        )
+        log_group = logs.LogGroup(
+            self, "ExecLogs", retention=cdk.log_retention, removal_policy=cdk.removal_policy, encryption_key=key
+        )
+        # CloudWatch Logs encrypts the group with the key only if the key policy lets it, for this group.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": Stack.of(self).format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        return key, log_group
 
     def _task_definition(self, props: rules.FargateProps) -> ecs.FargateTaskDefinition:
         return ecs.FargateTaskDefinition(
@@ -735,6 +814,7 @@ class AlbFargateService(Construct):
             platform_version=ecs.FargatePlatformVersion.LATEST,
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            enable_execute_command=cdk.enable_exec or None,
             **_strategy(spec),
         )
 
@@ -1498,6 +1578,7 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
             "idle_timeout", given["idle_timeout"], Duration, "a Duration such as Duration.minutes(5)"
         ),
         user=rules.check_user(given["user"]),
+        enable_exec=_check_exec(given["enable_exec"], given["cluster"]),
         read_only_root_filesystem=checks.boolean("read_only_root_filesystem", given["read_only_root_filesystem"]),
         writable_paths=rules.check_writable_paths(
             given["writable_paths"],
@@ -1640,6 +1721,18 @@ def _check_deployment(deployment: Deployment, props: rules.FargateProps, *, shar
         listener_port=props.listener_port,
         redirect_http=props.redirect_http,
     )
+
+
+def _check_exec(value: object, cluster: object) -> bool:
+    enabled = checks.boolean("enable_exec", value)
+    if enabled and cluster is not None:
+        raise invalid(
+            "enable_exec",
+            True,
+            "only without cluster: ECS Exec session logging is a cluster setting, so the construct needs its "
+            "own cluster; on a shared cluster, configure execute_command_configuration there",
+        )
+    return enabled
 
 
 def _whole_minutes(prop: str, value: object) -> int:

@@ -1430,3 +1430,61 @@ def test_idle_timeout_belongs_to_the_load_balancer_owner(shared: Shared) -> None
             path_patterns=["/idle/*"],
             idle_timeout=Duration.minutes(5),
         )
+
+
+# -- ECS Exec ----------------------------------------------------------------------------------------
+
+
+def test_ecs_exec_logs_sessions_to_an_encrypted_log_group_and_stays_nag_clean() -> None:
+    from aws_cdk import Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "Exec")
+    service = AlbFargateService(stack, "Web", vpc=Network(stack, "Net"), image=IMAGE, protocol="HTTP", enable_exec=True)
+    CoreAnnotations.of(service).acknowledge_warning(PLAIN_HTTP_WARNING, "test")
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    template = app.synth().get_stack_by_name("Exec").template
+    key = _logical_id(template, "AWS::KMS::Key", "Web/ExecKey")
+    logs_id = _logical_id(template, "AWS::Logs::LogGroup", "Web/ExecLogs")
+    assert template["Resources"][key]["Properties"]["EnableKeyRotation"] is True
+    assert template["Resources"][logs_id]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+    cluster = _resource(template, "AWS::ECS::Cluster")["Properties"]
+    assert cluster["Configuration"]["ExecuteCommandConfiguration"] == {
+        "KmsKeyId": {"Fn::GetAtt": [key, "Arn"]},
+        "LogConfiguration": {"CloudWatchEncryptionEnabled": True, "CloudWatchLogGroupName": {"Ref": logs_id}},
+        "Logging": "OVERRIDE",
+    }
+    assert _resource(template, "AWS::ECS::Service")["Properties"]["EnableExecuteCommand"] is True
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for k, p in resources_of_type(template, "AWS::IAM::Policy").items()
+        if "TaskRole" in k
+    ]
+    granted = {
+        action: json.dumps(statement["Resource"])
+        for statement in policy
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    }
+    assert set(granted) == {
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+        "logs:DescribeLogGroups",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+    }
+    assert granted["kms:Decrypt"] == json.dumps({"Fn::GetAtt": [key, "Arn"]})
+    assert logs_id in granted["logs:PutLogEvents"]
+    assert service.exec_key is not None and service.exec_log_group is not None
+
+
+def test_ecs_exec_needs_the_constructs_own_cluster(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    stack, vpc = error_stack
+    cluster = ecs.Cluster(stack, f"Shared{next(_counter)}", vpc=vpc)
+    _fails(error_stack, r"enable_exec=True is invalid: only without cluster", enable_exec=True, cluster=cluster)
+    _fails(error_stack, r"enable_exec='yes' is invalid: True or False", enable_exec="yes")
