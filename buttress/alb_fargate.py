@@ -136,6 +136,7 @@ _LOAD_BALANCER_PROPS = (
     "hosted_zone",
     "waf",
     "idle_timeout",
+    "dual_stack",
 )
 #: Props of a listener rule, only with ``load_balancer_of``.
 _ROUTE_PROPS = ("priority", "path_patterns", "host_headers")
@@ -435,6 +436,10 @@ class AlbFargateService(Construct):
     :param enable_exec: ECS Exec (``aws ecs execute-command``) into the tasks, the sessions encrypted and
         logged to a KMS-encrypted log group (``exec_log_group``, ``exec_key``); only with a cluster the
         construct creates (the logging is a cluster setting). Default ``False``.
+    :param dual_stack: an IPv4 and IPv6 load balancer (``ingress_cidrs`` may hold IPv6 CIDRs; a public
+        service admits ``::/0`` too by default; an AAAA alias record with ``domain_name``). The VPC
+        must have IPv6: an error for an ``ec2.Vpc`` (or ``Network``) without it; an imported VPC is not
+        checked at synth (ELB refuses it at deploy). Default ``False``.
     :param health_check_path: target health-check path. Default ``"/"``.
     :param health_check_codes: healthy HTTP codes. Default ``"200-399"``.
     :param health_check_interval: 5-300 s. Default 15 s.
@@ -508,6 +513,7 @@ class AlbFargateService(Construct):
         writable_paths: Sequence[str] = (),
         idle_timeout: Duration | None = None,
         enable_exec: bool = False,
+        dual_stack: bool = False,
         health_check_path: str = "/",
         health_check_codes: str = "200-399",
         health_check_interval: Duration = _FIFTEEN_SECONDS,
@@ -831,6 +837,7 @@ class AlbFargateService(Construct):
             drop_invalid_header_fields=True,
             deletion_protection=props.deletion_protection,
             idle_timeout=cdk.idle_timeout,
+            ip_address_type=elbv2.IpAddressType.DUAL_STACK if props.dual_stack else None,
         )
 
     def _target_groups(
@@ -1025,11 +1032,12 @@ class AlbFargateService(Construct):
     def _ingress(self, props: rules.FargateProps) -> None:
         open_ports = [props.listener_port, *([80] if props.redirect_http else [])]
         for cidr in props.ingress_cidrs:
+            peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
             for open_port in open_ports:
                 self.load_balancer_security_group.add_ingress_rule(
-                    ec2.Peer.ipv4(cidr), ec2.Port.tcp(open_port), f"from {cidr} on {open_port}"
+                    peer, ec2.Port.tcp(open_port), f"from {cidr} on {open_port}"
                 )
-        if not props.internal and "0.0.0.0/0" in props.ingress_cidrs:
+        if not props.internal and {"0.0.0.0/0", "::/0"} & set(props.ingress_cidrs):
             nag.acknowledge(
                 self.load_balancer_security_group,
                 "AwsSolutions-EC23",
@@ -1060,7 +1068,13 @@ class AlbFargateService(Construct):
             return []
         target = route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(self.load_balancer))
         # A trailing dot: the name as given, never with the zone name appended again.
-        return [route53.ARecord(self, "AliasRecord", zone=zone, record_name=f"{domain.domain_name}.", target=target)]
+        name = f"{domain.domain_name}."
+        records: list[route53.RecordSet] = [
+            route53.ARecord(self, "AliasRecord", zone=zone, record_name=name, target=target)
+        ]
+        if self._props.dual_stack:
+            records.append(route53.AaaaRecord(self, "AliasRecordIpv6", zone=zone, record_name=name, target=target))
+        return records
 
     def _waf(self, waf: Waf, cdk: _CdkProps) -> tuple[wafv2.CfnWebACL | None, logs.LogGroup | None, str | None]:
         load_balancer = self.load_balancer.node.default_child
@@ -1393,6 +1407,7 @@ def _check(id_: str, given: Mapping[str, Any], stack_region: str | None) -> _Che
         listener_props = {
             **given,
             "internal": shared.internal,
+            "dual_stack": shared.dual_stack,
             "ingress_cidrs": shared.ingress_cidrs,
             "protocol": shared.protocol,
             "listener_port": shared.listener_port,
@@ -1410,6 +1425,8 @@ def _check(id_: str, given: Mapping[str, Any], stack_region: str | None) -> _Che
     _check_cluster(cdk.cluster, spot=props.spot)
     image = _main_image(cdk.image, cdk.docker_directory, props.cpu_architecture)
     task_subnets, load_balancer_subnets = _check_subnets(cdk, internal=props.internal)
+    if props.dual_stack and owner is None:
+        _check_ipv6(cdk.network)
     waf = _check_waf(cdk.waf, internal=props.internal, stack_region=stack_region)
     deployment = _check_deployment(cdk.deployment, props, shared=owner is not None)
     return _Checked(props, cdk, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment)
@@ -1741,6 +1758,26 @@ def _whole_minutes(prop: str, value: object) -> int:
     if seconds % 60:
         raise invalid(prop, duration.to_human_string(), "a whole number of minutes")
     return seconds // 60
+
+
+def _check_ipv6(network: VpcInput) -> None:
+    """A dual-stack load balancer needs IPv6 in the VPC: an error when a VPC built in the app has none."""
+    vpc = network.vpc
+    if not isinstance(vpc, ec2.Vpc):
+        return  # imported: not known at synth; the ELB API rejects a VPC without IPv6 at deploy
+    ipv6 = [
+        child
+        for child in vpc.node.children
+        if isinstance(child, ec2.CfnVPCCidrBlock)
+        and (child.amazon_provided_ipv6_cidr_block or child.ipv6_ipam_pool_id or child.ipv6_pool)
+    ]
+    if not ipv6:
+        raise invalid(
+            "dual_stack",
+            True,
+            f"only in a VPC with IPv6 ({vpc.node.path} has none): create it with "
+            "ip_protocol=ec2.IpProtocol.DUAL_STACK, or leave dual_stack out",
+        )
 
 
 def _check_cluster(cluster: ecs.ICluster | None, *, spot: bool) -> None:

@@ -1488,3 +1488,32 @@ def test_ecs_exec_needs_the_constructs_own_cluster(error_stack: tuple[Stack, ec2
     cluster = ecs.Cluster(stack, f"Shared{next(_counter)}", vpc=vpc)
     _fails(error_stack, r"enable_exec=True is invalid: only without cluster", enable_exec=True, cluster=cluster)
     _fails(error_stack, r"enable_exec='yes' is invalid: True or False", enable_exec="yes")
+
+
+# -- dual-stack --------------------------------------------------------------------------------------
+
+
+def test_dual_stack_load_balancer_admits_ipv6_and_gets_an_aaaa_alias() -> None:
+    stack = new_stack("DualStack")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1, ip_protocol=ec2.IpProtocol.DUAL_STACK)
+    AlbFargateService(
+        stack, "Web", vpc=vpc, image=IMAGE, dual_stack=True, domain_name="www.example.com", hosted_zone=_zone(stack)
+    )
+    template = dict(Template.from_stack(stack).to_json())
+    lb = _resource(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]
+    assert lb["IpAddressType"] == "dualstack"
+    sg = _logical_id(template, "AWS::EC2::SecurityGroup", "Web/LoadBalancerSecurityGroup")
+    ingress = resources_of_type(template, "AWS::EC2::SecurityGroup")[sg]["Properties"]["SecurityGroupIngress"]
+    assert sorted((r.get("CidrIp") or r.get("CidrIpv6"), r["FromPort"]) for r in ingress) == [
+        ("0.0.0.0/0", 80),
+        ("0.0.0.0/0", 443),
+        ("::/0", 80),
+        ("::/0", 443),
+    ]
+    records = sorted(r["Properties"]["Type"] for r in resources_of_type(template, "AWS::Route53::RecordSet").values())
+    assert records == ["A", "AAAA"]
+
+
+def test_dual_stack_needs_ipv6_in_the_vpc(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    _fails(error_stack, r"dual_stack=True is invalid: only in a VPC with IPv6 \(Errors/Vpc has none\)", dual_stack=True)
+    _fails(error_stack, r"ingress_cidrs='::/0' is invalid: an IPv4 CIDR", ingress_cidrs=["::/0"])

@@ -232,6 +232,7 @@ def _props(**overrides: object) -> rules.FargateProps:
         "secret_names": [],
         "sidecars": [],
         "internal": False,
+        "dual_stack": False,
         "ingress_cidrs": None,
         "protocol": "HTTP",
         "has_certificate": False,
@@ -729,3 +730,13 @@ def test_user_writable_paths_and_idle_timeout() -> None:
 def test_hardening_errors(call: Any, message: str) -> None:
     with pytest.raises(ButtressError, match=message):
         call()
+
+
+def test_dual_stack_admits_ipv6_cidrs_and_defaults_to_both_internets() -> None:
+    assert _props(dual_stack=True).ingress_cidrs == ["0.0.0.0/0", "::/0"]
+    assert _props(dual_stack=True, internal=True).ingress_cidrs == []
+    assert rules.check_ingress_cidrs(["2001:db8::/32"], internal=False, dual_stack=True) == ["2001:db8::/32"]
+    with pytest.raises(ButtressError, match=r"^ingress_cidrs='::/0' is invalid: no internet-wide CIDR on an internal"):
+        rules.check_ingress_cidrs(["::/0"], internal=True, dual_stack=True)
+    with pytest.raises(ButtressError, match=r"^dual_stack='yes' is invalid: True or False"):
+        _props(dual_stack="yes")

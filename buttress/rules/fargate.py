@@ -134,21 +134,28 @@ def check_protocol(*, protocol: str, has_certificate: bool) -> None:
         raise invalid("protocol", protocol, "'HTTPS' when a certificate is given (the certificate would be unused)")
 
 
-def default_ingress_cidrs(*, internal: bool) -> list[str]:
-    """The internet for a public service; nobody (only ``allow_from``) for an internal one."""
-    return [] if internal else ["0.0.0.0/0"]
+def default_ingress_cidrs(*, internal: bool, dual_stack: bool = False) -> list[str]:
+    """The internet (IPv6 too when dual-stack) for a public service; nobody (``allow_from`` only) when internal."""
+    if internal:
+        return []
+    return ["0.0.0.0/0", "::/0"] if dual_stack else ["0.0.0.0/0"]
 
 
-def check_ingress_cidrs(cidrs: Sequence[str], *, internal: bool) -> list[str]:
-    """IPv4 CIDRs; none that is the whole internet on an internal service. Returns them normalized."""
+def check_ingress_cidrs(cidrs: Sequence[str], *, internal: bool, dual_stack: bool = False) -> list[str]:
+    """IPv4 CIDRs (IPv6 too when dual-stack); none that is the whole internet on an internal service.
+
+    Returns them normalized.
+    """
     normalized = []
     for cidr in cidrs:
         try:
             network = ipaddress.ip_network(cidr, strict=True)
         except ValueError as error:
             raise invalid("ingress_cidrs", cidr, f"an IPv4 CIDR such as 10.0.0.0/16 ({error})") from None
-        if network.version != 4:
-            raise invalid("ingress_cidrs", cidr, "an IPv4 CIDR: the load balancer has IPv4 addresses only")
+        if network.version != 4 and not dual_stack:
+            raise invalid(
+                "ingress_cidrs", cidr, "an IPv4 CIDR: the load balancer has IPv4 addresses only (see dual_stack)"
+            )
         if internal and network.prefixlen == 0:
             raise invalid(
                 "ingress_cidrs",
@@ -382,6 +389,7 @@ class FargateProps:
     on_demand_base: int
     environment: dict[str, str]
     internal: bool
+    dual_stack: bool
     ingress_cidrs: list[str]
     protocol: ListenerProtocol
     listener_port: int
@@ -417,6 +425,7 @@ def check_props(
     secret_names: Sequence[str],
     sidecars: Sequence[ContainerSpec],
     internal: object,
+    dual_stack: object,
     ingress_cidrs: object,
     protocol: object,
     has_certificate: bool,
@@ -466,6 +475,7 @@ def check_props(
     )
     listener = _check_listener(
         internal=internal,
+        dual_stack=dual_stack,
         ingress_cidrs=ingress_cidrs,
         protocol=protocol,
         has_certificate=has_certificate,
@@ -583,6 +593,7 @@ def _optional_number(prop: str, value: object) -> float | None:
 def _check_listener(
     *,
     internal: object,
+    dual_stack: object,
     ingress_cidrs: object,
     protocol: object,
     has_certificate: bool,
@@ -591,8 +602,9 @@ def _check_listener(
     redirect_http: object,
 ) -> dict[str, Any]:
     is_internal = props.boolean("internal", internal)
-    cidrs = default_ingress_cidrs(internal=is_internal) if ingress_cidrs is None else ingress_cidrs
-    checked = check_ingress_cidrs(props.strings("ingress_cidrs", cidrs), internal=is_internal)
+    both = props.boolean("dual_stack", dual_stack)
+    cidrs = default_ingress_cidrs(internal=is_internal, dual_stack=both) if ingress_cidrs is None else ingress_cidrs
+    checked = check_ingress_cidrs(props.strings("ingress_cidrs", cidrs), internal=is_internal, dual_stack=both)
     chosen = props.option("protocol", protocol, ListenerProtocol)
     check_protocol(protocol=chosen.value, has_certificate=has_certificate)
     port = _port_of(chosen, None if listener_port is None else props.integer("listener_port", listener_port))
@@ -609,6 +621,7 @@ def _check_listener(
         raise invalid("listener_port", port, "not 80 while redirect_http=True (the redirect listens on 80)")
     return {
         "internal": is_internal,
+        "dual_stack": both,
         "ingress_cidrs": checked,
         "protocol": chosen,
         "listener_port": port,
