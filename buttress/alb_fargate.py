@@ -1099,47 +1099,14 @@ class AlbFargateService(Construct):
 
     def _web_acl(self, rate_limit: int, cdk: _CdkProps) -> tuple[wafv2.CfnWebACL, logs.LogGroup]:
         metric_prefix = Names.unique_id(self)[-100:]
-
-        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-            return wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True, metric_name=f"{metric_prefix}-{name}", sampled_requests_enabled=True
-            )
-
-        rules_ = [
-            wafv2.CfnWebACL.RuleProperty(
-                name=group,
-                priority=index,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=group
-                    )
-                ),
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                visibility_config=visibility(group),
-            )
-            for index, group in enumerate(MANAGED_RULE_GROUPS)
-        ]
-        rules_.append(
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerIp",
-                priority=len(rules_),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP", limit=rate_limit
-                    )
-                ),
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                visibility_config=visibility("RateLimitPerIp"),
-            )
-        )
         acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             description=f"{self.node.path}: AWS managed rules and a per-IP rate limit",
-            rules=rules_,
-            visibility_config=visibility("WebAcl"),
+            rules=_waf_rules(rate_limit, metric_prefix),
+            visibility_config=_visibility(metric_prefix, "WebAcl"),
         )
         # WAF only logs to log groups whose name starts with aws-waf-logs-.
         log_group = logs.LogGroup(
@@ -1332,6 +1299,44 @@ def _elb_account(stack: Stack) -> str:
 
 def _image(image: str | ecs.ContainerImage) -> ecs.ContainerImage:
     return ecs.ContainerImage.from_registry(image) if isinstance(image, str) else image
+
+
+def _visibility(prefix: str, name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=f"{prefix}-{name}", sampled_requests_enabled=True
+    )
+
+
+def _waf_rules(rate_limit: int, metric_prefix: str) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """The AWS managed rule groups (their own actions), then the per-IP rate rule (block)."""
+    rules_ = [
+        wafv2.CfnWebACL.RuleProperty(
+            name=group,
+            priority=index,
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name=group
+                )
+            ),
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            visibility_config=_visibility(metric_prefix, group),
+        )
+        for index, group in enumerate(MANAGED_RULE_GROUPS)
+    ]
+    rules_.append(
+        wafv2.CfnWebACL.RuleProperty(
+            name="RateLimitPerIp",
+            priority=len(rules_),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="IP", limit=rate_limit
+                )
+            ),
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            visibility_config=_visibility(metric_prefix, "RateLimitPerIp"),
+        )
+    )
+    return rules_
 
 
 def _strategy(spec: rules.DeploymentSpec) -> dict[str, Any]:
@@ -1587,32 +1592,43 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
             "access_logs_bucket", given["access_logs_bucket"], ("bucket_name", "bucket_arn"), "an s3.IBucket"
         ),
         removal_policy=checks.instance("removal_policy", given["removal_policy"], RemovalPolicy, "a RemovalPolicy"),
-        hosted_zone=None
+        **_check_production_props(given, sidecars),
+    )
+
+
+def _check_production_props(given: Mapping[str, Any], sidecars: Sequence[Sidecar]) -> dict[str, Any]:
+    """Domain, WAF, sharing, deployment and task-hardening props of ``_CdkProps``, type-checked."""
+    return {
+        "hosted_zone": None
         if given["hosted_zone"] is None
         else _interface("hosted_zone", given["hosted_zone"], ("hosted_zone_id",), "a route53.IHostedZone"),
-        waf=_optional("waf", given["waf"], Waf, "a buttress.Waf (Waf.managed(), Waf.existing(arn), Waf.none(reason))"),
-        idle_timeout=_optional(
+        "waf": _optional(
+            "waf", given["waf"], Waf, "a buttress.Waf (Waf.managed(), Waf.existing(arn), Waf.none(reason))"
+        ),
+        "idle_timeout": _optional(
             "idle_timeout", given["idle_timeout"], Duration, "a Duration such as Duration.minutes(5)"
         ),
-        user=rules.check_user(given["user"]),
-        enable_exec=_check_exec(given["enable_exec"], given["cluster"]),
-        read_only_root_filesystem=checks.boolean("read_only_root_filesystem", given["read_only_root_filesystem"]),
-        writable_paths=rules.check_writable_paths(
+        "user": rules.check_user(given["user"]),
+        "enable_exec": _check_exec(given["enable_exec"], given["cluster"]),
+        "read_only_root_filesystem": checks.boolean("read_only_root_filesystem", given["read_only_root_filesystem"]),
+        "writable_paths": rules.check_writable_paths(
             given["writable_paths"],
             read_only_root_filesystem=given["read_only_root_filesystem"] is True,
         ),
-        deployment=Deployment.rolling()
+        "deployment": Deployment.rolling()
         if given["deployment"] is None
         else checks.instance(
             "deployment", given["deployment"], Deployment, "a buttress.Deployment (Deployment.canary(), ...)"
         ),
-        load_balancer_of=given["load_balancer_of"],
-        container_health_check=_check_container_health_check("container_health_check", given["container_health_check"]),
-        sidecar_health_checks=[
+        "load_balancer_of": given["load_balancer_of"],
+        "container_health_check": _check_container_health_check(
+            "container_health_check", given["container_health_check"]
+        ),
+        "sidecar_health_checks": [
             _check_container_health_check(f"sidecars[{index}].health_check", sidecar.health_check)
             for index, sidecar in enumerate(sidecars)
         ],
-    )
+    }
 
 
 #: Duration props -> their effective default when given as ``None`` (only the cooldowns may be).

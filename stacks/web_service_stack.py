@@ -57,18 +57,57 @@ class WebServiceStack(Stack):
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=network.vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
         )
+        # What every example service shares: network, cluster, image, health check, read-only root.
+        common: dict[str, Any] = {
+            "vpc": network,
+            "cluster": self.cluster,
+            "image": EXAMPLE_IMAGE,
+            "container_health_check": container_health_check(),
+            "read_only_root_filesystem": True,
+            "writable_paths": NGINX_WRITABLE_PATHS,
+        }
 
         #: The internal API: reachable only through its internal load balancer, by whoever
         #: ``api.allow_from(...)`` admits (the web service here, CodeBuild integration tests elsewhere).
-        self.api = AlbFargateService(
+        self.api = self._api(common, zone)
+        #: The public web tier; it finds the API under ``API_URL``.
+        self.web = AlbFargateService(
+            self,
+            "Web",
+            **common,
+            environment={"API_URL": self.api.url},
+            min_capacity=2,
+            max_capacity=4,
+            scale_on_cpu_percent=70,
+            scale_on_requests_per_target=1000,
+            access_logs_bucket=self.api.access_logs_bucket,
+            **self._tls("web", "web_certificate_arn", zone, self.node.try_get_context("web_domain")),
+        )
+        #: Documentation at ``/docs/*`` on the web service's load balancer (its listener, WAF and logs).
+        self.docs = AlbFargateService(
+            self,
+            "Docs",
+            **common,
+            load_balancer_of=self.web,
+            priority=10,
+            path_patterns=["/docs/*"],
+            min_capacity=2,
+            max_capacity=3,
+            scale_on_cpu_percent=70,
+        )
+        self.api.allow_from(self.web, "web service to the api")
+        self._acknowledgements()
+
+        CfnOutput(self, "WebUrl", value=self.web.url, description="URL of the public web service")
+        CfnOutput(self, "DocsUrl", value=self.docs.url, description="URL of the docs, on the web load balancer")
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="URL of the internal api (inside the VPC only)")
+
+    def _api(self, common: dict[str, Any], zone: route53.IHostedZone | None) -> AlbFargateService:
+        """The internal api, released by canary."""
+        return AlbFargateService(
             self,
             "Api",
-            vpc=network,
-            cluster=self.cluster,
-            image=EXAMPLE_IMAGE,
-            container_health_check=container_health_check(),
-            read_only_root_filesystem=True,
-            writable_paths=NGINX_WRITABLE_PATHS,
+            **common,
             internal=True,
             min_capacity=2,
             max_capacity=10,
@@ -85,42 +124,9 @@ class WebServiceStack(Stack):
             ),
             **self._tls("api", "api_certificate_arn", zone, None if zone is None else f"api.{zone.zone_name}"),
         )
-        #: The public web tier; it finds the API under ``API_URL``.
-        self.web = AlbFargateService(
-            self,
-            "Web",
-            vpc=network,
-            cluster=self.cluster,
-            image=EXAMPLE_IMAGE,
-            container_health_check=container_health_check(),
-            read_only_root_filesystem=True,
-            writable_paths=NGINX_WRITABLE_PATHS,
-            environment={"API_URL": self.api.url},
-            min_capacity=2,
-            max_capacity=4,
-            scale_on_cpu_percent=70,
-            scale_on_requests_per_target=1000,
-            access_logs_bucket=self.api.access_logs_bucket,
-            **self._tls("web", "web_certificate_arn", zone, self.node.try_get_context("web_domain")),
-        )
-        #: Documentation at ``/docs/*`` on the web service's load balancer (its listener, WAF and logs).
-        self.docs = AlbFargateService(
-            self,
-            "Docs",
-            vpc=network,
-            cluster=self.cluster,
-            image=EXAMPLE_IMAGE,
-            container_health_check=container_health_check(),
-            read_only_root_filesystem=True,
-            writable_paths=NGINX_WRITABLE_PATHS,
-            load_balancer_of=self.web,
-            priority=10,
-            path_patterns=["/docs/*"],
-            min_capacity=2,
-            max_capacity=3,
-            scale_on_cpu_percent=70,
-        )
-        self.api.allow_from(self.web, "web service to the api")
+
+    def _acknowledgements(self) -> None:
+        """The example's deliberate choices: HTTP-only without certificates, API_URL as plain configuration."""
         for service, context_key in ((self.api, "api_certificate_arn"), (self.web, "web_certificate_arn")):
             if service.protocol is ListenerProtocol.HTTP:
                 # Acknowledged on that service only, so any other plain-HTTP service still warns.
@@ -135,10 +141,6 @@ class WebServiceStack(Stack):
             "The only plain variable is API_URL, the internal load balancer's address: "
             "configuration, not a secret. Secrets go through the construct's `secrets` prop.",
         )
-
-        CfnOutput(self, "WebUrl", value=self.web.url, description="URL of the public web service")
-        CfnOutput(self, "DocsUrl", value=self.docs.url, description="URL of the docs, on the web load balancer")
-        CfnOutput(self, "ApiUrl", value=self.api.url, description="URL of the internal api (inside the VPC only)")
 
     def _hosted_zone(self) -> route53.IHostedZone | None:
         """The public zone from context (``hosted_zone_id`` and ``hosted_zone_name``, with ``web_domain``)."""
