@@ -29,6 +29,7 @@ import tarfile
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from aws_cdk import CfnResource, IPolicyValidationPlugin
 from constructs import IConstruct
@@ -93,5 +94,5 @@ def control_tower_rules(app: IConstruct, *, disabled_rules: Sequence[str] = ()) 
     from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
     skipped = rules_not_applicable(control_tower_rule_types(), resource_types(app))
-    validator: IPolicyValidationPlugin = CfnGuardValidator(disabled_rules=[*disabled_rules, *skipped])
-    return validator
+    # The plugin implements the Beta1 interface that add_plugins accepts; jsii's stubs name the newer one.
+    return cast(IPolicyValidationPlugin, CfnGuardValidator(disabled_rules=[*disabled_rules, *skipped]))
