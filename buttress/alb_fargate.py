@@ -661,6 +661,7 @@ class AlbFargateService(Construct):
         exact_hosts = [host for host in route.host_headers if "*" not in host and "?" not in host]
         base = rules.service_url(props.protocol, exact_hosts[0], props.listener_port) if exact_hosts else owner.url
         self.url = base + route.url_suffix()
+        self._acknowledge_task(checked)
 
     # -- builders -----------------------------------------------------------------------------
 
@@ -987,6 +988,13 @@ class AlbFargateService(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             names.append(built.alarm_name)
+            nag.acknowledge_rule(
+                built,
+                "CloudWatchAlarmAction",
+                "This alarm's action is the rollback: ECS watches it during a deployment and rolls back when it "
+                "fires (the service's deployment alarms); it is not meant to page anyone.",
+                guard=["cloudwatch_alarm_action_check"],
+            )
         if names:
             self.service.enable_deployment_alarms(names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
         return built
@@ -1125,17 +1133,18 @@ class AlbFargateService(Construct):
             visibility_config=_visibility(metric_prefix, "WebAcl"),
         )
         # WAF only logs to log groups whose name starts with aws-waf-logs-.
-        log_group = logs.LogGroup(
+        waf_logs = log_group(
             self,
             "WafLogs",
             log_group_name=f"aws-waf-logs-{Names.unique_id(self)[-200:]}",
             retention=cdk.log_retention,
             removal_policy=cdk.removal_policy,
+            key=cdk.log_key,
         )
         destination = Stack.of(self).format_arn(
             service="logs",
             resource="log-group",
-            resource_name=log_group.log_group_name,
+            resource_name=waf_logs.log_group_name,
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         wafv2.CfnLoggingConfiguration(
@@ -1149,7 +1158,7 @@ class AlbFargateService(Construct):
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "cookie"}),
             ],
         )
-        return acl, log_group
+        return acl, waf_logs
 
     def _access_logs(self, cdk: _CdkProps, prefix: str) -> s3.IBucket:
         bucket = cdk.access_logs_bucket or log_delivery_bucket(
@@ -1164,20 +1173,18 @@ class AlbFargateService(Construct):
 
     def _acknowledge_compliance(self, checked: _Checked) -> None:
         """The compliance rules this service legitimately does not meet, each on its resource with the reason."""
-        props, cdk = checked.props, checked.cdk
+        self._acknowledge_task(checked)
+        self._acknowledge_load_balancer(checked)
+
+    def _acknowledge_task(self, checked: _Checked) -> None:
+        """Task-level rules: also on a service that shares another's load balancer."""
+        cdk = checked.cdk
         if self.task_definition.execution_role is not None:
             nag.acknowledge_rule(
                 self.task_definition.execution_role,
                 "IAMNoInlinePolicy",
                 "aws-cdk-lib's task execution role with one policy: pull this task's images, write its log group, "
                 "read its secrets; a customer-managed policy would be a reusable object nothing else should attach.",
-            )
-        if self.redirect_listener is not None:
-            nag.acknowledge_rule(
-                self.redirect_listener,
-                "ELBv2ACMCertificateRequired",
-                "This listener answers plain HTTP only with a permanent redirect to the HTTPS listener, which "
-                "uses the ACM certificate; it forwards nothing.",
             )
         nag.acknowledge_rule(
             self.task_definition,
@@ -1198,6 +1205,17 @@ class AlbFargateService(Construct):
                 "image (nginx binds port 80 as root); set `user` and `read_only_root_filesystem` (with "
                 "`writable_paths`) for images that support it.",
                 guard=image_dependent,
+            )
+
+    def _acknowledge_load_balancer(self, checked: _Checked) -> None:
+        """Load-balancer rules: only on the service that owns the load balancer."""
+        props = checked.props
+        if self.redirect_listener is not None:
+            nag.acknowledge_rule(
+                self.redirect_listener,
+                "ELBv2ACMCertificateRequired",
+                "This listener answers plain HTTP only with a permanent redirect to the HTTPS listener, which "
+                "uses the ACM certificate; it forwards nothing.",
             )
         if self.web_acl_arn is None:
             nag.acknowledge_rule(

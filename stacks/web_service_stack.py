@@ -135,19 +135,21 @@ class WebServiceStack(Stack):
                     f"Example stack without -c {context_key}=...: plain HTTP so it synthesizes offline; "
                     "pass a certificate ARN for HTTPS.",
                 )
-                nag.acknowledge_rule(
-                    service.listener,
-                    "ALBHttpToHttpsRedirection",
-                    f"Example stack without -c {context_key}=...: plain HTTP so it synthesizes offline (no "
-                    "certificate, so nothing to redirect to); pass a certificate ARN for HTTPS with a redirect.",
-                    guard=["alb_http_to_https_redirection_check"],
-                )
-                nag.acknowledge_rule(
-                    service.listener,
-                    "ELBv2ACMCertificateRequired",
-                    f"Example stack without -c {context_key}=...: a plain-HTTP listener has no certificate; pass "
-                    "an ACM certificate ARN for HTTPS.",
-                )
+                # The production listener and, with a traffic-shifting deployment, its test listener.
+                for listener in filter(None, (service.listener, service.test_listener)):
+                    nag.acknowledge_rule(
+                        listener,
+                        "ALBHttpToHttpsRedirection",
+                        f"Example stack without -c {context_key}=...: plain HTTP so it synthesizes offline (no "
+                        "certificate, so nothing to redirect to); pass a certificate ARN for HTTPS with a redirect.",
+                        guard=["alb_http_to_https_redirection_check"],
+                    )
+                    nag.acknowledge_rule(
+                        listener,
+                        "ELBv2ACMCertificateRequired",
+                        f"Example stack without -c {context_key}=...: a plain-HTTP listener has no certificate; "
+                        "pass an ACM certificate ARN for HTTPS.",
+                    )
         nag.acknowledge(
             self.web.task_definition,
             "AwsSolutions-ECS2",
