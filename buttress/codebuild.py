@@ -163,8 +163,8 @@ class VpcCodeBuild(Construct):
     :param auto_retry_limit: how often CodeBuild retries a failed build on its own, 0 to 10.
         Default ``None`` (no retries).
     :param alarm_action: action of the construct's alarm, ``failed_builds_alarm`` (a failed build
-        in five minutes), e.g. ``cloudwatch_actions.SnsAction(topic)``. Default ``None`` (the alarm
-        only shows in CloudWatch).
+        in five minutes), e.g. ``cloudwatch_actions.SnsAction(topic)``. Default ``None``: no alarm
+        (``failed_builds_alarm`` is ``None``).
     :param encryption_key: customer-managed key for the project, logs and bucket. An imported key's
         policy must let CloudWatch Logs use it. Default a new key with rotation.
     :param role: service role. An imported role must be mutable. Default a new role.
@@ -730,7 +730,11 @@ class VpcCodeBuild(Construct):
             )
 
     def _alarm(self, props: _Props) -> None:
-        #: Alarms when a build fails (one in five minutes); notifies ``alarm_action``.
+        #: Alarms when a build fails (one in five minutes) and notifies ``alarm_action``; ``None``
+        #: without ``alarm_action`` (an alarm that reaches nobody is a compliance finding, not a signal).
+        self.failed_builds_alarm: cloudwatch.Alarm | None = None
+        if props.alarm_action is None:
+            return
         self.failed_builds_alarm = cloudwatch.Alarm(
             self,
             "FailedBuildsAlarm",
@@ -741,8 +745,7 @@ class VpcCodeBuild(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        if props.alarm_action is not None:
-            self.failed_builds_alarm.add_alarm_action(props.alarm_action)
+        self.failed_builds_alarm.add_alarm_action(props.alarm_action)
 
     def _acknowledge_compliance(self, props: _Props) -> None:
         """The compliance rules this project's resources legitimately do not meet, each on its resource."""

@@ -21,9 +21,9 @@ def test_reads_the_example_app(synth: SynthResult) -> None:
     assert all(p.exists() for p in assembly.file_assets("ButtressCostGuard"))
     acknowledged = [e for entries in assembly.metadata("ButtressCi").values() for e in entries]
     assert any(e["type"] == "aws:cdk:acknowledged-rules" for e in acknowledged)
-    assert assembly.validation_report() == {"version": "55.0.0", "title": "Validation Report", "pluginReports": []} or (
-        assembly.validation_report() is None
-    )
+    # The policy-validation plugins (cfn-guard) write a report; every plugin concluded success.
+    report = assembly.validation_report()
+    assert report is None or all(plugin["conclusion"] == "success" for plugin in report["pluginReports"])
 
 
 @pytest.mark.parametrize(

@@ -83,11 +83,11 @@ def test_queue_retries_secondary_source_and_artifacts(full: Any) -> None:
     assert "EncryptionDisabled" not in artifact  # encrypted with the project's EncryptionKey
 
 
-def test_without_an_action_the_alarm_still_exists() -> None:
+def test_without_an_action_there_is_no_alarm() -> None:
     stack = new_stack("NoAction")
     build = VpcCodeBuild(stack, "Build", vpc=Network(stack, "Net"), build_spec=SPEC, concurrent_build_limit=2)
-    alarm = Template.from_stack(stack).to_json()["Resources"][_id(stack, build.failed_builds_alarm)]
-    assert "AlarmActions" not in alarm["Properties"]
+    assert build.failed_builds_alarm is None
+    assert not Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
 
 
 # --- rules -----------------------------------------------------------------------------------
