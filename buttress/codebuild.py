@@ -1,24 +1,13 @@
-"""``VpcCodeBuild``: a CodeBuild project inside a ``Network`` that reaches private resources."""
+"""``VpcCodeBuild``: a CodeBuild project inside a VPC that reaches private resources."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import (
-    Acknowledgment,
-    Annotations,
-    ArnFormat,
-    Aws,
-    Duration,
-    Names,
-    RemovalPolicy,
-    Stack,
-    Token,
-    Validations,
-)
+from aws_cdk import Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
@@ -26,19 +15,28 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from buttress.errors import invalid
+from buttress.errors import ButtressError, invalid, reports_errors
 from buttress.network import GATEWAY_ENDPOINTS, KNOWN_INTERFACE_ENDPOINTS, Network
+from buttress.options import BuildCache
 from buttress.parts.log_buckets import log_delivery_bucket
-from buttress.rules.codebuild import BuildNeeds, check_isolated_egress, check_subnet_capacity
+from buttress.parts.nag import acknowledge_wildcards
+from buttress.parts.vpc import VpcInput, vpc_input
+from buttress.rules import props as check
+from buttress.rules.codebuild import (
+    MARGIN_FRACTION,
+    BuildImageFacts,
+    BuildNeeds,
+    BuildProps,
+    Span,
+    check_internet_reach,
+    check_isolated_egress,
+    check_props,
+    check_subnet_capacity,
+    required_endpoints,
+)
 
-#: Subnet types a build may run in: both have no public IPs; isolated ones reach AWS through endpoints.
-BUILD_SUBNET_TYPES = (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED)
-#: CodeBuild's build timeout range, in minutes.
-TIMEOUT_MINUTES = (5, 2160)
-CACHE_KINDS = ("none", "s3", "local")
-LAMBDA_IMAGE_TYPES = ("LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER")
 #: Actions CodeBuild calls to create, describe and delete a build's network interface. Granted on
 #: ``*`` as in the CodeBuild user guide's VPC policy: the interface does not exist before the call
 #: and the Describe* actions have no resource-level permissions.
@@ -52,15 +50,15 @@ ENI_ACTIONS = (
     "ec2:DescribeVpcs",
 )
 _DEFAULT_ARTIFACT_EXPIRATION = Duration.days(90)
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CAPACITY_WARNING_ID = "buttress:VpcCodeBuild:subnetCapacity"
+_KNOWN_SERVICES = frozenset(KNOWN_INTERFACE_ENDPOINTS) | frozenset(GATEWAY_ENDPOINTS)
 
 
 @jsii.implements(ec2.IConnectable)
 class VpcCodeBuild(Construct):
-    """A CodeBuild project attached to a :class:`~buttress.Network`, with secure defaults.
+    """A CodeBuild project whose builds run in a VPC's private subnets, with secure defaults.
 
-    The build runs in the network's private subnets (NAT egress) or, with
+    The build runs in the VPC's private subnets (NAT egress) or, with
     ``subnet_type=PRIVATE_ISOLATED``, in its isolated subnets (AWS reached through endpoints only).
     Its own security group allows outbound HTTPS (443) only; open further paths with
     :meth:`allow_to`. The project, its logs and artifacts are encrypted with a customer-managed
@@ -68,15 +66,17 @@ class VpcCodeBuild(Construct):
 
     Synth-time checks (:mod:`buttress.rules.codebuild`): the selected subnets must hold
     ``concurrent_build_limit`` builds plus a 25 % margin (without a limit, a warning says what
-    they hold); in isolated subnets, the network must have every endpoint the build needs
-    (add interface endpoints to the ``Network`` *before* creating the project).
+    they hold); in isolated subnets, the VPC must have every endpoint the build needs, checked when
+    the app is synthesized, so endpoints added to the ``Network`` after the project count. Both need
+    what only a ``Network`` (or an ``IVpc`` with known subnet CIDRs) says; otherwise a
+    ``buttress:vpcNotChecked`` warning says what was not checked.
 
     The network-interface permissions CodeBuild checks when it creates the project sit in one
     policy, ``vpc_policy``, that the project depends on, so CloudFormation never creates the
     project before them (aws-cdk issues #2652, #12705); this holds for an imported role too,
     which must then be imported ``mutable`` so the policy can be attached.
 
-    :param network: the ``Network`` to run in.
+    :param vpc: where builds run: a :class:`~buttress.Network` or any ``ec2.IVpc`` (imported too).
     :param build_spec: the build spec: a mapping (``{"version": "0.2", "phases": ...}``), or the
         file name of a build spec in the source. Default ``"buildspec.yml"`` from the source;
         required (as a mapping) without a source.
@@ -90,9 +90,10 @@ class VpcCodeBuild(Construct):
     :param timeout: build timeout, 5 minutes to 36 hours. Default one hour.
     :param concurrent_build_limit: most builds running at once (more are queued). Default
         ``None`` (no limit, and a synth warning that says what the subnets hold).
-    :param cache: ``"none"``, ``"s3"`` (in ``bucket`` under ``cache/``) or ``"local"``. Default ``"none"``.
-    :param local_cache_modes: modes of a local cache. Default source and custom.
-        ``DOCKER_LAYER`` needs ``privileged``.
+    :param cache: a :class:`~buttress.BuildCache` or its string: ``"none"``, ``"s3"`` (in
+        ``bucket`` under ``cache/``) or ``"local"``. Default ``"none"``.
+    :param local_cache_modes: modes of a local cache, only with ``cache="local"``. Default source
+        and custom. ``DOCKER_LAYER`` needs ``privileged``.
     :param environment_variables: plaintext variables (never secrets). Default none.
     :param parameter_store_variables: variable -> SSM parameter name; the role may read exactly
         these parameters. SecureString parameters under a customer-managed key also need
@@ -100,12 +101,13 @@ class VpcCodeBuild(Construct):
     :param secrets_manager_variables: variable -> secret name or ARN (``name:json-key`` allowed);
         the role may read exactly these secrets. Default none.
     :param build_services: endpoint names (``Network`` names, e.g. ``"sts"``) the build's own
-        commands call; the isolated-egress check requires them. Default none.
+        commands call; only with ``PRIVATE_ISOLATED``, where the egress check requires them.
+        Default none.
     :param artifacts: upload the build spec's ``artifacts`` to ``bucket`` under ``artifacts/``
         (zipped, per build id). A build spec mapping must then have an ``artifacts`` section.
         Default ``False``.
     :param artifact_expiration: how long uploaded artifacts are kept (whole days), ``None`` for
-        ever. Default 90 days.
+        ever; only with ``artifacts=True``. Default 90 days.
     :param encryption_key: customer-managed key for the project, logs and bucket. An imported key's
         policy must let CloudWatch Logs use it. Default a new key with rotation.
     :param role: service role. An imported role must be mutable. Default a new role.
@@ -114,12 +116,13 @@ class VpcCodeBuild(Construct):
     :param description: project description. Default none.
     """
 
+    @reports_errors
     def __init__(
         self,
         scope: Construct,
         id_: str,
         *,
-        network: Network,
+        vpc: Network | ec2.IVpc,
         build_spec: Mapping[str, Any] | str | None = None,
         source: codebuild.ISource | None = None,
         subnet_type: ec2.SubnetType = ec2.SubnetType.PRIVATE_WITH_EGRESS,
@@ -128,11 +131,8 @@ class VpcCodeBuild(Construct):
         privileged: bool = False,
         timeout: Duration | None = None,
         concurrent_build_limit: int | None = None,
-        cache: str = "none",
-        local_cache_modes: Sequence[codebuild.LocalCacheMode] = (
-            codebuild.LocalCacheMode.SOURCE,
-            codebuild.LocalCacheMode.CUSTOM,
-        ),
+        cache: BuildCache | str = BuildCache.NONE,
+        local_cache_modes: Sequence[codebuild.LocalCacheMode] | None = None,
         environment_variables: Mapping[str, str] | None = None,
         parameter_store_variables: Mapping[str, str] | None = None,
         secrets_manager_variables: Mapping[str, str] | None = None,
@@ -145,75 +145,101 @@ class VpcCodeBuild(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         description: str | None = None,
     ) -> None:
+        props = _check(
+            _Given(
+                vpc=vpc,
+                build_spec=build_spec,
+                source=source,
+                subnet_type=subnet_type,
+                build_image=build_image,
+                compute_type=compute_type,
+                privileged=privileged,
+                timeout=timeout,
+                concurrent_build_limit=concurrent_build_limit,
+                cache=cache,
+                local_cache_modes=local_cache_modes,
+                environment_variables=environment_variables,
+                parameter_store_variables=parameter_store_variables,
+                secrets_manager_variables=secrets_manager_variables,
+                build_services=build_services,
+                artifacts=artifacts,
+                artifact_expiration=artifact_expiration,
+                encryption_key=encryption_key,
+                role=role,
+                log_retention=log_retention,
+                removal_policy=removal_policy,
+                description=description,
+            )
+        )
         super().__init__(scope, id_)
-        image = build_image or codebuild.LinuxBuildImage.STANDARD_7_0
-        timeout = timeout or Duration.hours(1)
-        plain = dict(environment_variables or {})
-        from_ssm = dict(parameter_store_variables or {})
-        from_secrets = dict(secrets_manager_variables or {})
+        subnets = self._subnets(props)
+        self._security_group()
+        self._key(props)
+        self._log_group(props)
+        self._bucket(props)
+        self._project(props, subnets)
+        eni_arn = self._network_policy(subnets)
+        self._acknowledge_nag_findings(eni_arn)
 
-        # --- props that can be checked on their own -------------------------------------------
-        if subnet_type not in BUILD_SUBNET_TYPES:
-            raise invalid(
-                "subnet_type",
-                subnet_type.name,
-                "PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED: builds get no public IP, so a public subnet gives them "
-                "no internet access",
-            )
-        spec = _build_spec(build_spec, source, artifacts)
-        if image.type in LAMBDA_IMAGE_TYPES:
-            raise invalid(
-                "build_image",
-                image.image_id,
-                "an EC2-compute image (e.g. LinuxBuildImage.STANDARD_7_0): Lambda compute takes no build timeout, "
-                "which this construct always sets",
-            )
-        _check_timeout(timeout)
-        if cache not in CACHE_KINDS:
-            raise invalid("cache", cache, f"one of {', '.join(CACHE_KINDS)}")
-        if cache == "local" and codebuild.LocalCacheMode.DOCKER_LAYER in local_cache_modes and not privileged:
-            raise invalid(
-                "local_cache_modes", "DOCKER_LAYER", "the Docker layer cache needs privileged=True (Docker builds)"
-            )
-        if cache == "local" and not local_cache_modes:
-            raise invalid("local_cache_modes", [], "at least one mode when cache='local'")
-        variables = _environment_variables(plain, from_ssm, from_secrets)
-        if artifact_expiration is not _DEFAULT_ARTIFACT_EXPIRATION and not artifacts:
-            raise invalid(
-                "artifact_expiration",
-                artifact_expiration.to_human_string() if artifact_expiration else None,
-                "only with artifacts=True (it expires uploaded artifacts)",
-            )
-        unknown = sorted(set(build_services) - KNOWN_INTERFACE_ENDPOINTS - set(GATEWAY_ENDPOINTS))
-        if unknown:
-            raise invalid("build_services", unknown, "Network endpoint names such as 'sts', 'ecr.api', 'dynamodb'")
+    # --- builders, in the order the template holds their resources ---------------------------
 
-        # --- the network path ------------------------------------------------------------------
-        group = "private" if subnet_type == ec2.SubnetType.PRIVATE_WITH_EGRESS else "isolated"
-        if group not in {planned.group for planned in network.plan}:
-            raise invalid("subnet_type", subnet_type.name, f"a subnet type the network has (it has no {group} subnets)")
-        capacity = network.usable_addresses(ec2.SubnetSelection(subnet_type=subnet_type))
-        warning = check_subnet_capacity(list(capacity), concurrent_build_limit)
+    def _subnets(self, props: _Props) -> list[str]:
+        """Select the build subnets, check what they hold and (late) the endpoints isolated builds need."""
+        #: The VPC the builds run in.
+        self.vpc: ec2.IVpc = props.vpc.vpc
+        #: The :class:`~buttress.Network` given as ``vpc``, or ``None`` when another ``ec2.IVpc`` was.
+        self.network: Network | None = props.vpc.network
+        try:
+            subnet_ids = list(self.vpc.select_subnets(subnet_type=props.subnet_type).subnet_ids)
+        except RuntimeError:  # jsii: "There are no 'Isolated' subnet groups in this VPC"
+            group = "isolated" if props.plain.isolated else "private"
+            raise invalid(
+                "subnet_type", props.subnet_type.name, f"a subnet type the network has (it has no {group} subnets)"
+            ) from None
+        self._check_capacity(props)
+        if props.plain.isolated:
+            self._check_egress(props)
+        return subnet_ids
+
+    def _check_capacity(self, props: _Props) -> None:
+        limit = props.plain.concurrent_build_limit
+        cidrs = props.vpc.subnet_cidrs(ec2.SubnetSelection(subnet_type=props.subnet_type))
+        if cidrs is None:
+            props.vpc.warn_unchecked(
+                self,
+                "how many concurrent builds the selected subnets hold"
+                if limit is None
+                else f"whether the selected subnets hold concurrent_build_limit={limit} builds plus a "
+                f"{MARGIN_FRACTION:.0%} margin (one IP address each)",
+            )
+            return
+        warning = check_subnet_capacity(cidrs, limit)
         if warning:
             Annotations.of(self).add_warning_v2(CAPACITY_WARNING_ID, warning)
-        source_type = source.type if source else "NO_SOURCE"
-        if subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
-            needs = BuildNeeds(
-                source_type=source_type,
-                image_kind=_image_kind(image),
-                parameter_store=bool(from_ssm),
-                secrets_manager=bool(from_secrets),
-                services=tuple(build_services),
-            )
-            check_isolated_egress(needs, available=set(GATEWAY_ENDPOINTS) | set(network.interface_endpoints))
 
-        #: The network the build runs in.
-        self.network = network
+    def _check_egress(self, props: _Props) -> None:
+        needs = BuildNeeds(
+            source_type=props.source.type if props.source else "NO_SOURCE",
+            image_kind=props.image_facts.kind,
+            parameter_store=any(v.kind == "PARAMETER_STORE" for v in props.plain.variables),
+            secrets_manager=any(v.kind == "SECRETS_MANAGER" for v in props.plain.variables),
+            services=props.plain.build_services,
+        )
+        check_internet_reach(needs)
+        if props.vpc.endpoints() is None:
+            props.vpc.warn_unchecked(
+                self, f"whether the VPC has the endpoints isolated builds need ({', '.join(required_endpoints(needs))})"
+            )
+            return
+        # At synth, so endpoints added to the Network after this project count too.
+        self.node.add_validation(_EgressCheck(props.vpc, needs))
+
+    def _security_group(self) -> None:
         #: The build's security group: outbound HTTPS only, plus what :meth:`allow_to` opens.
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
-            vpc=network.vpc,
+            vpc=self.vpc,
             description="CodeBuild project: outbound HTTPS and granted paths only",
             allow_all_outbound=False,
         )
@@ -222,19 +248,16 @@ class VpcCodeBuild(Construct):
         )
         #: Connections of the build's network interfaces.
         self.connections = ec2.Connections(security_groups=[self.security_group])
-        subnet_ids = network.vpc.select_subnets(subnet_type=subnet_type).subnet_ids
 
-        # --- encryption, logs, bucket ------------------------------------------------------------
+    def _key(self, props: _Props) -> None:
         #: Customer-managed key of the project, its logs and bucket.
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+        self.encryption_key: kms.IKey = props.encryption_key or kms.Key(
             self,
             "Key",
             description="CodeBuild project: build artifacts, logs and caches",
             enable_key_rotation=True,
-            removal_policy=removal_policy,
+            removal_policy=props.removal_policy,
         )
-        # A literal name lets the key policy name this log group without a cycle (the group refers to the key).
-        log_group_name = f"/buttress/codebuild/{Names.unique_id(self)}"
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchLogsForTheBuildLogGroup",
@@ -246,77 +269,85 @@ class VpcCodeBuild(Construct):
                         "kms:EncryptionContext:aws:logs:arn": Stack.of(self).format_arn(
                             service="logs",
                             resource="log-group",
-                            resource_name=log_group_name,
+                            resource_name=self._log_group_name,
                             arn_format=ArnFormat.COLON_RESOURCE_NAME,
                         )
                     }
                 },
             )
         )
+
+    @property
+    def _log_group_name(self) -> str:
+        # A literal name lets the key policy name this log group without a cycle (the group refers to the key).
+        return f"/buttress/codebuild/{Names.unique_id(self)}"
+
+    def _log_group(self, props: _Props) -> None:
         #: Build logs.
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            log_group_name=log_group_name,
-            retention=log_retention,
+            log_group_name=self._log_group_name,
+            retention=props.log_retention,
             encryption_key=self.encryption_key,
-            removal_policy=removal_policy,
+            removal_policy=props.removal_policy,
         )
+
+    def _bucket(self, props: _Props) -> None:
         #: Artifacts and S3 cache bucket (KMS-encrypted, TLS only), or ``None`` when neither is used.
         self.bucket: s3.Bucket | None = None
         #: Server access logs of ``bucket``.
         self.access_logs_bucket: s3.Bucket | None = None
-        if artifacts or cache == "s3":
-            self.access_logs_bucket = log_delivery_bucket(
-                self,
-                "AccessLogs",
-                removal_policy=removal_policy,
-                receives="the S3 server access logs of the artifacts bucket",
-            )
-            self.bucket = s3.Bucket(
-                self,
-                "Bucket",
-                encryption=s3.BucketEncryption.KMS,
-                encryption_key=self.encryption_key,
-                bucket_key_enabled=True,
-                enforce_ssl=True,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-                server_access_logs_bucket=self.access_logs_bucket,
-                server_access_logs_prefix="artifacts-bucket/",
-                lifecycle_rules=_lifecycle_rules(artifact_expiration),
-                removal_policy=removal_policy,
-            )
-
-        # --- the project -------------------------------------------------------------------------
-        project_cache: codebuild.Cache | None = None
-        if cache == "s3":
-            assert self.bucket is not None
-            project_cache = codebuild.Cache.bucket(self.bucket, prefix="cache")
-        elif cache == "local":
-            project_cache = codebuild.Cache.local(*local_cache_modes)
-        project_artifacts = (
-            codebuild.Artifacts.s3(
-                bucket=self.bucket, path="artifacts", include_build_id=True, package_zip=True, encryption=True
-            )
-            if artifacts and self.bucket is not None
-            else None
+        if not props.plain.artifacts and props.plain.cache != BuildCache.S3:
+            return
+        self.access_logs_bucket = log_delivery_bucket(
+            self,
+            "AccessLogs",
+            removal_policy=props.removal_policy,
+            receives="the S3 server access logs of the artifacts bucket",
         )
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.encryption_key,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix="artifacts-bucket/",
+            lifecycle_rules=_lifecycle_rules(props.artifact_expiration),
+            removal_policy=props.removal_policy,
+        )
+
+    def _project(self, props: _Props, subnet_ids: list[str]) -> None:
+        plain = props.plain
+        spec = plain.build_spec
         #: The L2 CodeBuild project.
         self.project = codebuild.Project(
             self,
             "Project",
-            description=description,
-            source=source,
-            build_spec=spec,
-            artifacts=project_artifacts,
-            environment=codebuild.BuildEnvironment(build_image=image, compute_type=compute_type, privileged=privileged),
-            environment_variables=variables,
-            timeout=timeout,
-            concurrent_build_limit=concurrent_build_limit,
-            cache=project_cache,
+            description=plain.description,
+            source=props.source,
+            build_spec=codebuild.BuildSpec.from_source_filename(spec)
+            if isinstance(spec, str)
+            else codebuild.BuildSpec.from_object(spec),
+            artifacts=self._artifacts(plain),
+            environment=codebuild.BuildEnvironment(
+                build_image=props.image, compute_type=props.compute_type, privileged=plain.privileged
+            ),
+            environment_variables={
+                v.name: codebuild.BuildEnvironmentVariable(
+                    value=v.value, type=codebuild.BuildEnvironmentVariableType[v.kind]
+                )
+                for v in plain.variables
+            },
+            timeout=props.timeout,
+            concurrent_build_limit=plain.concurrent_build_limit,
+            cache=self._cache(plain),
             encryption_key=self.encryption_key,
-            role=role,
+            role=props.role,
             logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)),
         )
         assert self.project.role is not None  # a Project always has one: the given role or its own
@@ -326,14 +357,37 @@ class VpcCodeBuild(Construct):
         # ec2:CreateNetworkInterfacePermission into the role's default policy, which refers to the
         # project (log permissions), so it can never be ordered before it, and drops it silently
         # for an immutable imported role. Here every ENI permission is in ``vpc_policy``.
-        cfn_project = self.project.node.default_child
-        assert isinstance(cfn_project, codebuild.CfnProject)
-        cfn_project.vpc_config = codebuild.CfnProject.VpcConfigProperty(
-            vpc_id=network.vpc.vpc_id,
+        self._cfn_project.vpc_config = codebuild.CfnProject.VpcConfigProperty(
+            vpc_id=self.vpc.vpc_id,
             subnets=subnet_ids,
             security_group_ids=[self.security_group.security_group_id],
         )
+
+    @property
+    def _cfn_project(self) -> codebuild.CfnProject:
+        cfn_project = self.project.node.default_child
+        assert isinstance(cfn_project, codebuild.CfnProject)
+        return cfn_project
+
+    def _artifacts(self, plain: BuildProps) -> codebuild.IArtifacts | None:
+        if not plain.artifacts or self.bucket is None:
+            return None
+        return codebuild.Artifacts.s3(
+            bucket=self.bucket, path="artifacts", include_build_id=True, package_zip=True, encryption=True
+        )
+
+    def _cache(self, plain: BuildProps) -> codebuild.Cache | None:
+        if plain.cache == BuildCache.S3:
+            assert self.bucket is not None
+            return codebuild.Cache.bucket(self.bucket, prefix="cache")
+        if plain.cache == BuildCache.LOCAL:
+            return codebuild.Cache.local(*(codebuild.LocalCacheMode[mode] for mode in plain.local_cache_modes))
+        return None
+
+    def _network_policy(self, subnet_ids: list[str]) -> str:
+        """Create ``vpc_policy``, attach it to the role, make the project wait for it; return the ENI ARN."""
         stack = Stack.of(self)
+        eni_arn = stack.format_arn(service="ec2", resource="network-interface", resource_name="*")
         #: Network-interface permissions CodeBuild needs; the project depends on this policy.
         self.vpc_policy = iam.Policy(
             self,
@@ -343,9 +397,7 @@ class VpcCodeBuild(Construct):
                 iam.PolicyStatement(
                     sid="BuildNetworkInterfacePermission",
                     actions=["ec2:CreateNetworkInterfacePermission"],
-                    resources=[
-                        stack.format_arn(service="ec2", resource="network-interface", resource_name="*"),
-                    ],
+                    resources=[eni_arn],
                     conditions={
                         "StringEquals": {
                             "ec2:Subnet": [
@@ -371,147 +423,230 @@ class VpcCodeBuild(Construct):
                 "when it creates the project (aws-cdk #12705)",
             )
         # On the L1 only: the L2's node also holds the role, which the policy itself refers to.
-        cfn_project.node.add_dependency(vpc_policy_cfn)
-        self._acknowledge_nag_findings()
+        self._cfn_project.node.add_dependency(vpc_policy_cfn)
+        return eni_arn
 
-    def _acknowledge_nag_findings(self) -> None:
+    def _acknowledge_nag_findings(self, eni_arn: str) -> None:
         """Acknowledge, one by one, the AwsSolutions-IAM5 wildcards that are the narrowest grant possible.
 
         On the policies that hold them only (``vpc_policy`` and the role, whose default policy is
-        its child, also when imported), so a wildcard added elsewhere is still reported.
+        its child, also when imported), so a wildcard added elsewhere is still reported. Each id is
+        rendered from the ARN token the policy holds (:mod:`buttress.parts.nag`), so it matches
+        with an explicit environment and without.
         """
-        stack = Stack.of(self)
-
-        def ref(construct: Construct) -> str:
-            return str(stack.resolve(stack.get_logical_id(construct.node.default_child)))  # type: ignore[arg-type]
-
-        arn = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
-        network_findings = {
-            "Resource::*": "EC2 has no resource-level permissions for the network-interface and Describe* actions "
-            "CodeBuild calls to attach a build to the VPC (AWS CodeBuild user guide, VPC service-role policy)",
-            "Resource::" + arn.format(service="ec2", resource="network-interface/*"): (
-                "the build's interface does not exist yet; the grant is conditioned on this project's subnets "
-                "and on ec2:AuthorizedService codebuild.amazonaws.com"
-            ),
+        acknowledge_wildcards(
+            self.vpc_policy,
+            resources={
+                "*": "EC2 has no resource-level permissions for the network-interface and Describe* actions "
+                "CodeBuild calls to attach a build to the VPC (AWS CodeBuild user guide, VPC service-role policy)",
+                eni_arn: "the build's interface does not exist yet; the grant is conditioned on this project's "
+                "subnets and on ec2:AuthorizedService codebuild.amazonaws.com",
+            },
+        )
+        stack, name = Stack.of(self), self.project.project_name
+        # The ARNs aws-cdk-lib's Project puts into the role's default policy (its logging and report-group grants).
+        log_group_arn = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"/aws/codebuild/{name}",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        report_groups = stack.format_arn(service="codebuild", resource="report-group", resource_name=f"{name}-*")
+        resources = {
+            f"{log_group_arn}:*": "log streams of this project's default log group, named per build by CodeBuild",
+            report_groups: "test-report groups CodeBuild names after this project",
         }
-        project = ref(self.project)
-        role_findings = {
-            "Action::kms:GenerateDataKey*": "grant on this project's own customer-managed key only",
-            "Action::kms:ReEncrypt*": "grant on this project's own customer-managed key only",
-            "Resource::" + arn.format(service="logs", resource=f"log-group:/aws/codebuild/<{project}>:*"): (
-                "log streams of this project's default log group, named per build by CodeBuild"
-            ),
-            "Resource::" + arn.format(service="codebuild", resource=f"report-group/<{project}>-*"): (
-                "test-report groups CodeBuild names after this project"
-            ),
-        }
+        own_key = "grant on this project's own customer-managed key only"
+        actions = {"kms:GenerateDataKey*": own_key, "kms:ReEncrypt*": own_key}
         if self.bucket is not None:
             for action in ("s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*", "s3:GetObject*", "s3:List*"):
-                role_findings[f"Action::{action}"] = "read/write on this project's own artifacts and cache bucket only"
-            role_findings[f"Resource::<{ref(self.bucket)}.Arn>/*"] = (
+                actions[action] = "read/write on this project's own artifacts and cache bucket only"
+            resources[self.bucket.arn_for_objects("*")] = (
                 "objects of this project's own artifacts and cache bucket, keyed by build id"
             )
-        for scope, findings in ((self.vpc_policy, network_findings), (self.role, role_findings)):
-            for finding, reason in findings.items():
-                Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions-IAM5[{finding}]", reason=reason))
+        acknowledge_wildcards(self.role, resources=resources, actions=actions)
 
+    # --- public methods ------------------------------------------------------------------------
+
+    @reports_errors
     def allow_to(self, other: ec2.IConnectable, port: int, description: str | None = None) -> None:
         """Let builds open TCP connections to ``other`` on ``port`` (egress here, ingress there)."""
-        if not isinstance(port, int) or not 1 <= port <= 65535:
-            raise invalid("port", port, "a TCP port from 1 to 65535")
+        if not hasattr(other, "connections"):
+            raise invalid(
+                "other", other, f"an ec2.IConnectable (a construct with connections), not {type(other).__name__}"
+            )
+        port = check.integer("port", port, low=1, high=65535, allowed="a TCP port from 1 to 65535")
+        if description is not None:
+            check.string("description", description)
         self.connections.allow_to(other, ec2.Port.tcp(port), description or f"CodeBuild builds to port {port}")
 
+    @reports_errors
     def grant_start_build(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` start, stop and read builds of this project."""
+        if not hasattr(grantee, "grant_principal"):
+            raise invalid(
+                "grantee", grantee, f"an iam.IGrantable (a role, user, function...), not {type(grantee).__name__}"
+            )
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds"],
             resource_arns=[self.project.project_arn],
         )
 
-    def metric_failed_builds(self, period: Duration | None = None) -> cloudwatch.Metric:
+    @reports_errors
+    def metric_failed_builds(self, *, period: Duration | None = None) -> cloudwatch.Metric:
         """Failed builds of this project (sum per ``period``, default five minutes)."""
+        if period is not None:
+            check.instance("period", period, Duration, "a Duration (e.g. Duration.minutes(5))")
         return self.project.metric_failed_builds(period=period or Duration.minutes(5))
 
 
-def _build_spec(
-    build_spec: Mapping[str, Any] | str | None, source: codebuild.ISource | None, artifacts: bool
-) -> codebuild.BuildSpec:
-    if build_spec is None:
-        if source is None:
-            raise invalid("build_spec", None, "a build spec mapping: a project without a source has no buildspec file")
-        return codebuild.BuildSpec.from_source_filename("buildspec.yml")
-    if isinstance(build_spec, str):
-        if source is None:
-            raise invalid(
-                "build_spec", build_spec, "a build spec mapping: a project without a source has no files to read"
-            )
-        if not build_spec.strip() or build_spec.startswith("/"):
-            raise invalid("build_spec", build_spec, "a file path relative to the source root, e.g. 'buildspec.yml'")
-        return codebuild.BuildSpec.from_source_filename(build_spec)
-    if not isinstance(build_spec, Mapping):
-        raise invalid("build_spec", build_spec, "a mapping (build spec object) or a file name in the source")
-    if "version" not in build_spec or "phases" not in build_spec:
+@jsii.implements(IValidation)
+class _EgressCheck:
+    """Runs at synth: builds in isolated subnets need an endpoint for everything they reach."""
+
+    def __init__(self, vpc: VpcInput, needs: BuildNeeds) -> None:
+        self._vpc = vpc
+        self._needs = needs
+
+    def validate(self) -> list[str]:
+        try:
+            check_isolated_egress(self._needs, available=self._vpc.endpoints() or frozenset())
+        except ButtressError as error:
+            return [error.detail]
+        return []
+
+
+@dataclass(frozen=True)
+class _Given:
+    """The props of a :class:`VpcCodeBuild` as given (see its docstring)."""
+
+    vpc: object
+    build_spec: object
+    source: object
+    subnet_type: object
+    build_image: object
+    compute_type: object
+    privileged: object
+    timeout: object
+    concurrent_build_limit: object
+    cache: object
+    local_cache_modes: object
+    environment_variables: object
+    parameter_store_variables: object
+    secrets_manager_variables: object
+    build_services: object
+    artifacts: object
+    artifact_expiration: object
+    encryption_key: object
+    role: object
+    log_retention: object
+    removal_policy: object
+    description: object
+
+
+@dataclass(frozen=True)
+class _Props:
+    """The props of a :class:`VpcCodeBuild`, checked: the plain ones (:class:`BuildProps`) and the CDK-typed ones."""
+
+    plain: BuildProps
+    vpc: VpcInput
+    subnet_type: ec2.SubnetType
+    source: codebuild.ISource | None
+    image: codebuild.IBuildImage
+    image_facts: BuildImageFacts
+    compute_type: codebuild.ComputeType
+    timeout: Duration
+    artifact_expiration: Duration | None
+    encryption_key: kms.IKey | None
+    role: iam.IRole | None
+    log_retention: logs.RetentionDays
+    removal_policy: RemovalPolicy
+
+
+def _check(given: _Given) -> _Props:
+    """Check every prop before anything is built: the CDK-typed ones here, the plain ones in the rules."""
+    subnet_type = check.instance("subnet_type", given.subnet_type, ec2.SubnetType, "an ec2.SubnetType")
+    source = _interface("source", given.source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
+    image = _interface(
+        "build_image", given.build_image, ("image_id", "type"), "a codebuild.IBuildImage (LinuxBuildImage...)"
+    )
+    image = image or codebuild.LinuxBuildImage.STANDARD_7_0
+    facts = BuildImageFacts(
+        image.image_id, image.type, from_ecr_repository=getattr(image, "repository", None) is not None
+    )
+    timeout = _duration("timeout", given.timeout) or Duration.hours(1)
+    expiration = _duration("artifact_expiration", given.artifact_expiration)
+    return _Props(
+        plain=check_props(
+            subnet_type=subnet_type.name,
+            has_source=source is not None,
+            image=facts,
+            timeout=_span(timeout),
+            build_spec=given.build_spec,
+            concurrent_build_limit=given.concurrent_build_limit,
+            cache=given.cache,
+            local_cache_modes=_cache_modes(given.local_cache_modes),
+            privileged=given.privileged,
+            environment_variables=given.environment_variables,
+            parameter_store_variables=given.parameter_store_variables,
+            secrets_manager_variables=given.secrets_manager_variables,
+            build_services=given.build_services,
+            known_services=_KNOWN_SERVICES,
+            artifacts=given.artifacts,
+            artifact_expiration=None if expiration is None else _span(expiration),
+            artifact_expiration_given=given.artifact_expiration is not _DEFAULT_ARTIFACT_EXPIRATION,
+            description=given.description,
+        ),
+        vpc=vpc_input("vpc", given.vpc),
+        subnet_type=subnet_type,
+        source=source,
+        image=image,
+        image_facts=facts,
+        compute_type=check.instance(
+            "compute_type", given.compute_type, codebuild.ComputeType, "a codebuild.ComputeType"
+        ),
+        timeout=timeout,
+        artifact_expiration=expiration,
+        encryption_key=_interface("encryption_key", given.encryption_key, ("key_arn",), "a kms.IKey"),
+        role=_interface("role", given.role, ("role_arn", "grant_principal"), "an iam.IRole"),
+        log_retention=check.instance("log_retention", given.log_retention, logs.RetentionDays, "a logs.RetentionDays"),
+        removal_policy=check.instance("removal_policy", given.removal_policy, RemovalPolicy, "a RemovalPolicy"),
+    )
+
+
+def _interface(prop: str, value: object, attributes: tuple[str, ...], what: str) -> Any:
+    """``value`` if it is ``None`` or offers ``attributes`` (jsii interfaces are not runtime-checkable)."""
+    if value is not None and not all(hasattr(value, attribute) for attribute in attributes):
+        raise invalid(prop, value, f"{what}, not {type(value).__name__}")
+    return value
+
+
+def _duration(prop: str, value: object) -> Duration | None:
+    if value is None:
+        return None
+    return check.instance(prop, value, Duration, "a Duration (e.g. Duration.hours(1)) or None")
+
+
+def _span(duration: Duration) -> Span:
+    seconds = duration.to_seconds()
+    return Span(None if Token.is_unresolved(seconds) else seconds, duration.to_human_string())
+
+
+def _cache_modes(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
         raise invalid(
-            "build_spec", sorted(build_spec), "a build spec with at least 'version' (e.g. '0.2') and 'phases'"
+            "local_cache_modes", value, f"a list of codebuild.LocalCacheMode members, not {type(value).__name__}"
         )
-    if artifacts and "artifacts" not in build_spec:
-        raise invalid("build_spec", sorted(build_spec), "an 'artifacts' section, since artifacts=True")
-    return codebuild.BuildSpec.from_object(dict(build_spec))
+    for index, mode in enumerate(value):
+        check.instance(f"local_cache_modes[{index}]", mode, codebuild.LocalCacheMode, "a codebuild.LocalCacheMode")
+    return [mode.name for mode in value]
 
 
 def _lifecycle_rules(artifact_expiration: Duration | None) -> list[s3.LifecycleRule]:
     rules = [s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=Duration.days(7))]
-    if artifact_expiration is None:
-        return rules
-    seconds = artifact_expiration.to_seconds()
-    days = 1.0 if Token.is_unresolved(seconds) else seconds / 86400
-    if days < 1 or days != int(days):
-        raise invalid("artifact_expiration", artifact_expiration.to_human_string(), "whole days, at least 1, or None")
-    rules.append(s3.LifecycleRule(id="ExpireArtifacts", prefix="artifacts/", expiration=artifact_expiration))
+    if artifact_expiration is not None:
+        rules.append(s3.LifecycleRule(id="ExpireArtifacts", prefix="artifacts/", expiration=artifact_expiration))
     return rules
-
-
-def _check_timeout(timeout: Duration) -> None:
-    if Token.is_unresolved(timeout.to_seconds()):
-        return
-    low, high = TIMEOUT_MINUTES
-    minutes = timeout.to_seconds() / 60
-    if not low <= minutes <= high or minutes != int(minutes):
-        raise invalid("timeout", timeout.to_human_string(), f"whole minutes from {low} to {high} (36 hours)")
-
-
-def _environment_variables(
-    plain: Mapping[str, str], from_ssm: Mapping[str, str], from_secrets: Mapping[str, str]
-) -> dict[str, codebuild.BuildEnvironmentVariable]:
-    variables: dict[str, codebuild.BuildEnvironmentVariable] = {}
-    kinds = (
-        ("environment_variables", plain, codebuild.BuildEnvironmentVariableType.PLAINTEXT),
-        ("parameter_store_variables", from_ssm, codebuild.BuildEnvironmentVariableType.PARAMETER_STORE),
-        ("secrets_manager_variables", from_secrets, codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER),
-    )
-    for prop, mapping, type_ in kinds:
-        for name, value in mapping.items():
-            if not _ENV_NAME.match(name) or name.upper().startswith("CODEBUILD_"):
-                raise invalid(
-                    prop, name, "variable names are letters, digits and '_', not starting with a digit or CODEBUILD_"
-                )
-            if name in variables:
-                raise invalid(prop, name, "a name not already set by another of the *_variables props")
-            if type_ != codebuild.BuildEnvironmentVariableType.PLAINTEXT and not (
-                Token.is_unresolved(value) or value.strip()
-            ):
-                raise invalid(prop, {name: value}, "a parameter or secret name (or ARN)")
-            if type_ == codebuild.BuildEnvironmentVariableType.PARAMETER_STORE and value.startswith("arn:"):
-                # aws-cdk-lib would scope the read to parameter/arn:..., which matches nothing.
-                raise invalid(prop, {name: value}, "a parameter name such as '/ci/db/host', not an ARN")
-            variables[name] = codebuild.BuildEnvironmentVariable(value=value, type=type_)
-    return variables
-
-
-def _image_kind(image: codebuild.IBuildImage) -> str:
-    if image.repository is not None or ".dkr.ecr." in image.image_id:
-        return "ecr"
-    if image.image_id.startswith("aws/codebuild/"):
-        return "codebuild"
-    return "registry"

@@ -43,7 +43,7 @@ class CiStack(Stack):
         self.integration_tests = VpcCodeBuild(
             self,
             "IntegrationTests",
-            network=network,
+            vpc=network,
             build_spec=INTEGRATION_TEST_SPEC,
             description="Integration tests of the internal api service through its internal load balancer",
             environment_variables={"API_URL": api.url},

@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 
-from buttress import ButtressError, Network, VpcCodeBuild
+from buttress import BuildCache, ButtressError, Network, VpcCodeBuild
 from tests.harness import new_stack
 
 SPEC: dict[str, Any] = {"version": "0.2", "phases": {"build": {"commands": ["pytest"]}}}
@@ -43,7 +43,7 @@ def full() -> tuple[Stack, VpcCodeBuild, Template]:
     build = VpcCodeBuild(
         stack,
         "Build",
-        network=network,
+        vpc=network,
         build_spec=SPEC_WITH_ARTIFACTS,
         concurrent_build_limit=4,
         artifacts=True,
@@ -273,7 +273,7 @@ def test_no_warning_with_a_limit(full: Any) -> None:
 
 def test_defaults_need_no_bucket_and_warn_what_the_subnets_hold() -> None:
     stack = new_stack("Defaults")
-    build = VpcCodeBuild(stack, "Build", network=Network(stack, "Net"), build_spec=SPEC)
+    build = VpcCodeBuild(stack, "Build", vpc=Network(stack, "Net"), build_spec=SPEC)
     template = Template.from_stack(stack)
     props = project_of(template)["Properties"]
     assert "ConcurrentBuildLimit" not in props
@@ -299,7 +299,7 @@ def test_isolated_project_with_codecommit_source_and_the_endpoints_it_needs() ->
     build = VpcCodeBuild(
         stack,
         "Build",
-        network=network,
+        vpc=network,
         source=codebuild.Source.code_commit(repository=repo),
         subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
         concurrent_build_limit=10,
@@ -324,7 +324,7 @@ def test_github_and_s3_sources_read_the_build_spec_file_from_the_source() -> Non
         "S3": codebuild.Source.s3(bucket=bucket, path="app.zip"),
     }
     for name, source in sources.items():
-        VpcCodeBuild(stack, name, network=network, source=source, build_spec="ci/spec.yml", concurrent_build_limit=2)
+        VpcCodeBuild(stack, name, vpc=network, source=source, build_spec="ci/spec.yml", concurrent_build_limit=2)
     projects = Template.from_stack(stack).find_resources("AWS::CodeBuild::Project")
     assert sorted(
         (p["Properties"]["Source"]["Type"], p["Properties"]["Source"]["BuildSpec"]) for p in projects.values()
@@ -346,7 +346,7 @@ def test_github_source_cannot_build_in_isolated_subnets(errors_stack: Any) -> No
 def test_imported_mutable_role_gets_the_eni_policy_before_the_project() -> None:
     stack = new_stack("Imported")
     role = iam.Role.from_role_arn(stack, "Role", "arn:aws:iam::123456789012:role/ci-builds")
-    VpcCodeBuild(stack, "Build", network=Network(stack, "Net"), build_spec=SPEC, concurrent_build_limit=2, role=role)
+    VpcCodeBuild(stack, "Build", vpc=Network(stack, "Net"), build_spec=SPEC, concurrent_build_limit=2, role=role)
     template = Template.from_stack(stack)
     policy_id, policy = only_policy(template, "VpcPolicy")
     assert policy["Properties"]["Roles"] == ["ci-builds"]
@@ -361,7 +361,7 @@ def test_privileged_only_on_request_and_docker_layer_cache() -> None:
     VpcCodeBuild(
         stack,
         "Build",
-        network=Network(stack, "Net"),
+        vpc=Network(stack, "Net"),
         build_spec=SPEC,
         concurrent_build_limit=2,
         privileged=True,
@@ -388,7 +388,7 @@ def build_in(errors_stack: tuple[Stack, Network], **props: Any) -> VpcCodeBuild:
     stack, network = errors_stack
     props.setdefault("build_spec", SPEC)
     props.setdefault("concurrent_build_limit", 2)
-    return VpcCodeBuild(stack, f"Build{next(_ids)}", network=network, **props)
+    return VpcCodeBuild(stack, f"Build{next(_ids)}", vpc=network, **props)
 
 
 @pytest.mark.parametrize(
@@ -407,7 +407,8 @@ def build_in(errors_stack: tuple[Stack, Network], **props: Any) -> VpcCodeBuild:
         ),
         ({"timeout": Duration.minutes(2)}, r"timeout='2 minutes' is invalid: whole minutes from 5 to 2160"),
         ({"timeout": Duration.hours(40)}, r"timeout='1 day 16 hours' is invalid"),
-        ({"cache": "efs"}, r"cache='efs' is invalid: one of none, s3, local"),
+        ({"cache": "efs"}, r"cache='efs' is invalid: one of 'none', 'local', 's3' \(or buttress.BuildCache.<NAME>\)"),
+        ({"cache": "S3"}, r"cache='S3' is invalid: .*\(did you mean 's3'\?\)"),
         (
             {"cache": "local", "local_cache_modes": [codebuild.LocalCacheMode.DOCKER_LAYER]},
             r"local_cache_modes='DOCKER_LAYER' is invalid: .*privileged=True",
@@ -470,20 +471,61 @@ def test_a_28_subnet_pair_cannot_hold_twenty_builds() -> None:
         stack, "Net", cidr="10.0.0.0/24", public_subnet_mask=26, private_subnet_mask=28, isolated_subnet_mask=28
     )
     with pytest.raises(ButtressError) as err:
-        VpcCodeBuild(stack, "Build", network=network, build_spec=SPEC, concurrent_build_limit=20)
-    assert str(err.value).startswith("concurrent_build_limit=20 is invalid:")
+        VpcCodeBuild(stack, "Build", vpc=network, build_spec=SPEC, concurrent_build_limit=20)
+    assert str(err.value).startswith("Small/Build: concurrent_build_limit=20 is invalid:")
     assert "hold 22" in str(err.value)
 
 
-def test_isolated_subnets_without_the_logs_endpoint_fail_naming_it(errors_stack: Any) -> None:
-    with pytest.raises(ButtressError, match=r"the network lacks: logs \(CloudWatch Logs: stream the build log\)"):
-        build_in(errors_stack, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+def synth_error(stack: Stack) -> str:
+    """The message of the validation error synthesizing ``stack`` raises."""
+    with pytest.raises(RuntimeError, match="Validation failed") as err:
+        Template.from_stack(stack)
+    return str(err.value)
 
 
-def test_isolated_subnets_with_an_ecr_image_list_the_ecr_endpoints(errors_stack: Any) -> None:
+def test_isolated_subnets_without_the_logs_endpoint_fail_at_synth_naming_it() -> None:
+    stack = new_stack("NoLogsEndpoint")
+    VpcCodeBuild(
+        stack, "Build", vpc=Network(stack, "Net"), build_spec=SPEC, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED
+    )
+    assert (
+        "[NoLogsEndpoint/Build] subnet_type='PRIVATE_ISOLATED' is invalid: builds in isolated subnets reach AWS only "
+        "through VPC endpoints and the network lacks: logs (CloudWatch Logs: stream the build log). "
+        "Add them (Network interface_endpoints=['logs']) or use PRIVATE_WITH_EGRESS subnets"
+    ) in synth_error(stack)
+
+
+def test_isolated_subnets_with_an_ecr_image_list_the_ecr_endpoints() -> None:
+    stack = new_stack("EcrImage")
     image = codebuild.LinuxBuildImage.from_docker_registry("123456789012.dkr.ecr.eu-west-1.amazonaws.com/ci:1")
-    with pytest.raises(ButtressError, match=r"interface_endpoints=\['ecr.api', 'ecr.dkr', 'logs', 'sts'\]"):
-        build_in(errors_stack, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, build_image=image, build_services=["sts"])
+    VpcCodeBuild(
+        stack,
+        "Build",
+        vpc=Network(stack, "Net"),
+        build_spec=SPEC,
+        concurrent_build_limit=2,
+        subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+        build_image=image,
+        build_services=["sts"],
+    )
+    assert "interface_endpoints=['ecr.api', 'ecr.dkr', 'logs', 'sts']" in synth_error(stack)
+
+
+def test_endpoints_added_to_the_network_after_the_project_count() -> None:
+    stack = new_stack("LateEndpoints")
+    network = Network(stack, "Net")
+    VpcCodeBuild(
+        stack,
+        "Build",
+        vpc=network,
+        build_spec=SPEC,
+        concurrent_build_limit=2,
+        subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+    )
+    network.add_interface_endpoint("logs")
+    props = project_of(Template.from_stack(stack))["Properties"]
+    isolated = network.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids
+    assert props["VpcConfig"]["Subnets"] == [stack.resolve(s) for s in isolated]
 
 
 def test_network_without_isolated_subnets(errors_stack: Any) -> None:
@@ -493,7 +535,230 @@ def test_network_without_isolated_subnets(errors_stack: Any) -> None:
         ButtressError,
         match=r"subnet_type='PRIVATE_ISOLATED' is invalid: a subnet type the network has \(it has no isolated",
     ):
-        VpcCodeBuild(stack, "Build", network=network, build_spec=SPEC, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        VpcCodeBuild(stack, "Build", vpc=network, build_spec=SPEC, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+
+
+# --- every prop type-checked: exact messages, naming the construct ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"concurrent_build_limit": "4"},
+            "concurrent_build_limit='4' is invalid: a whole number (int) of at least 1, not str",
+        ),
+        ({"environment_variables": {"X": 1}}, "environment_variables['X']=1 is invalid: a string (write '1'), not int"),
+        (
+            {"environment_variables": ["X=1"]},
+            "environment_variables=['X=1'] is invalid: a mapping of strings to strings, not list",
+        ),
+        (
+            {"parameter_store_variables": {"P": None}},
+            "parameter_store_variables['P']=None is invalid: a string (write 'None'), not NoneType",
+        ),
+        (
+            {"build_services": "sts"},
+            "build_services='sts' is invalid: a list of strings, not one string: write ['sts']",
+        ),
+        ({"privileged": "false"}, "privileged='false' is invalid: True or False, not str"),
+        ({"artifacts": 1}, "artifacts=1 is invalid: True or False, not int"),
+        ({"description": 7}, "description=7 is invalid: a string, not int"),
+        ({"timeout": 60}, "timeout=60 is invalid: a Duration (e.g. Duration.hours(1)) or None, not int"),
+        ({"subnet_type": "PRIVATE_ISOLATED"}, "subnet_type='PRIVATE_ISOLATED' is invalid: an ec2.SubnetType, not str"),
+        ({"compute_type": "SMALL"}, "compute_type='SMALL' is invalid: a codebuild.ComputeType, not str"),
+        ({"log_retention": 30}, "log_retention=30 is invalid: a logs.RetentionDays, not int"),
+        ({"removal_policy": "retain"}, "removal_policy='retain' is invalid: a RemovalPolicy, not str"),
+        (
+            {"build_image": "aws/codebuild/standard:7.0"},
+            "build_image='aws/codebuild/standard:7.0' is invalid: "
+            "a codebuild.IBuildImage (LinuxBuildImage...), not str",
+        ),
+        ({"role": "arn:aws:iam::1:role/x"}, "role='arn:aws:iam::1:role/x' is invalid: an iam.IRole, not str"),
+        (
+            {"build_spec": 3},
+            "build_spec=3 is invalid: a mapping (build spec object) or a file name in the source, not int",
+        ),
+        (
+            {"cache": "local", "local_cache_modes": "SOURCE"},
+            "local_cache_modes='SOURCE' is invalid: a list of codebuild.LocalCacheMode members, not str",
+        ),
+        (
+            {"cache": "local", "local_cache_modes": ["SOURCE"]},
+            "local_cache_modes[0]='SOURCE' is invalid: a codebuild.LocalCacheMode, not str",
+        ),
+        ({"vpc": "vpc-123"}, "vpc='vpc-123' is invalid: a buttress.Network or an ec2.IVpc"),
+    ],
+)
+def test_mistyped_props_are_buttress_errors_naming_the_construct(
+    errors_stack: Any, props: dict[str, Any], message: str
+) -> None:
+    stack, network = errors_stack
+    given: dict[str, Any] = {"vpc": network, "build_spec": SPEC, "concurrent_build_limit": 2, **props}
+    with pytest.raises(ButtressError) as err:
+        VpcCodeBuild(stack, "Typed", **given)
+    assert str(err.value).startswith(f"Errors/Typed: {message}"), str(err.value)
+
+
+# --- nothing silently ignored: props that only apply in one mode ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"local_cache_modes": [codebuild.LocalCacheMode.SOURCE]},
+            "local_cache_modes=['SOURCE'] is invalid: only with cache='local': with cache='none' there is no local "
+            "cache for them to configure",
+        ),
+        (
+            {"cache": "s3", "local_cache_modes": [codebuild.LocalCacheMode.SOURCE]},
+            "local_cache_modes=['SOURCE'] is invalid: only with cache='local': with cache='s3'",
+        ),
+        (
+            {"build_services": ["sts"]},
+            "build_services=['sts'] is invalid: only with subnet_type=PRIVATE_ISOLATED, whose egress check requires "
+            "their endpoints: with subnet_type=PRIVATE_WITH_EGRESS",
+        ),
+        (
+            {"cache": "s3", "artifact_expiration": Duration.days(30)},
+            "artifact_expiration='30 days' is invalid: only with artifacts=True: with artifacts=False no artifacts "
+            "are uploaded for it to expire",
+        ),
+        ({"artifact_expiration": None}, "artifact_expiration=None is invalid: only with artifacts=True"),
+    ],
+)
+def test_props_without_effect_in_the_chosen_mode_are_errors(
+    errors_stack: Any, props: dict[str, Any], message: str
+) -> None:
+    stack, network = errors_stack
+    given: dict[str, Any] = {"vpc": network, "build_spec": SPEC, "concurrent_build_limit": 2, **props}
+    with pytest.raises(ButtressError) as err:
+        VpcCodeBuild(stack, "Moded", **given)
+    assert str(err.value).startswith(f"Errors/Moded: {message}"), str(err.value)
+
+
+def test_cache_takes_the_enum_too() -> None:
+    stack = new_stack("CacheEnum")
+    VpcCodeBuild(
+        stack, "Build", vpc=Network(stack, "Net"), build_spec=SPEC, concurrent_build_limit=2, cache=BuildCache.LOCAL
+    )
+    props = project_of(Template.from_stack(stack))["Properties"]
+    assert props["Cache"] == {"Type": "LOCAL", "Modes": ["LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE"]}
+
+
+def test_public_methods_check_their_arguments_and_name_the_construct(errors_stack: Any) -> None:
+    stack, network = errors_stack
+    build = VpcCodeBuild(stack, "Methods", vpc=network, build_spec=SPEC, concurrent_build_limit=2)
+    with pytest.raises(ButtressError) as err:
+        build.allow_to(build, "5432")  # type: ignore[arg-type]
+    assert str(err.value) == "Errors/Methods: port='5432' is invalid: a whole number (int) from 1 to 65535, not str"
+    with pytest.raises(ButtressError) as err:
+        build.grant_start_build("ci-role")  # type: ignore[arg-type]
+    assert str(err.value).startswith("Errors/Methods: grantee='ci-role' is invalid: an iam.IGrantable")
+    with pytest.raises(ButtressError, match=r"^Errors/Methods: period=5 is invalid: a Duration"):
+        build.metric_failed_builds(period=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        build.metric_failed_builds(Duration.minutes(1))  # type: ignore[call-arg]
+    assert build.metric_failed_builds(period=Duration.minutes(1)).period.to_minutes() == 1
+
+
+# --- the vpc prop: a Network, a plain ec2.Vpc, an imported VPC ----------------------------------
+
+
+def _plain_vpc(stack: Stack) -> ec2.Vpc:
+    return ec2.Vpc(
+        stack,
+        "Vpc",
+        ip_addresses=ec2.IpAddresses.cidr("10.8.0.0/24"),
+        max_azs=2,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=26),
+            ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=28),
+            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=28),
+        ],
+    )
+
+
+def test_a_plain_vpc_is_checked_with_its_subnet_cidrs() -> None:
+    stack = new_stack("PlainVpc")
+    vpc = _plain_vpc(stack)
+    build = VpcCodeBuild(stack, "Build", vpc=vpc, build_spec=SPEC, concurrent_build_limit=4)
+    assert build.vpc is vpc and build.network is None
+    props = project_of(Template.from_stack(stack))["Properties"]
+    assert props["VpcConfig"]["VpcId"] == stack.resolve(vpc.vpc_id)
+    Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
+    with pytest.raises(ButtressError) as err:
+        VpcCodeBuild(stack, "TooMany", vpc=vpc, build_spec=SPEC, concurrent_build_limit=20)
+    assert str(err.value).startswith("PlainVpc/TooMany: concurrent_build_limit=20 is invalid: each running build")
+    assert "(10.8.0.128/28: 11, 10.8.0.144/28: 11) hold 22" in str(err.value)
+
+
+def test_a_plain_vpc_in_isolated_subnets_warns_that_endpoints_were_not_checked() -> None:
+    stack = new_stack("PlainIsolated")
+    VpcCodeBuild(
+        stack,
+        "Build",
+        vpc=_plain_vpc(stack),
+        build_spec=SPEC,
+        concurrent_build_limit=2,
+        subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+    )
+    Annotations.from_stack(stack).has_warning(
+        "/PlainIsolated/Build",
+        "whether the VPC has the endpoints isolated builds need (s3, logs) was not checked: the VPC passed is not a "
+        "buttress Network and does not say enough at synth (pass the Network, or make sure yourself) "
+        "[ack: buttress:vpcNotChecked]",
+    )
+
+
+def test_an_imported_vpc_builds_and_warns_what_it_could_not_check() -> None:
+    stack = new_stack("ImportedVpc")
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+    )
+    VpcCodeBuild(stack, "Build", vpc=vpc, build_spec=SPEC, concurrent_build_limit=4)
+    props = project_of(Template.from_stack(stack))["Properties"]
+    assert props["VpcConfig"]["VpcId"] == "vpc-0123456789abcdef0"
+    assert props["VpcConfig"]["Subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
+    Annotations.from_stack(stack).has_warning(
+        "/ImportedVpc/Build",
+        Match.string_like_regexp(
+            r"^whether the selected subnets hold concurrent_build_limit=4 builds plus a 25% margin "
+            r"\(one IP address each\) was not checked: the VPC passed is not a buttress Network"
+        ),
+    )
+
+
+def test_an_imported_vpc_with_subnet_cidrs_is_checked() -> None:
+    stack = new_stack("ImportedCidrs")
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+        private_subnet_ipv4_cidr_blocks=["10.1.0.0/28", "10.1.0.16/28"],
+    )
+    with pytest.raises(ButtressError, match=r"^ImportedCidrs/Build: concurrent_build_limit=20 is invalid: .* hold 22"):
+        VpcCodeBuild(stack, "Build", vpc=vpc, build_spec=SPEC, concurrent_build_limit=20)
+
+
+def test_a_vpc_without_the_subnet_type(errors_stack: Any) -> None:
+    stack = new_stack("ImportedNoIsolated")
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack, "Vpc", vpc_id="vpc-1", availability_zones=["eu-west-1a"], private_subnet_ids=["subnet-1"]
+    )
+    with pytest.raises(ButtressError) as err:
+        VpcCodeBuild(stack, "Build", vpc=vpc, build_spec=SPEC, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    assert str(err.value) == (
+        "ImportedNoIsolated/Build: subnet_type='PRIVATE_ISOLATED' is invalid: a subnet type the network has "
+        "(it has no isolated subnets)"
+    )
 
 
 # --- cdk-nag -------------------------------------------------------------------------------------
@@ -512,7 +777,7 @@ def test_nag_acknowledgements_cover_only_the_constructs_own_grants() -> None:
     own = VpcCodeBuild(
         stack,
         "Own",
-        network=network,
+        vpc=network,
         build_spec=SPEC_WITH_ARTIFACTS,
         concurrent_build_limit=2,
         artifacts=True,
@@ -521,7 +786,7 @@ def test_nag_acknowledgements_cover_only_the_constructs_own_grants() -> None:
         secrets_manager_variables={"S": "ci/s"},
     )
     imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/ci")
-    VpcCodeBuild(stack, "WithImportedRole", network=network, build_spec=SPEC, concurrent_build_limit=2, role=imported)
+    VpcCodeBuild(stack, "WithImportedRole", vpc=network, build_spec=SPEC, concurrent_build_limit=2, role=imported)
     own.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     with pytest.raises(RuntimeError, match="ValidationFailed") as err:
@@ -530,3 +795,39 @@ def test_nag_acknowledgements_cover_only_the_constructs_own_grants() -> None:
     findings = [line for line in report.splitlines() if "Acknowledge with" in line]
     assert findings == ["   Acknowledge with 'AwsSolutions::AwsSolutions-IAM5[Resource::*]'"], report
     assert "Nag/Own/Project/Role/DefaultPolicy/Resource" in report
+
+
+@pytest.mark.parametrize("env", [None, ("111122223333", "eu-west-1")], ids=["env-agnostic", "explicit-env"])
+def test_nag_clean_with_and_without_an_explicit_environment(env: tuple[str, str] | None) -> None:
+    """The acknowledgements are rendered from the policies' own ARN tokens, so they match in both."""
+    from aws_cdk import App, Environment, Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "S", env=Environment(account=env[0], region=env[1]) if env else None)
+    network = Network(stack, "Net", interface_endpoints=["logs", "ssm", "secretsmanager"])
+    VpcCodeBuild(
+        stack,
+        "Build",
+        vpc=network,
+        build_spec=SPEC_WITH_ARTIFACTS,
+        concurrent_build_limit=2,
+        artifacts=True,
+        cache="s3",
+        parameter_store_variables={"P": "/ci/p"},
+        secrets_manager_variables={"S": "ci/s"},
+    )
+    imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::111122223333:role/ci")
+    VpcCodeBuild(
+        stack,
+        "Isolated",
+        vpc=network,
+        build_spec=SPEC,
+        concurrent_build_limit=2,
+        role=imported,
+        subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on any unacknowledged finding

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from buttress.errors import ButtressError
+from buttress.options import BuildCache
 from buttress.rules.codebuild import (
+    BuildImageFacts,
     BuildNeeds,
+    Span,
+    Variable,
     _builds_that_fit,
     capacity_margin,
+    check_artifact_expiration,
+    check_build_services,
+    check_cache_modes,
+    check_internet_reach,
     check_isolated_egress,
+    check_props,
     check_subnet_capacity,
+    check_variables,
     required_endpoints,
     subnet_capacity,
 )
@@ -139,3 +151,143 @@ def test_what_only_the_internet_serves_cannot_run_isolated(needs: BuildNeeds, na
     everything = {"s3", "logs", "ecr.api", "ecr.dkr", "git-codecommit", "ssm", "secretsmanager"}
     with pytest.raises(ButtressError, match=f"{named} can only be reached over the internet.*PRIVATE_WITH_EGRESS"):
         check_isolated_egress(needs, available=everything)
+
+
+def test_internet_reach_is_checked_whatever_the_endpoints() -> None:
+    check_internet_reach(BuildNeeds(source_type="CODECOMMIT"))
+    with pytest.raises(ButtressError, match="the GITLAB source can only be reached over the internet"):
+        check_internet_reach(BuildNeeds(source_type="GITLAB"))
+
+
+# --- props -----------------------------------------------------------------------------------
+
+STANDARD = BuildImageFacts("aws/codebuild/standard:7.0", "LINUX_CONTAINER")
+SPEC = {"version": "0.2", "phases": {}}
+
+
+def _props(**overrides: Any) -> Any:
+    given: dict[str, Any] = {
+        "subnet_type": "PRIVATE_WITH_EGRESS",
+        "has_source": False,
+        "image": STANDARD,
+        "timeout": Span(3600, "1 hour"),
+        "build_spec": SPEC,
+        "concurrent_build_limit": None,
+        "cache": "none",
+        "local_cache_modes": None,
+        "privileged": False,
+        "environment_variables": None,
+        "parameter_store_variables": None,
+        "secrets_manager_variables": None,
+        "build_services": (),
+        "known_services": {"sts", "logs", "s3"},
+        "artifacts": False,
+        "artifact_expiration": Span(90 * 86400, "90 days"),
+        "artifact_expiration_given": False,
+        "description": None,
+        **overrides,
+    }
+    return check_props(**given)
+
+
+def test_defaults() -> None:
+    props = _props()
+    assert (props.isolated, props.build_spec, props.cache, props.local_cache_modes) == (
+        False,
+        SPEC,
+        BuildCache.NONE,
+        (),
+    )
+    assert props.variables == () and props.build_services == ()
+
+
+def test_a_source_reads_buildspec_yml_by_default() -> None:
+    assert _props(has_source=True, build_spec=None).build_spec == "buildspec.yml"
+
+
+def test_local_cache_defaults_to_source_and_custom() -> None:
+    assert _props(cache="local").local_cache_modes == ("SOURCE", "CUSTOM")
+    assert _props(cache=BuildCache.LOCAL, local_cache_modes=["CUSTOM"]).local_cache_modes == ("CUSTOM",)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"concurrent_build_limit": "4"}, "concurrent_build_limit='4' is invalid: a whole number (int) of at least 1"),
+        ({"concurrent_build_limit": True}, "concurrent_build_limit=True is invalid: a whole number (int)"),
+        ({"concurrent_build_limit": 0}, "concurrent_build_limit=0 is invalid: at least 1, or None for no limit"),
+        ({"cache": 3}, "cache=3 is invalid: one of 'none', 'local', 's3'"),
+        ({"subnet_type": "PUBLIC"}, "subnet_type='PUBLIC' is invalid: PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED"),
+        ({"build_spec": {"version": "0.2", "phases": {1, 2}}}, "build_spec={'version': '0.2', 'phases': {1, 2}} is"),
+        ({"timeout": Span(120, "2 minutes")}, "timeout='2 minutes' is invalid: whole minutes from 5 to 2160"),
+        (
+            {"image": BuildImageFacts("aws/codebuild/x", "ARM_LAMBDA_CONTAINER")},
+            "build_image='aws/codebuild/x' is invalid: an EC2-compute image",
+        ),
+        ({"description": ""}, "description='' is invalid: a non-empty string"),
+    ],
+)
+def test_bad_plain_props(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ButtressError) as err:
+        _props(**overrides)
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_tokens_are_left_to_cloudformation() -> None:
+    _props(timeout=Span(None, "<token>"))
+    check_artifact_expiration(Span(None, "<token>"), given=True, artifacts=True)
+
+
+@pytest.mark.parametrize("cache", [BuildCache.NONE, BuildCache.S3])
+def test_cache_modes_only_with_a_local_cache(cache: BuildCache) -> None:
+    with pytest.raises(ButtressError, match=rf"only with cache='local': with cache='{cache.value}'"):
+        check_cache_modes(["SOURCE"], cache=cache, privileged=False)
+    assert check_cache_modes(None, cache=cache, privileged=False) == ()
+
+
+def test_docker_layer_cache_needs_privileged() -> None:
+    with pytest.raises(ButtressError, match="needs privileged=True"):
+        check_cache_modes(["DOCKER_LAYER"], cache=BuildCache.LOCAL, privileged=False)
+    assert check_cache_modes(["DOCKER_LAYER"], cache=BuildCache.LOCAL, privileged=True) == ("DOCKER_LAYER",)
+
+
+def test_build_services_only_in_isolated_subnets() -> None:
+    assert check_build_services(["sts"], known={"sts"}, isolated=True) == ("sts",)
+    with pytest.raises(
+        ButtressError, match=r"build_services=\['sts'\] is invalid: only with subnet_type=PRIVATE_ISOLATED"
+    ):
+        check_build_services(["sts"], known={"sts"}, isolated=False)
+    with pytest.raises(ButtressError, match=r"build_services=\['nope'\] is invalid: Network endpoint names"):
+        check_build_services(["nope"], known={"sts"}, isolated=True)
+
+
+def test_variables_keep_the_order_of_the_props() -> None:
+    assert check_variables(
+        environment_variables={"A": "1"},
+        parameter_store_variables={"B": "/p"},
+        secrets_manager_variables={"C": "s"},
+    ) == (
+        Variable("A", "1", "PLAINTEXT"),
+        Variable("B", "/p", "PARAMETER_STORE"),
+        Variable("C", "s", "SECRETS_MANAGER"),
+    )
+
+
+def test_artifact_expiration_only_with_artifacts() -> None:
+    check_artifact_expiration(Span(86400, "1 day"), given=False, artifacts=False)  # the default: no error
+    with pytest.raises(ButtressError, match="artifact_expiration='1 day' is invalid: only with artifacts=True"):
+        check_artifact_expiration(Span(86400, "1 day"), given=True, artifacts=False)
+    check_artifact_expiration(None, given=True, artifacts=True)
+
+
+@pytest.mark.parametrize(
+    ("image", "kind"),
+    [
+        (BuildImageFacts("aws/codebuild/standard:7.0", "LINUX_CONTAINER"), "codebuild"),
+        (BuildImageFacts("123456789012.dkr.ecr.eu-west-1.amazonaws.com/ci:1", "LINUX_CONTAINER"), "ecr"),
+        (BuildImageFacts("${Token[TOKEN.1]}", "LINUX_CONTAINER", from_ecr_repository=True), "ecr"),
+        (BuildImageFacts("python:3.12", "LINUX_CONTAINER"), "registry"),
+    ],
+)
+def test_image_kind(image: BuildImageFacts, kind: str) -> None:
+    assert image.kind == kind

@@ -29,7 +29,9 @@ class VpcInput:
 
     def subnet_cidrs(self, selection: ec2.SubnetSelection) -> list[str] | None:
         """IPv4 CIDRs of the selected subnets, or ``None`` when any is unknown at synth (a token)."""
-        subnets = self.vpc.select_subnets(selection).subnets
+        fields = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
+        chosen = {name: getattr(selection, name) for name in fields if getattr(selection, name) is not None}
+        subnets = self.vpc.select_subnets(**chosen).subnets
         try:
             cidrs = [subnet.ipv4_cidr_block for subnet in subnets]
         except Exception:

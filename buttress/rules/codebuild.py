@@ -8,16 +8,24 @@
 - **Isolated-subnet egress**: a build in a subnet without a route to the internet reaches AWS only
   through VPC endpoints. :func:`required_endpoints` lists the endpoints a build needs for what it
   uses; :func:`check_isolated_egress` names the missing ones.
+- **Props**: :func:`check_props` type-checks every plain prop and the rules between them (which
+  props only make sense in which mode) and returns them as :class:`BuildProps`; the construct
+  hands it what its CDK-typed props say (:class:`Span`, :class:`BuildImageFacts`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from buttress.errors import invalid
+from buttress.options import BuildCache
+from buttress.rules import props
 from buttress.rules.subnets import usable_addresses
 
 #: Share of the concurrent build limit kept free on top of it ...
@@ -145,12 +153,11 @@ def required_endpoints(needs: BuildNeeds) -> dict[str, str]:
     return required
 
 
-def check_isolated_egress(needs: BuildNeeds, available: Collection[str]) -> None:
-    """Raise unless a build with ``needs`` can run in isolated subnets with the ``available`` endpoints.
+def check_internet_reach(needs: BuildNeeds) -> None:
+    """Raise if a build with ``needs`` uses what only the internet serves (isolated subnets have no route).
 
-    The error names ``subnet_type`` and lists every missing endpoint by name with the reason,
-    or names what only the internet can serve (GitHub/Bitbucket/GitLab sources, images from
-    registries other than ECR).
+    GitHub/Bitbucket/GitLab sources and images from registries other than ECR; no VPC endpoint
+    reaches them, so this holds whatever endpoints the VPC has.
     """
     internet_only = []
     if needs.source_type in INTERNET_SOURCES:
@@ -164,6 +171,15 @@ def check_isolated_egress(needs: BuildNeeds, available: Collection[str]) -> None
             f"{' and '.join(internet_only)} can only be reached over the internet, which isolated subnets "
             "have no route to; use PRIVATE_WITH_EGRESS subnets (NAT)",
         )
+
+
+def check_isolated_egress(needs: BuildNeeds, available: Collection[str]) -> None:
+    """Raise unless a build with ``needs`` can run in isolated subnets with the ``available`` endpoints.
+
+    The error names ``subnet_type`` and lists every missing endpoint by name with the reason,
+    or names what only the internet can serve (:func:`check_internet_reach`).
+    """
+    check_internet_reach(needs)
     missing = {name: why for name, why in required_endpoints(needs).items() if name not in available}
     if missing:
         listed = "; ".join(f"{name} ({why})" for name, why in missing.items())
@@ -174,3 +190,279 @@ def check_isolated_egress(needs: BuildNeeds, available: Collection[str]) -> None
             f"Add them (Network interface_endpoints=[{', '.join(repr(n) for n in missing)}]) "
             "or use PRIVATE_WITH_EGRESS subnets",
         )
+
+
+# --- props --------------------------------------------------------------------------------------
+
+#: Subnet types a build may run in: both have no public IPs; isolated ones reach AWS through endpoints only.
+BUILD_SUBNET_TYPES: tuple[str, ...] = ("PRIVATE_WITH_EGRESS", "PRIVATE_ISOLATED")
+#: CodeBuild's build timeout range, in minutes.
+TIMEOUT_MINUTES = (5, 2160)
+#: Image types of Lambda compute, which takes no build timeout.
+LAMBDA_IMAGE_TYPES: frozenset[str] = frozenset({"LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER"})
+#: Where an environment variable's value comes from, in the order the props are read.
+VARIABLE_KINDS: tuple[tuple[str, str], ...] = (
+    ("environment_variables", "PLAINTEXT"),
+    ("parameter_store_variables", "PARAMETER_STORE"),
+    ("secrets_manager_variables", "SECRETS_MANAGER"),
+)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A duration as the construct was given it: seconds (``None`` if a token) and as shown to the user."""
+
+    seconds: float | None
+    shown: str
+
+
+@dataclass(frozen=True)
+class BuildImageFacts:
+    """What the rules need to know of a build image."""
+
+    image_id: str
+    type: str
+    #: The image comes from an ECR repository object (``LinuxBuildImage.from_ecr_repository``).
+    from_ecr_repository: bool = False
+
+    @property
+    def kind(self) -> str:
+        """One of :data:`IMAGE_KINDS`: where the build host pulls the image from."""
+        if self.from_ecr_repository or ".dkr.ecr." in self.image_id:
+            return "ecr"
+        if self.image_id.startswith("aws/codebuild/"):
+            return "codebuild"
+        return "registry"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """An environment variable of the build: its name, value and kind (:data:`VARIABLE_KINDS`)."""
+
+    name: str
+    value: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class BuildProps:
+    """The plain props of a ``VpcCodeBuild``, checked."""
+
+    isolated: bool
+    #: A build spec object, or the file name of a build spec in the source.
+    build_spec: dict[str, Any] | str
+    concurrent_build_limit: int | None
+    cache: BuildCache
+    #: Names of the local cache modes (``"SOURCE"``...), when ``cache`` is local.
+    local_cache_modes: tuple[str, ...]
+    privileged: bool
+    variables: tuple[Variable, ...]
+    build_services: tuple[str, ...]
+    artifacts: bool
+    description: str | None
+
+
+def check_props(
+    *,
+    subnet_type: str,
+    has_source: bool,
+    image: BuildImageFacts,
+    timeout: Span,
+    build_spec: object,
+    concurrent_build_limit: object,
+    cache: object,
+    local_cache_modes: Sequence[str] | None,
+    privileged: object,
+    environment_variables: object,
+    parameter_store_variables: object,
+    secrets_manager_variables: object,
+    build_services: object,
+    known_services: Collection[str],
+    artifacts: object,
+    artifact_expiration: Span | None,
+    artifact_expiration_given: bool,
+    description: object,
+) -> BuildProps:
+    """Check every plain prop of a ``VpcCodeBuild`` (types first) and the rules between them.
+
+    ``local_cache_modes`` is ``None`` when not given (then source and custom, with a local
+    cache); ``artifact_expiration_given`` says whether ``artifact_expiration`` was given.
+    """
+    if subnet_type not in BUILD_SUBNET_TYPES:
+        raise invalid(
+            "subnet_type",
+            subnet_type,
+            "PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED: builds get no public IP, so a public subnet gives them "
+            "no internet access",
+        )
+    isolated = subnet_type == "PRIVATE_ISOLATED"
+    artifacts = props.boolean("artifacts", artifacts)
+    spec = check_build_spec(build_spec, has_source=has_source, artifacts=artifacts)
+    check_image(image)
+    check_timeout(timeout)
+    chosen = props.option("cache", cache, BuildCache)
+    privileged = props.boolean("privileged", privileged)
+    limit = None if concurrent_build_limit is None else _build_limit(concurrent_build_limit)
+    variables = check_variables(
+        environment_variables=environment_variables,
+        parameter_store_variables=parameter_store_variables,
+        secrets_manager_variables=secrets_manager_variables,
+    )
+    check_artifact_expiration(artifact_expiration, given=artifact_expiration_given, artifacts=artifacts)
+    return BuildProps(
+        isolated=isolated,
+        build_spec=spec,
+        concurrent_build_limit=limit,
+        cache=chosen,
+        local_cache_modes=check_cache_modes(local_cache_modes, cache=chosen, privileged=privileged),
+        privileged=privileged,
+        variables=variables,
+        build_services=check_build_services(build_services, known=known_services, isolated=isolated),
+        artifacts=artifacts,
+        description=None if description is None else props.string("description", description),
+    )
+
+
+def _build_limit(value: object) -> int:
+    return props.integer("concurrent_build_limit", value, low=1, allowed="at least 1, or None for no limit")
+
+
+def check_build_spec(build_spec: object, *, has_source: bool, artifacts: bool) -> dict[str, Any] | str:
+    """A build spec object, or a file name in the source (default ``buildspec.yml``)."""
+    if build_spec is None:
+        if not has_source:
+            raise invalid("build_spec", None, "a build spec mapping: a project without a source has no buildspec file")
+        return "buildspec.yml"
+    if isinstance(build_spec, str):
+        if not has_source:
+            raise invalid(
+                "build_spec", build_spec, "a build spec mapping: a project without a source has no files to read"
+            )
+        if not build_spec.strip() or build_spec.startswith("/"):
+            raise invalid("build_spec", build_spec, "a file path relative to the source root, e.g. 'buildspec.yml'")
+        return build_spec
+    if not isinstance(build_spec, Mapping):
+        raise invalid(
+            "build_spec",
+            build_spec,
+            f"a mapping (build spec object) or a file name in the source, not {type(build_spec).__name__}",
+        )
+    spec = props.mapping("build_spec", build_spec)
+    try:
+        json.dumps(spec)
+    except (TypeError, ValueError) as error:
+        raise invalid(
+            "build_spec", spec, f"a JSON-like build spec (strings, numbers, lists, mappings): {error}"
+        ) from None
+    if "version" not in spec or "phases" not in spec:
+        raise invalid("build_spec", sorted(spec), "a build spec with at least 'version' (e.g. '0.2') and 'phases'")
+    if artifacts and "artifacts" not in spec:
+        raise invalid("build_spec", sorted(spec), "an 'artifacts' section, since artifacts=True")
+    return spec
+
+
+def check_image(image: BuildImageFacts) -> None:
+    """An EC2-compute image: Lambda compute takes no build timeout, which the construct always sets."""
+    if image.type in LAMBDA_IMAGE_TYPES:
+        raise invalid(
+            "build_image",
+            image.image_id,
+            "an EC2-compute image (e.g. LinuxBuildImage.STANDARD_7_0): Lambda compute takes no build timeout, "
+            "which this construct always sets",
+        )
+
+
+def check_timeout(timeout: Span) -> None:
+    """Whole minutes within :data:`TIMEOUT_MINUTES` (a token is left to CloudFormation)."""
+    if timeout.seconds is None:
+        return
+    low, high = TIMEOUT_MINUTES
+    minutes = timeout.seconds / 60
+    if not low <= minutes <= high or minutes != int(minutes):
+        raise invalid("timeout", timeout.shown, f"whole minutes from {low} to {high} (36 hours)")
+
+
+def check_cache_modes(modes: Sequence[str] | None, *, cache: BuildCache, privileged: bool) -> tuple[str, ...]:
+    """The local cache modes: only with a local cache; ``DOCKER_LAYER`` only for privileged builds."""
+    if modes is not None and cache != BuildCache.LOCAL:
+        raise invalid(
+            "local_cache_modes",
+            list(modes),
+            f"only with cache='local': with cache={cache.value!r} there is no local cache for them to configure",
+        )
+    if cache != BuildCache.LOCAL:
+        return ()
+    if modes is None:
+        return ("SOURCE", "CUSTOM")
+    if not modes:
+        raise invalid("local_cache_modes", [], "at least one mode when cache='local'")
+    if "DOCKER_LAYER" in modes and not privileged:
+        raise invalid(
+            "local_cache_modes", "DOCKER_LAYER", "the Docker layer cache needs privileged=True (Docker builds)"
+        )
+    return tuple(modes)
+
+
+def check_variables(
+    *, environment_variables: object, parameter_store_variables: object, secrets_manager_variables: object
+) -> tuple[Variable, ...]:
+    """The build's environment variables from the three ``*_variables`` props, in that order.
+
+    Names are letters, digits and ``_`` (not starting with a digit or ``CODEBUILD_``) and unique
+    across the props; parameter and secret names are not empty, parameter names not ARNs.
+    """
+    given = {
+        "environment_variables": environment_variables,
+        "parameter_store_variables": parameter_store_variables,
+        "secrets_manager_variables": secrets_manager_variables,
+    }
+    variables: dict[str, Variable] = {}
+    for prop, kind in VARIABLE_KINDS:
+        what = "strings" if kind == "PLAINTEXT" else "parameter or secret names"
+        mapping = {} if given[prop] is None else props.string_map(prop, given[prop], values=what)
+        for name, value in mapping.items():
+            if not _ENV_NAME.match(name) or name.upper().startswith("CODEBUILD_"):
+                raise invalid(
+                    prop, name, "variable names are letters, digits and '_', not starting with a digit or CODEBUILD_"
+                )
+            if name in variables:
+                raise invalid(prop, name, "a name not already set by another of the *_variables props")
+            if kind != "PLAINTEXT" and not value.strip():
+                raise invalid(prop, {name: value}, "a parameter or secret name (or ARN)")
+            if kind == "PARAMETER_STORE" and value.startswith("arn:"):
+                # aws-cdk-lib would scope the read to parameter/arn:..., which matches nothing.
+                raise invalid(prop, {name: value}, "a parameter name such as '/ci/db/host', not an ARN")
+            variables[name] = Variable(name, value, kind)
+    return tuple(variables.values())
+
+
+def check_build_services(services: object, *, known: Collection[str], isolated: bool) -> tuple[str, ...]:
+    """Endpoint names the build's commands call: known names, and only for builds in isolated subnets."""
+    names = props.strings("build_services", services)
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise invalid("build_services", unknown, "Network endpoint names such as 'sts', 'ecr.api', 'dynamodb'")
+    if names and not isolated:
+        raise invalid(
+            "build_services",
+            names,
+            "only with subnet_type=PRIVATE_ISOLATED, whose egress check requires their endpoints: "
+            "with subnet_type=PRIVATE_WITH_EGRESS builds reach every service through NAT and nothing reads them",
+        )
+    return tuple(names)
+
+
+def check_artifact_expiration(expiration: Span | None, *, given: bool, artifacts: bool) -> None:
+    """Given only with ``artifacts=True``; whole days, at least one (a token is left to S3)."""
+    if given and not artifacts:
+        raise invalid(
+            "artifact_expiration",
+            expiration.shown if expiration else None,
+            "only with artifacts=True: with artifacts=False no artifacts are uploaded for it to expire",
+        )
+    if expiration is None or expiration.seconds is None:
+        return
+    days = expiration.seconds / 86400
+    if days < 1 or days != int(days):
+        raise invalid("artifact_expiration", expiration.shown, "whole days, at least 1, or None")

@@ -127,7 +127,7 @@ def instance(prop: str, value: object, kind: type[T] | tuple[type[Any], ...], wh
     """An instance of ``kind`` (a class or tuple of classes); ``what`` names it for the message."""
     if not isinstance(value, kind):
         raise invalid(prop, value, f"{what}, not {_type_name(value)}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def one_of(prop: str, value: object, choices: Iterable[object]) -> None:
