@@ -18,6 +18,7 @@ worker synthesizes it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -99,7 +100,8 @@ class MatrixApp:
     region: str
     outdir: Path
     templates: dict[str, dict[str, Any]]
-    #: stack -> ["<rule> <construct path>", ...] from the validation report (cdk-nag).
+    #: stack -> ["<severity> <rule> <construct path>", ...] from the validation report: cdk-nag
+    #: findings and (as ``Annotation::...``) every warning of aws-cdk-lib or buttress.
     findings: dict[str, list[str]]
     #: stack -> error annotations (aws-cdk-lib or buttress ``addError``).
     errors: dict[str, list[str]]
@@ -134,8 +136,10 @@ def _imported_vpc(stack: Any) -> Any:
         availability_zones=azs,
         public_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
         public_subnet_ipv4_cidr_blocks=["10.80.0.0/24", "10.80.1.0/24"],
+        public_subnet_route_table_ids=["rtb-0aaaaaaaaaaaaaaa1", "rtb-0aaaaaaaaaaaaaaa2"],
         private_subnet_ids=["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
         private_subnet_ipv4_cidr_blocks=["10.80.16.0/20", "10.80.32.0/20"],
+        private_subnet_route_table_ids=["rtb-0bbbbbbbbbbbbbbb1", "rtb-0bbbbbbbbbbbbbbb2"],
     )
 
 
@@ -169,7 +173,12 @@ def _build(stack: Any, vpc: Any) -> Any:
     import buttress
 
     return buttress.VpcCodeBuild(
-        stack, "IntegrationTests", vpc=vpc, build_spec=BUILD_SPEC, environment_variables={"API_URL": "https://x"}
+        stack,
+        "IntegrationTests",
+        vpc=vpc,
+        build_spec=BUILD_SPEC,
+        environment_variables={"API_URL": "https://shop.example.com"},
+        concurrent_build_limit=4,
     )
 
 
@@ -229,7 +238,8 @@ def _read_findings(outdir: Path) -> dict[str, list[str]]:
         for violation in plugin.get("violations", []):
             for construct in violation.get("violatingConstructs", []):
                 path = construct["constructPath"]
-                findings.setdefault(path.split("/")[0], []).append(f"{violation['ruleName']} {path}")
+                entry = f"{violation.get('severity', '?')} {violation['ruleName']} {path}"
+                findings.setdefault(path.split("/")[0], []).append(entry)
     return findings
 
 
@@ -286,16 +296,40 @@ def synthesize_config(env: str, flags: str) -> MatrixApp:
     )
 
 
-@cache
-def cfn_lint(env: str, flags: str, stack: str) -> list[str]:
-    """cfn-lint of one template, for the stack's region (once per template and session)."""
+_LINTED: dict[tuple[str, str, str], list[str]] = {}
+
+
+def cfn_lint(env: str, flags: str, stack: str, cache: pytest.Cache | None = None) -> list[str]:
+    """cfn-lint of one template, for the stack's region: once per template and session.
+
+    Results are also kept in pytest's cache under the template's digest (with the region, the
+    ignored rules and cfn-lint's version), so a warm run lints only the templates that changed:
+    cfn-lint takes about a second per template, most of the matrix's cost.
+    """
+    key = (env, flags, stack)
+    if key in _LINTED:
+        return _LINTED[key]
     from cfnlint.api import ManualArgs, lint_file
+    from cfnlint.version import __version__ as cfn_lint_version
 
     from tests.test_example_templates import _ignored_rules
 
     matrix = synthesize_config(env, flags)
-    config = ManualArgs(regions=[matrix.region], ignore_checks=_ignored_rules())
-    return [str(m) for m in lint_file(matrix.outdir / f"{stack}.template.json", config=config)]
+    template = matrix.outdir / f"{stack}.template.json"
+    ignored = _ignored_rules()
+    digest = hashlib.sha256(
+        json.dumps([template.read_text(), matrix.region, ignored, cfn_lint_version]).encode()
+    ).hexdigest()
+    cache_key = f"buttress/cfn-lint/{digest}"
+    cached = cache.get(cache_key, None) if cache is not None else None
+    if isinstance(cached, list):
+        _LINTED[key] = [str(m) for m in cached]
+        return _LINTED[key]
+    config = ManualArgs(regions=[matrix.region], ignore_checks=ignored)
+    _LINTED[key] = [str(m) for m in lint_file(template, config=config)]
+    if cache is not None:
+        cache.set(cache_key, _LINTED[key])
+    return _LINTED[key]
 
 
 def _params(with_stacks: bool) -> Iterator[Any]:
@@ -328,9 +362,9 @@ def test_cdk_nag_clean(env: str, flags: str, stack: str) -> None:
 
 
 @pytest.mark.parametrize(("env", "flags", "stack"), list(_params(with_stacks=True)))
-def test_cfn_lint_clean(env: str, flags: str, stack: str) -> None:
+def test_cfn_lint_clean(env: str, flags: str, stack: str, request: pytest.FixtureRequest) -> None:
     _synthesized(env, flags, stack)
-    assert cfn_lint(env, flags, stack) == []
+    assert cfn_lint(env, flags, stack, getattr(request.config, "cache", None)) == []
 
 
 @pytest.mark.parametrize(("env", "flags"), list(_params(with_stacks=False)))
@@ -338,7 +372,7 @@ def test_every_grant_leaves_its_grantee_nag_clean(env: str, flags: str) -> None:
     matrix = _synthesized(env, flags, "All")
     assert set(matrix.grants) == set(CONSTRUCT_STACKS)
     assert sum(len(methods) for methods in matrix.grants.values()) >= 4, matrix.grants
-    on_grantees = [f for f in matrix.findings.get("All", []) if f.split(" ", 1)[1].startswith(f"All/{GRANTEE_PREFIX}")]
+    on_grantees = [f for f in matrix.findings.get("All", []) if f.split(" ")[-1].startswith(f"All/{GRANTEE_PREFIX}")]
     assert on_grantees == []
 
 
