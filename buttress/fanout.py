@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, CfnResource, Duration, Stack, Token, Validations
+from aws_cdk import CfnResource, Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -20,36 +20,43 @@ from aws_cdk import aws_sns_subscriptions as subs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
-from buttress.errors import ButtressError, invalid
+from buttress.errors import ButtressError, invalid, reports_errors
 from buttress.network import Network
+from buttress.options import DeadLetterQueue, FilterScope
+from buttress.parts import nag
 from buttress.parts.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
-from buttress.rules.delivery_policy import DeliveryPolicyError, validate_delivery_policy
-from buttress.rules.filter_policy import SCOPES, FilterPolicyError, matches, validate
-
-#: CloudFormation's limit of resources per stack.
-CFN_RESOURCE_LIMIT = 500
-
-#: The six SNS topic metrics that show filtering and delivery (seed: sns-filtering-metrics).
-FILTERING_METRICS = (
-    "NumberOfMessagesPublished",
-    "NumberOfNotificationsDelivered",
-    "NumberOfNotificationsFilteredOut",
-    "NumberOfNotificationsFilteredOut-NoMessageAttributes",
-    "NumberOfNotificationsFilteredOut-InvalidAttributes",
-    "NumberOfNotificationsFailed",
+from buttress.parts.vpc import vpc_input
+from buttress.rules import props
+from buttress.rules.fanout import (
+    CFN_RESOURCE_LIMIT,
+    FILTERING_METRICS,
+    RESOURCES_PER_SUBSCRIBER,
+    QueueOptions,
+    TopicProps,
+    check_delivery_policy,
+    check_email,
+    check_existing_queue,
+    check_filter_policy,
+    check_filter_scope,
+    check_new_queue,
+    check_not_fifo,
+    check_service_principal,
+    check_subscriber_id,
+    check_topic,
+    check_url,
 )
+from buttress.rules.filter_policy import matches
 
-#: Resources each kind of subscriber adds to the topic's stack (the 500-resource guard's estimate).
-RESOURCES_PER_SUBSCRIBER: Mapping[str, int] = {
-    "queue": 3,  # queue, its queue policy (TLS-only + SNS), subscription
-    "queue_own_dlq": 3,  # + dead-letter queue, its queue policy, its alarm
-    "existing_queue": 2,  # subscription, queue policy (when the queue lives in this stack)
-    "function": 2,  # subscription, Lambda permission
-    "https": 1,
-    "email": 1,
-    "first_queue_key": 1,  # the queue key, with the first queue of the topic
-    "first_subscription_dlq": 3,  # the subscriptions' dead-letter queue, its policy, its alarm
-}
+__all__ = [
+    "CFN_RESOURCE_LIMIT",
+    "CFN_TEMPLATE_BYTES",
+    "FILTERING_METRICS",
+    "RESOURCES_PER_SUBSCRIBER",
+    "FanoutSubscriber",
+    "FanoutTopic",
+    "policy_json",
+    "policy_template_bytes",
+]
 
 _RECOUNT_MARGIN = 60
 
@@ -61,8 +68,7 @@ CFN_TEMPLATE_BYTES = 1_000_000
 _BYTES_PER_RESOURCE = 1_000
 #: The most resources one subscriber adds (a queue with its own dead-letter queue, first of its kind).
 _MAX_SUBSCRIBER_RESOURCES = 10
-_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DEAD_LETTER_RETENTION = Duration.days(14)
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,18 @@ def _stack_resources(scope: Construct) -> int:
     return sum(1 for c in stack.node.find_all() if isinstance(c, CfnResource) and Stack.of(c) is stack)
 
 
+def _has(value: object, *attributes: str) -> bool:
+    # jsii interfaces (IQueue, IFunction, IAlarmAction, IGrantable) are not runtime-checkable:
+    # recognise one by what it offers.
+    return value is not None and all(hasattr(value, attribute) for attribute in attributes)
+
+
+def _queue_object(prop: str, value: object) -> sqs.IQueue:
+    if not _has(value, "queue_arn", "queue_url"):
+        raise invalid(prop, value, f"an sqs.IQueue (e.g. sqs.Queue(...)), not {type(value).__name__}")
+    return value  # type: ignore[return-value]
+
+
 class FanoutTopic(Construct):
     """An SNS topic that fans out to queues, functions, HTTPS endpoints and e-mail, safely by default.
 
@@ -120,27 +138,36 @@ class FanoutTopic(Construct):
     - Adding a subscriber that would push the stack past CloudFormation's 500 resources fails at
       once, naming the estimate.
 
+    Every prop is type-checked; a bad one raises :class:`~buttress.errors.ButtressError` starting
+    with this construct's path.
+
     :param topic_name: physical name. Default: generated (FIFO topics get the ``.fifo`` suffix).
     :param display_name: display name (e-mail "From"). Default: none.
     :param fifo: a FIFO topic (subscribers: queues only). Default ``False``.
     :param content_based_deduplication: FIFO only. Default ``False``.
-    :param service_publishers: AWS service principals allowed to publish, e.g.
+    :param service_publishers: a list of AWS service principals allowed to publish, e.g.
         ``["budgets.amazonaws.com"]``. Default none.
-    :param alarm_action: action of every alarm (e.g. ``cloudwatch_actions.SnsAction(ops_topic)``).
-        Default none: alarms only show in the console.
-    :param network: a :class:`~buttress.Network` to get the SNS interface endpoint (PrivateLink),
-        so publishers in its VPC reach SNS without the internet. Default ``None``.
+    :param alarm_action: action of every alarm the topic creates (e.g.
+        ``cloudwatch_actions.SnsAction(ops_topic)``). Default none: alarms only show in the console.
+    :param vpc: a :class:`~buttress.Network` or any ``ec2.IVpc`` to get an SNS interface endpoint
+        (PrivateLink, private DNS), so publishers in that VPC reach SNS without the internet. A
+        ``Network`` shares its endpoint (and security group) with everything else in it; another
+        VPC gets an endpoint owned by this topic. Default ``None``.
     :param dashboard_name: name of the dashboard. Default: generated.
     :param resource_limit: the per-stack resource limit the guard enforces. Default 500.
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
-    :meth:`allow_service_publisher`, :meth:`grant_publish`, :meth:`metric`, :meth:`route`.
+    :meth:`allow_service_publisher`, :meth:`grant_publish`, :meth:`metric`,
+    :meth:`metric_messages_published`, :meth:`metric_notifications_delivered`,
+    :meth:`metric_notifications_filtered_out`, :meth:`metric_notifications_failed`, :meth:`route`.
 
     Attributes: ``topic``, ``key``, ``queue_key`` (``None`` until a queue is needed),
-    ``subscription_dead_letter_queue``, ``dashboard``, ``failed_alarm``, ``dead_letter_alarms``,
+    ``subscription_dead_letter_queue``, ``shared_dead_letter_queue`` (``None`` until a queue uses
+    ``dead_letter_queue="shared"``), ``dashboard``, ``failed_alarm``, ``dead_letter_alarms``,
     ``endpoint`` (the interface endpoint or ``None``), ``subscribers``.
     """
 
+    @reports_errors
     def __init__(
         self,
         scope: Construct,
@@ -152,25 +179,26 @@ class FanoutTopic(Construct):
         content_based_deduplication: bool = False,
         service_publishers: Sequence[str] = (),
         alarm_action: cloudwatch.IAlarmAction | None = None,
-        network: Network | None = None,
+        vpc: Network | ec2.IVpc | None = None,
         dashboard_name: str | None = None,
         resource_limit: int = CFN_RESOURCE_LIMIT,
     ) -> None:
+        checked = check_topic(
+            topic_name=topic_name,
+            display_name=display_name,
+            fifo=fifo,
+            content_based_deduplication=content_based_deduplication,
+            service_publishers=service_publishers,
+            dashboard_name=dashboard_name,
+            resource_limit=resource_limit,
+            is_token=isinstance(topic_name, str) and Token.is_unresolved(topic_name),
+        )
+        if alarm_action is not None and not _has(alarm_action, "bind"):
+            raise invalid("alarm_action", alarm_action, "a cloudwatch.IAlarmAction (e.g. cloudwatch_actions.SnsAction)")
+        network = vpc_input("vpc", vpc) if vpc is not None else None
         super().__init__(scope, id_)
-        if content_based_deduplication and not fifo:
-            raise invalid("content_based_deduplication", True, "only with fifo=True")
-        if topic_name is not None and not Token.is_unresolved(topic_name):
-            pattern = r"^[A-Za-z0-9_-]{1,251}\.fifo$" if fifo else r"^[A-Za-z0-9_-]{1,256}$"
-            if not re.match(pattern, topic_name):
-                raise invalid(
-                    "topic_name", topic_name, f"letters, digits, - and _ (max 256){' ending in .fifo' if fifo else ''}"
-                )
-        for principal in service_publishers:
-            _check_service_principal("service_publishers", principal)
-        if not 1 <= resource_limit <= CFN_RESOURCE_LIMIT:
-            raise invalid("resource_limit", resource_limit, f"1 to {CFN_RESOURCE_LIMIT}")
-        self.fifo = fifo
-        self.resource_limit = resource_limit
+        self.fifo = checked.fifo
+        self.resource_limit = checked.resource_limit
         self.alarm_action = alarm_action
         self.subscribers: list[FanoutSubscriber] = []
         self._estimate: int | None = None
@@ -178,36 +206,41 @@ class FanoutTopic(Construct):
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         self.queue_key: kms.Key | None = None
         self.subscription_dead_letter_queue: sqs.Queue | None = None
-
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=f"SNS topic {self.node.path}",
-            enable_key_rotation=True,
+        self.shared_dead_letter_queue: sqs.Queue | None = None
+        self.key, self.topic = self._topic(id_, checked)
+        for principal in checked.service_publishers:
+            self.allow_service_publisher(principal)
+        self.failed_alarm = self._alarm(
+            "NotificationsFailedAlarm",
+            self.metric_notifications_failed(),
+            "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
         )
-        self.topic = sns.Topic(
+        self.dashboard = self._dashboard(checked.dashboard_name)
+        self.endpoint: ec2.InterfaceVpcEndpoint | None = None
+        if network is not None:
+            self.endpoint = self._endpoint(network.vpc, network.network)
+        self.node.add_validation(_ResourceLimit(self, checked.resource_limit))
+
+    def _topic(self, id_: str, checked: TopicProps) -> tuple[kms.Key, sns.Topic]:
+        key = kms.Key(self, "Key", description=f"SNS topic {self.node.path}", enable_key_rotation=True)
+        topic = sns.Topic(
             self,
             "Topic",
-            topic_name=topic_name,
-            display_name=display_name,
-            fifo=fifo or None,
-            content_based_deduplication=content_based_deduplication or None,
-            master_key=self.key,
+            topic_name=checked.topic_name,
+            display_name=checked.display_name,
+            fifo=checked.fifo or None,
+            content_based_deduplication=checked.content_based_deduplication or None,
+            master_key=key,
             enforce_ssl=True,
             signature_version="2",
         )
-        cfn_topic = self.topic.node.default_child
+        cfn_topic = topic.node.default_child
         assert isinstance(cfn_topic, sns.CfnTopic)
         cfn_topic.add_metadata(TOPIC_METADATA, id_)
-        for principal in service_publishers:
-            self.allow_service_publisher(principal)
+        return key, topic
 
-        self.failed_alarm = self._alarm(
-            "NotificationsFailedAlarm",
-            self.metric("NumberOfNotificationsFailed"),
-            "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
-        )
-        self.dashboard = cloudwatch.Dashboard(
+    def _dashboard(self, dashboard_name: str | None) -> cloudwatch.Dashboard:
+        return cloudwatch.Dashboard(
             self,
             "Dashboard",
             dashboard_name=dashboard_name,
@@ -226,14 +259,24 @@ class FanoutTopic(Construct):
                 ]
             ],
         )
-        self.endpoint: ec2.InterfaceVpcEndpoint | None = (
-            network.add_interface_endpoint("sns") if network is not None else None
+
+    def _endpoint(self, vpc: ec2.IVpc, network: Network | None) -> ec2.InterfaceVpcEndpoint:
+        if network is not None:
+            return network.add_interface_endpoint("sns")
+        # Another VPC: the endpoint is this topic's, in the VPC's private subnets; its security
+        # group admits HTTPS from the VPC's CIDR only (CDK's open=True default).
+        return ec2.InterfaceVpcEndpoint(
+            self,
+            "SnsEndpoint",
+            vpc=vpc,
+            service=ec2.InterfaceVpcEndpointAwsService.SNS,
+            private_dns_enabled=True,
         )
-        self.node.add_validation(_ResourceLimit(self, resource_limit))
 
     # ----------------------------------------------------------------------------------------
-    # publishers, metrics
+    # publishers, grants, metrics
 
+    @reports_errors
     def allow_service_publisher(self, principal: str) -> None:
         """Let the AWS service ``principal`` (e.g. ``"budgets.amazonaws.com"``) publish for this account.
 
@@ -241,7 +284,7 @@ class FanoutTopic(Construct):
         ``kms:Decrypt``, both only with ``aws:SourceAccount`` = this stack's account, so another
         account cannot make the service publish here (confused deputy).
         """
-        _check_service_principal("principal", principal)
+        check_service_principal("principal", principal)
         service = iam.ServicePrincipal(principal)
         source_account = {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
         sid = f"Publisher{_sid(principal)}"
@@ -264,101 +307,171 @@ class FanoutTopic(Construct):
             )
         )
 
+    @reports_errors
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` publish: ``sns:Publish`` on the topic and use of the topic's key."""
+        if not _has(grantee, "grant_principal"):
+            raise invalid("grantee", grantee, f"an iam.IGrantable (a role, a function), not {type(grantee).__name__}")
         self.key.grant(grantee, "kms:GenerateDataKey*", "kms:Decrypt")
         return self.topic.grant_publish(grantee)
 
+    @reports_errors
     def metric(self, metric_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
-        """A topic metric with the Sum statistic (the seed's advice for counting messages)."""
+        """Any topic metric by name, with the Sum statistic (counts of messages add up; averages mislead).
+
+        Default period 5 minutes. The named ``metric_*`` methods cover the metrics the dashboard shows.
+        """
+        props.string("metric_name", metric_name)
+        if period is not None:
+            props.instance("period", period, Duration, "a Duration")
         return self.topic.metric(metric_name, statistic="Sum", period=period or Duration.minutes(5))
+
+    @reports_errors
+    def metric_messages_published(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """``NumberOfMessagesPublished`` (Sum), default period 5 minutes."""
+        return self.metric("NumberOfMessagesPublished", period=period)
+
+    @reports_errors
+    def metric_notifications_delivered(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """``NumberOfNotificationsDelivered`` (Sum), default period 5 minutes."""
+        return self.metric("NumberOfNotificationsDelivered", period=period)
+
+    @reports_errors
+    def metric_notifications_filtered_out(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """``NumberOfNotificationsFilteredOut`` (Sum): messages no subscription's filter policy accepted."""
+        return self.metric("NumberOfNotificationsFilteredOut", period=period)
+
+    @reports_errors
+    def metric_notifications_failed(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """``NumberOfNotificationsFailed`` (Sum): deliveries SNS gave up on. Default period 5 minutes."""
+        return self.metric("NumberOfNotificationsFailed", period=period)
 
     # ----------------------------------------------------------------------------------------
     # subscribers
 
+    @reports_errors
     def add_queue(
         self,
         id_: str,
         *,
         queue: sqs.IQueue | None = None,
         filter_policy: Mapping[str, Any] | None = None,
-        filter_scope: str = "MessageAttributes",
+        filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES,
         raw_message_delivery: bool = True,
-        dead_letter_queue: sqs.IQueue | str = "own",
-        max_receive_count: int = 5,
+        dead_letter_queue: DeadLetterQueue | str | sqs.IQueue | None = None,
+        max_receive_count: int | None = None,
         queue_name: str | None = None,
         visibility_timeout: Duration | None = None,
     ) -> sqs.IQueue:
-        """Subscribe a queue: a new encrypted, TLS-only queue (default) or ``queue``.
+        """Subscribe a queue: a new encrypted, TLS-only queue (default) or an existing ``queue``.
 
+        :param queue: an existing queue to subscribe. Its name, visibility timeout and redrive are
+            its owner's: with ``queue``, ``queue_name``, ``visibility_timeout``,
+            ``max_receive_count`` and ``dead_letter_queue`` are errors. Default: a new queue.
         :param filter_policy: JSON-form dict (or a map of L2 ``SubscriptionFilter``). Default none.
-        :param filter_scope: ``"MessageAttributes"`` (default) or ``"MessageBody"``.
+        :param filter_scope: :class:`~buttress.FilterScope` or its string. Default ``MessageAttributes``.
         :param raw_message_delivery: deliver the message as published, attributes as SQS
             attributes. Default ``True``.
-        :param dead_letter_queue: for a new queue: ``"own"`` (default, a dead-letter queue for
-            this queue), ``"shared"`` (one per topic for all its queues: 3 fewer resources per
-            queue) or a queue. Ignored with ``queue`` (its redrive is the owner's business).
+        :param dead_letter_queue: where a new queue's failed messages go: :class:`~buttress.DeadLetterQueue`
+            ``OWN`` / ``"own"`` (a dead-letter queue for this queue), ``SHARED`` / ``"shared"`` (one per
+            topic for all its queues: 3 fewer resources per queue) or a queue object. Default ``OWN``.
         :param max_receive_count: receives before a message moves to the dead-letter queue. Default 5.
         :param queue_name: physical name of a new queue. Default generated.
         :param visibility_timeout: of a new queue. Default SQS's 30 s.
         """
         self._check_id(id_)
-        policy = self._filter("add_queue", id_, filter_policy, filter_scope)
+        prefix = f"add_queue({id_!r})."
+        policy, scope = self._filter(prefix, filter_policy, filter_scope)
+        raw = props.boolean(f"{prefix}raw_message_delivery", raw_message_delivery)
+        if visibility_timeout is not None:
+            props.instance(f"{prefix}visibility_timeout", visibility_timeout, Duration, "a Duration")
         consumer_dlq: sqs.IQueue | None = None
-        if queue is None:
-            if not 1 <= max_receive_count <= 1000:
-                raise invalid("max_receive_count", max_receive_count, "1 to 1000")
-            if isinstance(dead_letter_queue, str) and dead_letter_queue not in ("own", "shared"):
-                raise invalid("dead_letter_queue", dead_letter_queue, "'own', 'shared' or an sqs.IQueue")
-            own = dead_letter_queue == "own"
-            cost = RESOURCES_PER_SUBSCRIBER["queue"] + (RESOURCES_PER_SUBSCRIBER["queue_own_dlq"] if own else 0)
-            cost += self._first_costs(shared_dlq=dead_letter_queue == "shared")
-            self._guard(f"add_queue({id_!r})", cost)
-            if own:
-                consumer_dlq = self._new_queue(f"{id_}-DeadLetterQueue", retention=Duration.days(14))
-                self._dead_letter_alarm(f"{id_}-DeadLetterQueue", consumer_dlq)
-            elif dead_letter_queue == "shared":
-                consumer_dlq = self._shared_consumer_dlq()
-            else:
-                assert not isinstance(dead_letter_queue, str)
-                consumer_dlq = dead_letter_queue
-            queue = self._new_queue(
-                id_,
-                queue_name=queue_name,
-                visibility_timeout=visibility_timeout,
-                dead_letter=sqs.DeadLetterQueue(queue=consumer_dlq, max_receive_count=max_receive_count),
+        if queue is not None:
+            queue = _queue_object(f"{prefix}queue", queue)
+            check_existing_queue(
+                prefix,
+                {
+                    "queue_name": queue_name,
+                    "visibility_timeout": visibility_timeout,
+                    "max_receive_count": max_receive_count,
+                    "dead_letter_queue": dead_letter_queue,
+                },
             )
-        else:
             self._guard(f"add_queue({id_!r})", RESOURCES_PER_SUBSCRIBER["existing_queue"] + self._first_costs())
-        subscription = self.topic.add_subscription(
-            subs.SqsSubscription(
-                queue,
-                raw_message_delivery=raw_message_delivery,
-                dead_letter_queue=self._subscription_dlq(),
+        else:
+            queue, consumer_dlq = self._subscriber_queue(
+                id_, prefix, dead_letter_queue, max_receive_count, queue_name, visibility_timeout
             )
+        subscription = self.topic.add_subscription(
+            subs.SqsSubscription(queue, raw_message_delivery=raw, dead_letter_queue=self._subscription_dlq())
         )
-        self._register(id_, "sqs", subscription, policy, filter_scope, queue=queue, dead_letter_queue=consumer_dlq)
+        self._register(id_, "sqs", subscription, policy, scope, queue=queue, dead_letter_queue=consumer_dlq)
         return queue
 
+    def _subscriber_queue(
+        self,
+        id_: str,
+        prefix: str,
+        dead_letter_queue: object,
+        max_receive_count: object,
+        queue_name: object,
+        visibility_timeout: Duration | None,
+    ) -> tuple[sqs.Queue, sqs.IQueue]:
+        """A new queue for ``add_queue``, with the dead-letter queue it redrives to."""
+        is_queue = dead_letter_queue is not None and not isinstance(dead_letter_queue, str)
+        options: QueueOptions = check_new_queue(
+            prefix,
+            dead_letter_queue=dead_letter_queue,
+            dead_letter_is_queue=is_queue,
+            max_receive_count=max_receive_count,
+            queue_name=queue_name,
+            fifo=self.fifo,
+            is_token=isinstance(queue_name, str) and Token.is_unresolved(queue_name),
+        )
+        own = options.dead_letter is DeadLetterQueue.OWN
+        cost = RESOURCES_PER_SUBSCRIBER["queue"] + (RESOURCES_PER_SUBSCRIBER["queue_own_dlq"] if own else 0)
+        cost += self._first_costs(shared_dlq=options.dead_letter is DeadLetterQueue.SHARED)
+        self._guard(f"add_queue({id_!r})", cost)
+        consumer_dlq: sqs.IQueue
+        if options.dead_letter is DeadLetterQueue.OWN:
+            consumer_dlq = self._new_queue(f"{id_}-DeadLetterQueue", retention=_DEAD_LETTER_RETENTION)
+            self._dead_letter_alarm(f"{id_}-DeadLetterQueue", consumer_dlq)
+        elif options.dead_letter is DeadLetterQueue.SHARED:
+            consumer_dlq = self._shared_consumer_dlq()
+        else:
+            consumer_dlq = _queue_object(f"{prefix}dead_letter_queue", dead_letter_queue)
+        queue = self._new_queue(
+            id_,
+            queue_name=options.queue_name,
+            visibility_timeout=visibility_timeout,
+            dead_letter=sqs.DeadLetterQueue(queue=consumer_dlq, max_receive_count=options.max_receive_count),
+        )
+        return queue, consumer_dlq
+
+    @reports_errors
     def add_function(
         self,
         id_: str,
         function: lambda_.IFunction,
         *,
         filter_policy: Mapping[str, Any] | None = None,
-        filter_scope: str = "MessageAttributes",
+        filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES,
     ) -> sns.Subscription:
         """Subscribe a Lambda function (SNS gets permission to invoke it)."""
         self._check_id(id_)
-        self._not_fifo("add_function")
-        policy = self._filter("add_function", id_, filter_policy, filter_scope)
+        check_not_fifo("add_function", self.fifo)
+        prefix = f"add_function({id_!r})."
+        if not _has(function, "function_arn", "add_permission"):
+            raise invalid(f"{prefix}function", function, f"a lambda_.IFunction, not {type(function).__name__}")
+        policy, scope = self._filter(prefix, filter_policy, filter_scope)
         self._guard(f"add_function({id_!r})", RESOURCES_PER_SUBSCRIBER["function"] + self._first_costs())
         subscription = self.topic.add_subscription(
             subs.LambdaSubscription(function, dead_letter_queue=self._subscription_dlq())
         )
-        self._register(id_, "lambda", subscription, policy, filter_scope, function=function)
+        self._register(id_, "lambda", subscription, policy, scope, function=function)
         return subscription
 
+    @reports_errors
     def add_https_endpoint(
         self,
         id_: str,
@@ -366,63 +479,64 @@ class FanoutTopic(Construct):
         *,
         delivery_policy: Mapping[str, Any] | None = None,
         filter_policy: Mapping[str, Any] | None = None,
-        filter_scope: str = "MessageAttributes",
+        filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES,
         raw_message_delivery: bool = False,
     ) -> sns.Subscription:
         """Subscribe an HTTPS endpoint (it must confirm the subscription).
 
         :param delivery_policy: the retry policy in its JSON form (``healthyRetryPolicy`` ...),
-            checked against SNS's documented bounds. Default: SNS's (3 retries, 20 s apart).
+            checked against SNS's documented bounds (:mod:`buttress.rules.delivery_policy`).
+            Default: SNS's (3 retries, 20 s apart).
         """
         self._check_id(id_)
-        self._not_fifo("add_https_endpoint")
-        if not Token.is_unresolved(url) and not re.match(r"^https://[^\s/$.?#][^\s]*$", url):
-            raise invalid("url", url, "an https:// URL (SNS delivers over TLS only from this topic)")
-        if delivery_policy is not None:
-            try:
-                validate_delivery_policy(delivery_policy)
-            except DeliveryPolicyError as exc:
-                raise ButtressError(f"add_https_endpoint({id_!r}).delivery_policy: {exc}") from exc
-        policy = self._filter("add_https_endpoint", id_, filter_policy, filter_scope)
+        check_not_fifo("add_https_endpoint", self.fifo)
+        prefix = f"add_https_endpoint({id_!r})."
+        checked_url = check_url("url", url, is_token=isinstance(url, str) and Token.is_unresolved(url))
+        delivery = check_delivery_policy(f"{prefix}delivery_policy", delivery_policy)
+        raw = props.boolean(f"{prefix}raw_message_delivery", raw_message_delivery)
+        policy, scope = self._filter(prefix, filter_policy, filter_scope)
         self._guard(f"add_https_endpoint({id_!r})", RESOURCES_PER_SUBSCRIBER["https"] + self._first_costs())
         subscription = self.topic.add_subscription(
             subs.UrlSubscription(
-                url,
+                checked_url,
                 protocol=sns.SubscriptionProtocol.HTTPS,
-                raw_message_delivery=raw_message_delivery,
+                raw_message_delivery=raw,
                 dead_letter_queue=self._subscription_dlq(),
             )
         )
-        if delivery_policy is not None:
-            _cfn(subscription).delivery_policy = dict(delivery_policy)
-        self._register(id_, "https", subscription, policy, filter_scope)
+        if delivery is not None:
+            _cfn(subscription).delivery_policy = delivery
+        self._register(id_, "https", subscription, policy, scope)
         return subscription
 
+    @reports_errors
     def add_email(
         self,
         id_: str,
         address: str,
         *,
         filter_policy: Mapping[str, Any] | None = None,
-        filter_scope: str = "MessageAttributes",
+        filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES,
         json_format: bool = False,
     ) -> sns.Subscription:
         """Subscribe an e-mail address (the recipient must confirm); ``json_format`` for ``email-json``."""
         self._check_id(id_)
-        self._not_fifo("add_email")
-        if not Token.is_unresolved(address) and not _EMAIL.match(address):
-            raise invalid("address", address, "an e-mail address such as 'ops@example.com'")
-        policy = self._filter("add_email", id_, filter_policy, filter_scope)
+        check_not_fifo("add_email", self.fifo)
+        prefix = f"add_email({id_!r})."
+        checked = check_email("address", address, is_token=isinstance(address, str) and Token.is_unresolved(address))
+        as_json = props.boolean(f"{prefix}json_format", json_format)
+        policy, scope = self._filter(prefix, filter_policy, filter_scope)
         self._guard(f"add_email({id_!r})", RESOURCES_PER_SUBSCRIBER["email"] + self._first_costs())
         subscription = self.topic.add_subscription(
-            subs.EmailSubscription(address, json=json_format, dead_letter_queue=self._subscription_dlq())
+            subs.EmailSubscription(checked, json=as_json, dead_letter_queue=self._subscription_dlq())
         )
-        self._register(id_, "email", subscription, policy, filter_scope)
+        self._register(id_, "email", subscription, policy, scope)
         return subscription
 
     # ----------------------------------------------------------------------------------------
     # routing
 
+    @reports_errors
     def route(self, *, attributes: Mapping[str, Any] | None = None, body: Any = None) -> list[str]:
         """Ids of the subscriptions that would receive this message, in the order they were added.
 
@@ -440,23 +554,15 @@ class FanoutTopic(Construct):
     # internals
 
     def _check_id(self, id_: str) -> None:
-        if not isinstance(id_, str) or not re.match(r"^[A-Za-z][A-Za-z0-9-]*$", id_):
-            raise invalid("id_", id_, "a letter, then letters, digits or '-'")
-        if any(s.id == id_ for s in self.subscribers):
-            raise invalid(
-                "id_", id_, f"unique among this topic's subscribers ({', '.join(s.id for s in self.subscribers)})"
-            )
+        check_subscriber_id(id_, [s.id for s in self.subscribers])
 
-    def _not_fifo(self, method: str) -> None:
-        if self.fifo:
-            raise ButtressError(f"{method} is invalid on a FIFO topic: FIFO topics deliver to SQS queues only")
-
-    def _filter(self, method: str, id_: str, policy: Mapping[str, Any] | None, scope: str) -> dict[str, Any] | None:
-        prop = f"{method}({id_!r}).filter_policy"
-        if scope not in SCOPES:
-            raise invalid(f"{method}({id_!r}).filter_scope", scope, " or ".join(SCOPES))
+    def _filter(
+        self, prefix: str, policy: Mapping[str, Any] | None, filter_scope: object
+    ) -> tuple[dict[str, Any] | None, FilterScope]:
+        scope = check_filter_scope(f"{prefix}filter_scope", filter_scope)
         if policy is None:
-            return None
+            return None, scope
+        prop = f"{prefix}filter_policy"
         if not isinstance(policy, Mapping):
             raise invalid(prop, policy, "a dict in the JSON form of the AWS docs, or a map of sns.SubscriptionFilter")
         plain: dict[str, Any] = {}
@@ -469,12 +575,9 @@ class FanoutTopic(Construct):
                 )
             else:
                 plain[key] = value
-        try:
-            validate(plain, scope=scope)
-        except FilterPolicyError as exc:
-            raise ButtressError(f"{prop} is invalid: {exc}") from exc
-        self._check_template_bytes(prop, plain)
-        return plain
+        checked = check_filter_policy(prop, plain, scope)
+        self._check_template_bytes(prop, checked)
+        return checked, scope
 
     def _check_template_bytes(self, prop: str, policy: Mapping[str, Any]) -> None:
         """Fail before the template would pass CloudFormation's 1 MB: filter policies are what can push it."""
@@ -497,7 +600,7 @@ class FanoutTopic(Construct):
             cost += RESOURCES_PER_SUBSCRIBER["first_subscription_dlq"]
         if self.queue_key is None:
             cost += RESOURCES_PER_SUBSCRIBER["first_queue_key"]
-        if shared_dlq and "SharedQueueDeadLetterQueue" not in self.dead_letter_alarms:
+        if shared_dlq and self.shared_dead_letter_queue is None:
             cost += RESOURCES_PER_SUBSCRIBER["first_subscription_dlq"]
         return cost
 
@@ -547,13 +650,10 @@ class FanoutTopic(Construct):
         retention: Duration | None = None,
         dead_letter: sqs.DeadLetterQueue | None = None,
     ) -> sqs.Queue:
-        name = queue_name
-        if name is not None and self.fifo and not name.endswith(".fifo"):
-            raise invalid("queue_name", name, "a name ending in .fifo on a FIFO topic")
         return sqs.Queue(
             self,
             id_,
-            queue_name=name,
+            queue_name=queue_name,
             fifo=self.fifo or None,
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self._queue_key(),
@@ -565,25 +665,23 @@ class FanoutTopic(Construct):
 
     def _subscription_dlq(self) -> sqs.Queue:
         if self.subscription_dead_letter_queue is None:
-            dlq = self._new_queue("SubscriptionDeadLetterQueue", retention=Duration.days(14))
-            Validations.of(dlq).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-SQS3",
-                    reason="This queue is the dead-letter queue of the topic's SNS subscriptions (their "
-                    "RedrivePolicy); a dead-letter queue needs no dead-letter queue of its own",
-                )
+            dlq = self._new_queue("SubscriptionDeadLetterQueue", retention=_DEAD_LETTER_RETENTION)
+            nag.acknowledge(
+                dlq,
+                "AwsSolutions-SQS3",
+                "This queue is the dead-letter queue of the topic's SNS subscriptions (their "
+                "RedrivePolicy); a dead-letter queue needs no dead-letter queue of its own",
             )
             self._dead_letter_alarm("SubscriptionDeadLetterQueue", dlq)
             self.subscription_dead_letter_queue = dlq
         return self.subscription_dead_letter_queue
 
-    def _shared_consumer_dlq(self) -> sqs.IQueue:
-        existing = self.node.try_find_child("SharedQueueDeadLetterQueue")
-        if isinstance(existing, sqs.Queue):
-            return existing
-        dlq = self._new_queue("SharedQueueDeadLetterQueue", retention=Duration.days(14))
-        self._dead_letter_alarm("SharedQueueDeadLetterQueue", dlq)
-        return dlq
+    def _shared_consumer_dlq(self) -> sqs.Queue:
+        if self.shared_dead_letter_queue is None:
+            dlq = self._new_queue("SharedQueueDeadLetterQueue", retention=_DEAD_LETTER_RETENTION)
+            self._dead_letter_alarm("SharedQueueDeadLetterQueue", dlq)
+            self.shared_dead_letter_queue = dlq
+        return self.shared_dead_letter_queue
 
     def _dead_letter_alarm(self, name: str, queue: sqs.IQueue) -> None:
         self.dead_letter_alarms[name] = self._alarm(
@@ -613,7 +711,7 @@ class FanoutTopic(Construct):
         protocol: str,
         subscription: sns.Subscription,
         policy: dict[str, Any] | None,
-        scope: str,
+        scope: FilterScope,
         **extra: Any,
     ) -> None:
         cfn = _cfn(subscription)
@@ -621,14 +719,9 @@ class FanoutTopic(Construct):
         cfn.add_metadata(SUBSCRIBER_METADATA, id_)
         if policy is not None:
             cfn.filter_policy = policy
-            cfn.filter_policy_scope = scope
+            cfn.filter_policy_scope = scope.value
             self._policy_bytes += policy_template_bytes(policy)
-        self.subscribers.append(FanoutSubscriber(id_, protocol, subscription, policy, scope, **extra))
-
-
-def _check_service_principal(prop: str, principal: object) -> None:
-    if not isinstance(principal, str) or not _SERVICE_PRINCIPAL.match(principal):
-        raise invalid(prop, principal, "AWS service principals such as 'budgets.amazonaws.com'")
+        self.subscribers.append(FanoutSubscriber(id_, protocol, subscription, policy, scope.value, **extra))
 
 
 def _cfn(subscription: sns.Subscription) -> sns.CfnSubscription:

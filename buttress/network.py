@@ -4,61 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import RemovalPolicy, Token
+from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from buttress.errors import invalid
-from buttress.rules.subnets import (
-    PlannedSubnet,
-    SubnetGroupRequest,
-    parse_vpc_cidr,
-    plan_subnets,
-    usable_addresses_of_cidr,
+from buttress.errors import reports_errors
+from buttress.rules import props
+from buttress.rules.network import (
+    KNOWN_INTERFACE_ENDPOINTS,
+    NetworkPlan,
+    check_network,
+    check_service_name,
+    endpoint_id,
 )
+from buttress.rules.subnets import PlannedSubnet, usable_addresses_of_cidr
 
-#: Interface endpoint service names ``Network`` accepts (the part after ``com.amazonaws.<region>.``).
-KNOWN_INTERFACE_ENDPOINTS: frozenset[str] = frozenset(
-    {
-        "application-autoscaling",
-        "athena",
-        "autoscaling",
-        "cloudformation",
-        "codeartifact.api",
-        "codeartifact.repositories",
-        "codebuild",
-        "codecommit",
-        "git-codecommit",
-        "dynamodb",
-        "ec2",
-        "ec2messages",
-        "ecr.api",
-        "ecr.dkr",
-        "ecs",
-        "ecs-agent",
-        "ecs-telemetry",
-        "elasticfilesystem",
-        "elasticloadbalancing",
-        "events",
-        "execute-api",
-        "glue",
-        "kinesis-streams",
-        "kms",
-        "lambda",
-        "logs",
-        "monitoring",
-        "rds",
-        "s3",
-        "secretsmanager",
-        "sns",
-        "sqs",
-        "ssm",
-        "ssmmessages",
-        "states",
-        "sts",
-        "xray",
-    }
+__all__ = ["GATEWAY_ENDPOINTS", "KNOWN_INTERFACE_ENDPOINTS", "Network"]
+
+#: What :meth:`Network.grant_read_flow_logs` allows, on the flow-log group only.
+FLOW_LOG_READ_ACTIONS: tuple[str, ...] = (
+    "logs:DescribeLogStreams",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:GetLogGroupFields",
 )
 
 #: Gateway endpoints every ``Network`` gets: they cost nothing and keep S3/DynamoDB traffic
@@ -74,8 +44,9 @@ class Network(Construct):
 
     Defaults: ``10.0.0.0/16`` over 2 AZs; public ``/24``, private ``/20`` and isolated ``/24``
     subnets; one NAT gateway per AZ; S3 and DynamoDB gateway endpoints; VPC flow logs of
-    all traffic to a log group kept for a month. All props are checked at synth time and a bad
-    one raises :class:`~buttress.errors.ButtressError` naming it.
+    all traffic to a log group kept for a month. Every prop is type-checked and checked at synth
+    time; a bad one raises :class:`~buttress.errors.ButtressError` naming this construct's path,
+    the prop and the value as given.
 
     :param cidr: VPC IPv4 block, ``/16`` to ``/28``. Default ``"10.0.0.0/16"``.
     :param max_azs: number of AZs, at least 2. An environment-agnostic stack knows only two
@@ -88,13 +59,21 @@ class Network(Construct):
     :param nat_gateways: NAT gateways: ``None`` for one per AZ (resilient), ``1`` for a single
         one (cheap, a single-AZ dependency), ``0`` for none (then there may be no private subnets).
         Default ``None``.
-    :param interface_endpoints: interface endpoint service names, e.g. ``["ecr.api", "ecr.dkr",
-        "logs"]``; see :data:`KNOWN_INTERFACE_ENDPOINTS`. They share one security group that
-        admits HTTPS from the VPC CIDR. Default none.
-    :param flow_log_retention: retention of the flow-log log group. Default one month.
-    :param removal_policy: removal policy of the flow-log log group. Default ``DESTROY``.
+    :param interface_endpoints: a list of interface endpoint service names, e.g. ``["ecr.api",
+        "ecr.dkr", "logs"]``; see :data:`KNOWN_INTERFACE_ENDPOINTS`. They share one security group
+        that admits HTTPS from the VPC CIDR. Default none.
+    :param log_retention: retention of the flow-log log group. Default one month.
+    :param removal_policy: removal policy of the flow-log log group (the only thing here that
+        holds data). Default ``RETAIN``.
+
+    Methods: :meth:`add_interface_endpoint`, :meth:`grant_read_flow_logs`, :meth:`endpoint_subnets`,
+    :meth:`has_endpoint`, :meth:`usable_addresses`.
+
+    Attributes: ``vpc``, ``cidr``, ``plan``, ``flow_log_group``, ``endpoint_security_group``,
+    ``interface_endpoints``.
     """
 
+    @reports_errors
     def __init__(
         self,
         scope: Construct,
@@ -107,77 +86,45 @@ class Network(Construct):
         isolated_subnet_mask: int | None = 24,
         nat_gateways: int | None = None,
         interface_endpoints: Sequence[str] = (),
-        flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
-        super().__init__(scope, id_)
-        parse_vpc_cidr(cidr)
-        #: The VPC's IPv4 block as given (a literal, so rules and checks can read it at synth).
-        self.cidr = cidr
-        if max_azs < 2:
-            raise invalid("max_azs", max_azs, "at least 2: a subnet group in one AZ is a single point of failure")
-        stack_azs = self._stack_azs()
-        if max_azs > len(stack_azs):
-            raise invalid(
-                "max_azs",
-                max_azs,
-                f"this stack knows {len(stack_azs)} AZs; an environment-agnostic stack knows only 2, "
-                "so give the stack an explicit env (account and region) to use more",
-            )
-        groups = [SubnetGroupRequest("public", public_subnet_mask)]
-        if private_subnet_mask is not None:
-            groups.append(SubnetGroupRequest("private", private_subnet_mask))
-        if isolated_subnet_mask is not None:
-            groups.append(SubnetGroupRequest("isolated", isolated_subnet_mask))
-        #: The subnet layout computed before CDK builds it (same CIDRs as the VPC's subnets).
-        self.plan: list[PlannedSubnet] = plan_subnets(cidr, groups, max_azs)
-
-        nat_count = max_azs if nat_gateways is None else nat_gateways
-        if not 0 <= nat_count <= max_azs:
-            raise invalid("nat_gateways", nat_gateways, f"0 to max_azs ({max_azs}), or None for one per AZ")
-        if nat_count == 0 and private_subnet_mask is not None:
-            raise invalid(
-                "nat_gateways",
-                nat_gateways,
-                "at least 1 while private_subnet_mask is set: private subnets egress through NAT; "
-                "set private_subnet_mask=None and use isolated subnets with endpoints instead",
-            )
-        unknown = sorted(set(interface_endpoints) - KNOWN_INTERFACE_ENDPOINTS)
-        if unknown:
-            raise invalid(
-                "interface_endpoints",
-                unknown,
-                f"service names are one of: {', '.join(sorted(KNOWN_INTERFACE_ENDPOINTS))}",
-            )
-
-        subnet_configuration = [
-            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=public_subnet_mask)
-        ]
-        if private_subnet_mask is not None:
-            subnet_configuration.append(
-                ec2.SubnetConfiguration(
-                    name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=private_subnet_mask
-                )
-            )
-        if isolated_subnet_mask is not None:
-            subnet_configuration.append(
-                ec2.SubnetConfiguration(
-                    name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=isolated_subnet_mask
-                )
-            )
-
-        #: Flow-log destination.
-        self.flow_log_group = logs.LogGroup(
-            self, "FlowLogs", retention=flow_log_retention, removal_policy=removal_policy
+        checked = check_network(
+            cidr=cidr,
+            max_azs=max_azs,
+            public_subnet_mask=public_subnet_mask,
+            private_subnet_mask=private_subnet_mask,
+            isolated_subnet_mask=isolated_subnet_mask,
+            nat_gateways=nat_gateways,
+            interface_endpoints=interface_endpoints,
+            stack_azs=len(Stack.of(scope).availability_zones),
         )
+        props.instance("log_retention", log_retention, logs.RetentionDays, "a logs.RetentionDays")
+        props.instance("removal_policy", removal_policy, RemovalPolicy, "a RemovalPolicy")
+        super().__init__(scope, id_)
+        #: The VPC's IPv4 block as given (a literal, so rules and checks can read it at synth).
+        self.cidr = checked.cidr
+        #: The subnet layout computed before CDK builds it (same CIDRs as the VPC's subnets).
+        self.plan: list[PlannedSubnet] = list(checked.subnets)
+        #: Flow-log destination.
+        self.flow_log_group = logs.LogGroup(self, "FlowLogs", retention=log_retention, removal_policy=removal_policy)
         #: The underlying L2 VPC.
-        self.vpc = ec2.Vpc(
+        self.vpc = self._vpc(checked)
+        #: Security group shared by the interface endpoints; admits HTTPS from the VPC CIDR.
+        self.endpoint_security_group: ec2.SecurityGroup | None = None
+        #: Interface endpoints by service name.
+        self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
+        for name in checked.interface_endpoints:
+            self.add_interface_endpoint(name)
+
+    def _vpc(self, checked: NetworkPlan) -> ec2.Vpc:
+        return ec2.Vpc(
             self,
             "Vpc",
-            ip_addresses=ec2.IpAddresses.cidr(cidr),
-            max_azs=max_azs,
-            nat_gateways=nat_count,
-            subnet_configuration=subnet_configuration,
+            ip_addresses=ec2.IpAddresses.cidr(checked.cidr),
+            max_azs=checked.max_azs,
+            nat_gateways=checked.nat_gateways,
+            subnet_configuration=_subnet_configuration(checked),
             gateway_endpoints={
                 name: ec2.GatewayVpcEndpointOptions(service=service) for name, service in GATEWAY_ENDPOINTS.items()
             },
@@ -188,32 +135,8 @@ class Network(Construct):
                 )
             },
         )
-        #: Security group shared by the interface endpoints; admits HTTPS from the VPC CIDR.
-        self.endpoint_security_group: ec2.SecurityGroup | None = None
-        #: Interface endpoints by service name.
-        self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
-        for name in interface_endpoints:
-            self.add_interface_endpoint(name)
 
-    def _stack_azs(self) -> list[str]:
-        from aws_cdk import Stack
-
-        return list(Stack.of(self).availability_zones)
-
-    def add_interface_endpoint(self, service_name: str) -> ec2.InterfaceVpcEndpoint:
-        """Add (or return the existing) interface endpoint for ``service_name`` in the private subnets.
-
-        The endpoint's private DNS is on, so SDKs and the CLI reach it under the service's
-        normal host name without configuration.
-        """
-        if service_name not in KNOWN_INTERFACE_ENDPOINTS:
-            raise invalid(
-                "service_name",
-                service_name,
-                f"one of: {', '.join(sorted(KNOWN_INTERFACE_ENDPOINTS))}",
-            )
-        if service_name in self.interface_endpoints:
-            return self.interface_endpoints[service_name]
+    def _endpoint_security_group(self) -> ec2.SecurityGroup:
         if self.endpoint_security_group is None:
             self.endpoint_security_group = ec2.SecurityGroup(
                 self,
@@ -225,17 +148,35 @@ class Network(Construct):
             self.endpoint_security_group.add_ingress_rule(
                 ec2.Peer.ipv4(self.cidr), ec2.Port.tcp(443), "HTTPS from the VPC"
             )
+        return self.endpoint_security_group
+
+    @reports_errors
+    def add_interface_endpoint(self, service_name: str) -> ec2.InterfaceVpcEndpoint:
+        """Add (or return the existing) interface endpoint for ``service_name`` in the private subnets.
+
+        The endpoint's private DNS is on, so SDKs and the CLI reach it under the service's
+        normal host name without configuration.
+        """
+        name = check_service_name("service_name", service_name)
+        if name in self.interface_endpoints:
+            return self.interface_endpoints[name]
         endpoint = self.vpc.add_interface_endpoint(
-            _endpoint_id(service_name),
-            service=ec2.InterfaceVpcEndpointAwsService(service_name),
+            endpoint_id(name),
+            service=ec2.InterfaceVpcEndpointAwsService(name),
             subnets=ec2.SubnetSelection(subnets=self.endpoint_subnets()),
-            security_groups=[self.endpoint_security_group],
+            security_groups=[self._endpoint_security_group()],
             open=False,
             private_dns_enabled=True,
         )
-        self.interface_endpoints[service_name] = endpoint
+        self.interface_endpoints[name] = endpoint
         return endpoint
 
+    @reports_errors
+    def grant_read_flow_logs(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read the flow logs: list the streams, get and filter the events, of this log group only."""
+        return self.flow_log_group.grant(grantee, *FLOW_LOG_READ_ACTIONS)
+
+    @reports_errors
     def endpoint_subnets(self) -> list[ec2.ISubnet]:
         """Subnets interface endpoints go in: the private ones, else the isolated ones."""
         for subnet_type in (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED):
@@ -244,10 +185,12 @@ class Network(Construct):
                 return list(subnets)
         return list(self.vpc.public_subnets)
 
+    @reports_errors
     def has_endpoint(self, service_name: str) -> bool:
         """True if the network reaches ``service_name`` privately (gateway or interface endpoint)."""
         return service_name in GATEWAY_ENDPOINTS or service_name in self.interface_endpoints
 
+    @reports_errors
     def usable_addresses(self, selection: ec2.SubnetSelection | None = None) -> dict[str, int]:
         """Usable addresses per selected subnet (CIDR -> ``2**(32-prefix) - 5``).
 
@@ -264,8 +207,17 @@ class Network(Construct):
         }
 
 
-def _endpoint_id(service_name: str) -> str:
-    return "".join(part.capitalize() for part in service_name.replace("-", ".").split(".")) + "Endpoint"
+def _subnet_configuration(checked: NetworkPlan) -> list[ec2.SubnetConfiguration]:
+    groups = [
+        ("Public", ec2.SubnetType.PUBLIC, checked.public_subnet_mask),
+        ("Private", ec2.SubnetType.PRIVATE_WITH_EGRESS, checked.private_subnet_mask),
+        ("Isolated", ec2.SubnetType.PRIVATE_ISOLATED, checked.isolated_subnet_mask),
+    ]
+    return [
+        ec2.SubnetConfiguration(name=name, subnet_type=subnet_type, cidr_mask=mask)
+        for name, subnet_type, mask in groups
+        if mask is not None
+    ]
 
 
 def _selection_kwargs(selection: ec2.SubnetSelection) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""``ButtressCarDealer``: the car dealer fan-out of the seed *Managing Amazon SNS Subscription
+"""``ButtressCarDealer``: the car dealer fan-out of the AWS blog post *Managing Amazon SNS Subscription
 Attributes with AWS CloudFormation* (topic Car-Sales, two SQS integrations and the SCM HTTP API)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from buttress import FanoutTopic
 SCM_ENDPOINT_CONTEXT = "car_dealer_scm_endpoint"
 SCM_ENDPOINT_PLACEHOLDER = "https://scm-system.example.invalid/orders"
 
-#: The seed's SCM-System delivery policy: 20 retries, exponential backoff (delays chosen within SNS's bounds).
+#: The blog post's SCM-System delivery policy: 20 retries, exponential backoff (delays chosen within SNS's bounds).
 SCM_DELIVERY_POLICY = {
     "healthyRetryPolicy": {
         "numRetries": 20,

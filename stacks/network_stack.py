@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import RemovalPolicy, Stack
 from constructs import Construct
 
 from buttress import Network
@@ -20,4 +20,6 @@ class NetworkStack(Stack):
             "Network",
             cidr="10.20.0.0/16",
             interface_endpoints=["ecr.api", "ecr.dkr", "logs", "sts"],
+            # An example stack: `cdk destroy` removes the flow logs too (the library keeps them by default).
+            removal_policy=RemovalPolicy.DESTROY,
         )

@@ -1,4 +1,4 @@
-"""``ButtressProcurement``: the procurement scenario of the seed *Message Filtering Operators for
+"""``ButtressProcurement``: the procurement scenario of the AWS blog post *Message Filtering Operators for
 Numeric Matching, Prefix Matching, and Blacklisting in Amazon SNS*.
 
 Orders carry three message attributes: ``category`` (``lab-supplies``, ``office-supplies``,
@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from buttress import FanoutTopic
+from buttress.parts import nag
 from buttress.parts.assets import lambda_code
 
 LAB = {"category": ["lab-supplies"]}
 
-#: The five filter policies of the seed, in its order.
+#: The five filter policies of the blog post, in its order.
 FILTERS: Mapping[str, dict[str, Any]] = {
     # lab supplies over $1,000 for Asia-Pacific labs: an approver reviews them
     "Lab-Orders-AP": {**LAB, "amount_usd": [{"numeric": [">", 1000]}], "location": [{"prefix": "Asia-Pacific-"}]},
@@ -106,11 +107,11 @@ class ProcurementStack(Stack):
 def _acknowledge_kms_action_families(function: lambda_.Function, *actions: str) -> None:
     """The KMS action families that SQS sends and SNS publishes need, on one key only."""
     assert function.role is not None
-    for action in actions:
-        Validations.of(function.role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Action::{action}]",
-                reason=f"{action} is the action family that encrypting messages for an SSE-KMS queue/topic needs "
-                "(data keys of any spec); the statement's resource is that one customer-managed key, not '*'",
-            )
-        )
+    nag.acknowledge_wildcards(
+        function.role,
+        actions={
+            action: f"{action} is the action family that encrypting messages for an SSE-KMS queue/topic needs "
+            "(data keys of any spec); the statement's resource is that one customer-managed key, not '*'"
+            for action in actions
+        },
+    )

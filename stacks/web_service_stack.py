@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, Annotations, CfnOutput, Stack, Validations
+from aws_cdk import Annotations, CfnOutput, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
-from buttress import AlbFargateService, Network
+from buttress import AlbFargateService, ListenerProtocol, Network
 from buttress.alb_fargate import PLAIN_HTTP_WARNING
+from buttress.parts import nag
 
 #: The image both example services run (a registry image: no Docker engine needed to synth).
 EXAMPLE_IMAGE = "public.ecr.aws/nginx/nginx:stable"
 
 
 class WebServiceStack(Stack):
-    """Two services that scale on their own (the seed's best practice), web -> internal api.
+    """Two services that scale on their own (one service per tier, not one task for both), web -> internal api.
 
     Context (``cdk synth -c name=value``):
 
@@ -38,7 +39,7 @@ class WebServiceStack(Stack):
         self.api = AlbFargateService(
             self,
             "Api",
-            vpc=network.vpc,
+            vpc=network,
             cluster=self.cluster,
             image=EXAMPLE_IMAGE,
             internal=True,
@@ -52,7 +53,7 @@ class WebServiceStack(Stack):
         self.web = AlbFargateService(
             self,
             "Web",
-            vpc=network.vpc,
+            vpc=network,
             cluster=self.cluster,
             image=EXAMPLE_IMAGE,
             environment={"API_URL": self.api.url},
@@ -65,19 +66,18 @@ class WebServiceStack(Stack):
         )
         self.api.allow_from(self.web, "web service to the api")
         for service, context_key in ((self.api, "api_certificate_arn"), (self.web, "web_certificate_arn")):
-            if service.protocol == "HTTP":
+            if service.protocol is ListenerProtocol.HTTP:
                 # Acknowledged on that service only, so any other plain-HTTP service still warns.
                 Annotations.of(service).acknowledge_warning(
                     PLAIN_HTTP_WARNING,
                     f"Example stack without -c {context_key}=...: plain HTTP so it synthesizes offline; "
                     "pass a certificate ARN for HTTPS.",
                 )
-        Validations.of(self.web.task_definition).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-ECS2",
-                reason="The only plain variable is API_URL, the internal load balancer's address: "
-                "configuration, not a secret. Secrets go through the construct's `secrets` prop.",
-            )
+        nag.acknowledge(
+            self.web.task_definition,
+            "AwsSolutions-ECS2",
+            "The only plain variable is API_URL, the internal load balancer's address: "
+            "configuration, not a secret. Secrets go through the construct's `secrets` prop.",
         )
 
         CfnOutput(self, "WebUrl", value=self.web.url, description="URL of the public web service")
@@ -87,5 +87,8 @@ class WebServiceStack(Stack):
         """HTTPS with the certificate from context, else the documented HTTP-only mode (acknowledged above)."""
         arn = self.node.try_get_context(context_key)
         if arn:
-            return {"protocol": "HTTPS", "certificate": acm.Certificate.from_certificate_arn(self, f"{name}Cert", arn)}
-        return {"protocol": "HTTP"}
+            return {
+                "protocol": ListenerProtocol.HTTPS,
+                "certificate": acm.Certificate.from_certificate_arn(self, f"{name}Cert", arn),
+            }
+        return {"protocol": ListenerProtocol.HTTP}

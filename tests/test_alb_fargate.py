@@ -12,12 +12,14 @@ from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Annotations, Match, Template
 
 from app import CLI_DEFAULT_CONTEXT, cdk_json_context
-from buttress import AlbFargateService, ButtressError, Sidecar
+from buttress import AlbFargateService, ButtressError, CpuArchitecture, ListenerProtocol, Network, Sidecar
 from buttress.alb_fargate import PLAIN_HTTP_WARNING
 from tests.harness import new_stack, resources_of_type
 
@@ -311,7 +313,7 @@ def internal() -> Internal:
         vpc=vpc,
         image=IMAGE,
         internal=True,
-        protocol="HTTP",
+        protocol=ListenerProtocol.HTTP,
         min_capacity=1,
         max_capacity=1,
         scale_on_cpu_percent=None,
@@ -480,10 +482,19 @@ def error_stack() -> tuple[Stack, ec2.Vpc]:
 _counter = iter(range(1000))
 
 
-def _build(error_stack: tuple[Stack, ec2.Vpc], **props: Any) -> AlbFargateService:
+def _build(error_stack: tuple[Stack, ec2.Vpc], id_: str | None = None, **props: Any) -> AlbFargateService:
     stack, vpc = error_stack
     defaults: dict[str, Any] = {"vpc": vpc, "image": IMAGE, "protocol": "HTTP"}
-    return AlbFargateService(stack, f"Svc{next(_counter)}", **{**defaults, **props})
+    return AlbFargateService(stack, id_ or f"Svc{next(_counter)}", **{**defaults, **props})
+
+
+def _fails(error_stack: tuple[Stack, ec2.Vpc], message: str, **props: Any) -> ButtressError:
+    """Build a service with ``props``: it fails with ``Errors/<its id>: `` followed by ``message`` (a regex)."""
+    id_ = f"Svc{next(_counter)}"
+    with pytest.raises(ButtressError, match=rf"^Errors/{id_}: {message.removeprefix('^')}") as error:
+        _build(error_stack, id_, **props)
+    assert error.value.path == f"Errors/{id_}"
+    return error.value
 
 
 @pytest.mark.parametrize(
@@ -540,19 +551,234 @@ def test_bad_props_fail_at_synth_naming_prop_value_and_allowed(
     if "secrets" in props:
         param = ssm.StringParameter.from_string_parameter_name(stack, f"P{next(_counter)}", "/x")
         props["secrets"] = {"A": ecs.Secret.from_ssm_parameter(param)}
-    with pytest.raises(ButtressError, match=message):
-        _build(error_stack, **props)
+    _fails(error_stack, message, **props)
 
 
 def test_http_with_a_certificate_is_an_error_not_an_unused_certificate(error_stack: tuple[Stack, ec2.Vpc]) -> None:
     stack, _ = error_stack
     cert = acm.Certificate.from_certificate_arn(stack, "UnusedCert", CERT_ARN)
-    with pytest.raises(ButtressError, match=r"^protocol='HTTP' is invalid: 'HTTPS' when a certificate is given"):
-        _build(error_stack, certificate=cert)
+    _fails(error_stack, r"protocol='HTTP' is invalid: 'HTTPS' when a certificate is given", certificate=cert)
 
 
 def test_spot_needs_a_cluster_it_can_enable_fargate_spot_on(error_stack: tuple[Stack, ec2.Vpc]) -> None:
     stack, vpc = error_stack
     imported = ecs.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="shared", vpc=vpc)
-    with pytest.raises(ButtressError, match=r"^cluster='shared' is invalid: a cluster created in this app"):
-        _build(error_stack, cluster=imported, spot=True)
+    _fails(error_stack, r"cluster='shared' is invalid: a cluster created in this app", cluster=imported, spot=True)
+
+
+# -- every prop is type-checked, and the message names the construct ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"min_capacity": "2"}, "min_capacity='2' is invalid: a whole number (int), not str"),
+        ({"environment": {"PORT": 8080}}, "environment['PORT']=8080 is invalid: a string (write '8080'), not int"),
+        (
+            {"ingress_cidrs": "10.0.0.0/8"},
+            "ingress_cidrs='10.0.0.0/8' is invalid: a list of strings, not one string: write ['10.0.0.0/8']",
+        ),
+        (
+            {"command": "nginx -g daemon"},
+            "command='nginx -g daemon' is invalid: a list of strings, not one string: write ['nginx -g daemon']",
+        ),
+        ({"scale_on_cpu_percent": "70"}, "scale_on_cpu_percent='70' is invalid: a number, not str"),
+        ({"spot": "yes"}, "spot='yes' is invalid: True or False, not str"),
+        ({"listener_port": "8080"}, "listener_port='8080' is invalid: a whole number (int), not str"),
+        (
+            {"health_check_interval": 15},
+            "health_check_interval=15 is invalid: a Duration such as Duration.seconds(30), not int",
+        ),
+        ({"removal_policy": "DESTROY"}, "removal_policy='DESTROY' is invalid: a RemovalPolicy, not str"),
+        ({"certificate": CERT_ARN}, f"certificate='{CERT_ARN}' is invalid: an acm.ICertificate, not str"),
+        (
+            {"secrets": {"A": "x"}},
+            "secrets['A']='x' is invalid: an ecs.Secret (from_ssm_parameter, from_secrets_manager), not str",
+        ),
+        (
+            {"sidecars": [Sidecar(name="proxy", image=IMAGE, environment={"A": 1})]},  # type: ignore[dict-item]
+            "sidecars[0].environment['A']=1 is invalid: a string (write '1'), not int",
+        ),
+        (
+            {"vpc": "vpc-123"},
+            "vpc='vpc-123' is invalid: a buttress.Network or an ec2.IVpc (e.g. ec2.Vpc(...) or "
+            "ec2.Vpc.from_lookup(...)), not str",
+        ),
+        (
+            {"cpu_architecture": "arm64"},
+            "cpu_architecture='arm64' is invalid: one of 'X86_64', 'ARM64' (did you mean 'ARM64'?)",
+        ),
+        ({"protocol": "https"}, "protocol='https' is invalid: one of 'HTTPS', 'HTTP' (did you mean 'HTTPS'?)"),
+    ],
+)
+def test_a_mistyped_prop_is_a_buttress_error_naming_construct_prop_and_value(
+    error_stack: tuple[Stack, ec2.Vpc], props: dict[str, Any], message: str
+) -> None:
+    id_ = f"Svc{next(_counter)}"
+    with pytest.raises(ButtressError) as error:
+        _build(error_stack, id_, **props)
+    assert str(error.value) == f"Errors/{id_}: {message}"
+
+
+def test_with_two_services_in_a_stack_the_wrong_one_is_named() -> None:
+    stack = new_stack("Two")
+    vpc = _vpc(stack)
+    common: dict[str, Any] = {"vpc": vpc, "image": IMAGE, "protocol": "HTTP", "min_capacity": 1, "max_capacity": 1}
+    AlbFargateService(stack, "Api", scale_on_cpu_percent=None, **common)
+    with pytest.raises(ButtressError) as error:
+        AlbFargateService(stack, "Web", environment={"PORT": 8080}, **common)  # type: ignore[dict-item]
+    assert str(error.value) == "Two/Web: environment['PORT']=8080 is invalid: a string (write '8080'), not int"
+    assert error.value.prop == "environment['PORT']"
+
+
+# -- nothing silently ignored ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"ssl_policy": elbv2.SslPolicy.TLS12},
+            "ssl_policy=<SslPolicy.TLS12: 'TLS12'> is invalid: not given with protocol='HTTP': "
+            "a plain HTTP listener has no TLS policy",
+        ),
+        (
+            {"redirect_http": False},
+            "redirect_http=False is invalid: not given with protocol='HTTP': there is no HTTPS listener to redirect to",
+        ),
+        (
+            {"on_demand_base": 2},
+            "on_demand_base=2 is invalid: only with spot=True: without Spot every task runs on regular Fargate",
+        ),
+        (
+            {
+                "min_capacity": 1,
+                "max_capacity": 1,
+                "scale_on_cpu_percent": None,
+                "scale_in_cooldown": Duration.minutes(2),
+            },
+            "scale_in_cooldown='120s' is invalid: only with a scaling policy (none is set)",
+        ),
+    ],
+)
+def test_a_prop_without_effect_in_the_chosen_mode_is_an_error_naming_the_mode(
+    error_stack: tuple[Stack, ec2.Vpc], props: dict[str, Any], message: str
+) -> None:
+    id_ = f"Svc{next(_counter)}"
+    with pytest.raises(ButtressError) as error:
+        _build(error_stack, id_, **props)
+    assert str(error.value) == f"Errors/{id_}: {message}"
+
+
+def test_https_options_given_explicitly_are_used() -> None:
+    stack = new_stack("Explicit")
+    AlbFargateService(
+        stack,
+        "Svc",
+        vpc=_vpc(stack),
+        image=IMAGE,
+        protocol=ListenerProtocol.HTTPS,
+        certificate=acm.Certificate.from_certificate_arn(stack, "Cert", CERT_ARN),
+        ssl_policy=elbv2.SslPolicy.TLS13_RES,
+        redirect_http=False,
+        cpu_architecture=CpuArchitecture.ARM64,
+    )
+    template = dict(Template.from_stack(stack).to_json())
+    listener = _resource(template, "AWS::ElasticLoadBalancingV2::Listener")["Properties"]
+    assert (listener["Port"], listener["Protocol"], listener["SslPolicy"]) == (
+        443,
+        "HTTPS",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    )
+    task = _resource(template, "AWS::ECS::TaskDefinition")["Properties"]
+    assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
+
+
+# -- one network argument ----------------------------------------------------------------------
+
+
+def _isolated_vpc(stack: Stack) -> ec2.Vpc:
+    return ec2.Vpc(
+        stack,
+        "Isolated",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+        ],
+    )
+
+
+def test_internal_service_in_a_vpc_without_private_subnets_with_egress_is_a_buttress_error() -> None:
+    stack = new_stack("NoEgress")
+    vpc = _isolated_vpc(stack)
+    isolated = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    with pytest.raises(ButtressError) as error:
+        AlbFargateService(stack, "Api", vpc=vpc, image=IMAGE, protocol="HTTP", internal=True, task_subnets=isolated)
+    assert str(error.value) == (
+        "NoEgress/Api: vpc='NoEgress/Isolated' is invalid: a VPC with PRIVATE_WITH_EGRESS subnets for the internal "
+        "load balancer (the default load_balancer_subnets), or give load_balancer_subnets (There are no 'Private' "
+        "subnet groups in this VPC. Available types: Isolated,Deprecated_Isolated,Public)"
+    )
+    with pytest.raises(ButtressError, match=r"^NoEgress/Web: vpc='NoEgress/Isolated' is invalid: .* for the tasks"):
+        AlbFargateService(stack, "Web", vpc=vpc, image=IMAGE, protocol="HTTP")
+    # With both selections given, the isolated subnets (reaching AWS through endpoints) serve.
+    AlbFargateService(
+        stack,
+        "Ok",
+        vpc=vpc,
+        image=IMAGE,
+        protocol="HTTP",
+        internal=True,
+        task_subnets=isolated,
+        load_balancer_subnets=isolated,
+    )
+
+
+def test_a_network_is_accepted_as_vpc_and_grant_read_logs_stays_nag_clean() -> None:
+    from aws_cdk import Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "Grants")
+    network = Network(stack, "Net")
+    service = AlbFargateService(
+        stack,
+        "Svc",
+        vpc=network,
+        image=IMAGE,
+        certificate=acm.Certificate.from_certificate_arn(stack, "Cert", CERT_ARN),
+    )
+    reader = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
+    grant = service.grant_read_logs(reader)
+    assert grant.success
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    assembly = app.synth()
+    template = assembly.get_stack_by_name("Grants").template
+    (policy,) = [
+        p["Properties"]
+        for k, p in resources_of_type(template, "AWS::IAM::Policy").items()
+        if k.startswith("ReaderDefaultPolicy")
+    ]
+    log_group = _logical_id(template, "AWS::Logs::LogGroup", "Svc/Logs")
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Action": ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
+        }
+    ]
+    vpc_id = template["Resources"][_logical_id(template, "AWS::EC2::SecurityGroup", "Svc/TaskSecurityGroup")]
+    assert vpc_id["Properties"]["VpcId"] == {"Ref": _logical_id(template, "AWS::EC2::VPC", "Net/")}
+
+
+def test_metrics_take_a_keyword_only_period_defaulting_to_five_minutes(public: Public) -> None:
+    svc = public.service
+    assert svc.metric_target_5xx_count().period.to_seconds() == 300
+    assert svc.metric_target_response_time(period=Duration.minutes(1)).period.to_seconds() == 60
+    with pytest.raises(TypeError):
+        svc.metric_target_response_time(Duration.minutes(1))  # type: ignore[call-arg]
+    with pytest.raises(ButtressError) as error:
+        svc.metric_target_5xx_count(period=60)  # type: ignore[arg-type]
+    assert str(error.value) == "Public/Web: period=60 is invalid: a Duration, not int"

@@ -25,7 +25,7 @@ def retry(**fields: Any) -> dict[str, Any]:
             numMaxDelayRetries=7,
             numNoDelayRetries=0,
             backoffFunction="linear",
-        ),  # the seed's sample
+        ),  # the sample of the SNS docs
         retry(numRetries=100, minDelayTarget=1, maxDelayTarget=3600),
         {"throttlePolicy": {"maxReceivesPerSecond": 10}, "requestPolicy": {"headerContentType": "application/json"}},
     ],
@@ -58,3 +58,11 @@ def test_invalid_policies_name_field_and_bound(policy: dict[str, Any], words: li
         validate_delivery_policy(policy)
     for word in words:
         assert word in str(caught.value), (word, str(caught.value))
+
+
+def test_sickly_retry_policy_only_as_null() -> None:
+    # SNS writes "sicklyRetryPolicy": null in EffectiveDeliveryPolicy; its docs define no fields for it.
+    validate_delivery_policy({"healthyRetryPolicy": {"numRetries": 3}, "sicklyRetryPolicy": None})
+    with pytest.raises(DeliveryPolicyError) as caught:
+        validate_delivery_policy({"sicklyRetryPolicy": {"numRetries": 3}})
+    assert str(caught.value).startswith("sicklyRetryPolicy={'numRetries': 3} is invalid: SNS documents no sickly")

@@ -1,4 +1,4 @@
-"""The synthesized ButtressCarDealer / ButtressProcurement templates carry the seeds' attributes."""
+"""The synthesized ButtressCarDealer / ButtressProcurement templates carry the blog posts' subscription attributes."""
 
 from __future__ import annotations
 

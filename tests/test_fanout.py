@@ -6,14 +6,15 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import Stack, assertions
+from aws_cdk import Duration, Stack, assertions
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
-from buttress import ButtressError, FanoutTopic, Network
+from buttress import ButtressError, DeadLetterQueue, FanoutTopic, FilterScope, Network
 from buttress.fanout import FILTERING_METRICS
 from tests.harness import new_stack, resources_of_type
 
@@ -305,7 +306,7 @@ def test_fifo_topic_queues_only() -> None:
 def test_sns_interface_endpoint_in_network() -> None:
     stack = new_stack()
     network = Network(stack, "Network", nat_gateways=1)
-    fanout = FanoutTopic(stack, "Topic", network=network)
+    fanout = FanoutTopic(stack, "Topic", vpc=network)
     assert fanout.endpoint is network.interface_endpoints["sns"]
     assert network.has_endpoint("sns")
     assertions.Template.from_stack(stack).has_resource_properties(
@@ -344,7 +345,10 @@ def test_existing_queue_and_shared_dlq() -> None:
             lambda t, s: t.add_queue("Q", filter_policy={"a": {"b": ["c"]}}),
             ["add_queue('Q').filter_policy", "MessageBody"],
         ),
-        (lambda t, s: t.add_queue("Q", filter_scope="Body"), ["filter_scope", "MessageAttributes or MessageBody"]),
+        (
+            lambda t, s: t.add_queue("Q", filter_scope="Body"),
+            ["add_queue('Q').filter_scope='Body'", "'MessageAttributes', 'MessageBody'"],
+        ),
         (
             lambda t, s: t.add_function("F", _function(s), filter_policy={k: ["x"] for k in "abcdef"}),
             ["add_function('F').filter_policy", "6 keys"],
@@ -435,3 +439,144 @@ def test_stack_over_the_limit_fails_synth() -> None:
         sqs.Queue(stack, f"Other{i}", enforce_ssl=True)
     with pytest.raises(Exception, match="CloudFormation allows 20"):
         assertions.Template.from_stack(stack)
+
+
+# ---------------------------------------------------------------------------------------------
+# the construct convention: type checks, modes, options, the vpc prop, metrics
+
+
+def test_a_string_where_a_list_goes_is_refused_naming_the_construct() -> None:
+    with pytest.raises(ButtressError) as caught:
+        FanoutTopic(new_stack(), "Topic", service_publishers="budgets.amazonaws.com")
+    assert str(caught.value) == (
+        "Test/Topic: service_publishers='budgets.amazonaws.com' is invalid: a list of strings, not one string: "
+        "write ['budgets.amazonaws.com']"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"fifo": "yes"}, "Test/Topic: fifo='yes' is invalid: True or False, not str"),
+        ({"resource_limit": "500"}, "Test/Topic: resource_limit='500' is invalid: a whole number (int) from 1 to 500"),
+        ({"topic_name": 7}, "Test/Topic: topic_name=7 is invalid: a string, not int"),
+        ({"alarm_action": "arn:aws:sns:eu-west-1:1:ops"}, "Test/Topic: alarm_action='arn:aws:sns:eu-west-1:1:ops'"),
+        ({"vpc": "vpc-123"}, "Test/Topic: vpc='vpc-123' is invalid: a buttress.Network or an ec2.IVpc"),
+    ],
+)
+def test_topic_prop_type_mistakes(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ButtressError) as caught:
+        FanoutTopic(new_stack(), "Topic", **kwargs)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("prop", "value"),
+    [
+        ("queue_name", "Other"),
+        ("visibility_timeout", Duration.seconds(60)),
+        ("max_receive_count", 3),
+        ("dead_letter_queue", "shared"),
+    ],
+)
+def test_new_queue_props_with_an_existing_queue_are_errors_naming_the_mode(prop: str, value: Any) -> None:
+    stack = new_stack()
+    fanout = FanoutTopic(stack, "Topic")
+    mine = sqs.Queue(stack, "Mine", enforce_ssl=True)
+    with pytest.raises(ButtressError) as caught:
+        fanout.add_queue("Mine", queue=mine, **{prop: value})
+    message = str(caught.value)
+    assert message.startswith(f"Test/Topic: add_queue('Mine').{prop}={value!r} is invalid: not with queue= "), message
+    assert "(subscribing an existing queue)" in message
+
+
+def test_options_take_the_enum_or_its_string() -> None:
+    stack = new_stack()
+    fanout = FanoutTopic(stack, "Topic")
+    fanout.add_queue("A", dead_letter_queue=DeadLetterQueue.SHARED)
+    fanout.add_queue("B", dead_letter_queue="shared")
+    fanout.add_queue("C", filter_policy={"o": {"k": ["x"]}}, filter_scope=FilterScope.MESSAGE_BODY)
+    assert fanout.shared_dead_letter_queue is not None
+    assert fanout.subscribers[0].dead_letter_queue is fanout.shared_dead_letter_queue
+    assert fanout.subscribers[1].dead_letter_queue is fanout.shared_dead_letter_queue
+    assert fanout.subscribers[2].filter_scope == "MessageBody"
+    assert fanout.route(body={"o": {"k": "x"}}) == ["A", "B", "C"]
+    with pytest.raises(ButtressError) as caught:
+        fanout.add_queue("D", dead_letter_queue="Shared")
+    assert str(caught.value).startswith(
+        "Test/Topic: add_queue('D').dead_letter_queue='Shared' is invalid: "
+        "one of 'own', 'shared' (did you mean 'shared'?)"
+    )
+
+
+def test_dead_letter_queue_takes_a_queue_object() -> None:
+    stack = new_stack()
+    fanout = FanoutTopic(stack, "Topic")
+    dlq = sqs.Queue(stack, "Dlq", enforce_ssl=True)
+    fanout.add_queue("A", dead_letter_queue=dlq, max_receive_count=2)
+    assert fanout.subscribers[0].dead_letter_queue is dlq
+    with pytest.raises(ButtressError, match=r"add_queue\('B'\)\.dead_letter_queue=42 is invalid"):
+        fanout.add_queue("B", dead_letter_queue=42)  # type: ignore[arg-type]
+
+
+def test_a_shared_dead_letter_queue_is_found_by_attribute_not_by_construct_id() -> None:
+    stack = new_stack()
+    fanout = FanoutTopic(stack, "Topic")
+    # A user's alarm under the id the topic uses for its own: no effect on the shared queue.
+    fanout.dead_letter_alarms["SharedQueueDeadLetterQueue"] = fanout.failed_alarm
+    fanout.add_queue("A", dead_letter_queue="shared")
+    assert fanout.shared_dead_letter_queue is not None
+    assert fanout.dead_letter_alarms["SharedQueueDeadLetterQueue"] is not fanout.failed_alarm
+
+
+def test_vpc_takes_any_ivpc() -> None:
+    stack = new_stack()
+    vpc = ec2.Vpc(stack, "Plain", max_azs=2, nat_gateways=1)
+    fanout = FanoutTopic(stack, "Topic", vpc=vpc)
+    assert fanout.endpoint is not None
+    assertions.Template.from_stack(stack).has_resource_properties(
+        "AWS::EC2::VPCEndpoint",
+        {
+            "ServiceName": {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".sns"]]},
+            "PrivateDnsEnabled": True,
+            "VpcId": {"Ref": Match.string_like_regexp("Plain")},
+        },
+    )
+
+
+def test_metrics_take_a_keyword_only_period() -> None:
+    fanout = FanoutTopic(new_stack(), "Topic")
+    assert fanout.metric_notifications_failed().metric_name == "NumberOfNotificationsFailed"
+    assert fanout.metric_messages_published().period.to_minutes() == 5
+    assert fanout.metric_notifications_delivered(period=Duration.minutes(1)).period.to_minutes() == 1
+    assert fanout.metric_notifications_filtered_out().statistic == "Sum"
+    assert fanout.metric("NumberOfNotificationsFailed", period=Duration.hours(1)).period.to_hours() == 1
+    with pytest.raises(TypeError):
+        fanout.metric_notifications_failed(Duration.minutes(1))  # type: ignore[call-arg]
+
+
+def test_sickly_retry_policy_is_null_or_refused() -> None:
+    stack = new_stack()
+    fanout = FanoutTopic(stack, "Topic")
+    fanout.add_https_endpoint("Ok", "https://e.com", delivery_policy={**SEED_RETRY, "sicklyRetryPolicy": None})
+    with pytest.raises(ButtressError) as caught:
+        fanout.add_https_endpoint("Sick", "https://e.com", delivery_policy={"sicklyRetryPolicy": {"numRetries": 1000}})
+    assert str(caught.value).startswith(
+        "Test/Topic: add_https_endpoint('Sick').delivery_policy: sicklyRetryPolicy={'numRetries': 1000} is invalid"
+    )
+
+
+def test_every_alarm_uses_the_alarm_action() -> None:
+    stack = new_stack()
+    ops = sns.Topic(stack, "Ops")
+    fanout = FanoutTopic(stack, "Topic", alarm_action=cw_actions.SnsAction(ops))
+    fanout.add_queue("A")
+    fanout.add_queue("B", dead_letter_queue="shared")
+    alarms = resources_of_type(dict(assertions.Template.from_stack(stack).to_json()), "AWS::CloudWatch::Alarm")
+    assert len(alarms) == 4  # failed notifications, subscription DLQ, A's DLQ, the shared DLQ
+    ops_id = next(
+        k
+        for k in resources_of_type(dict(assertions.Template.from_stack(stack).to_json()), "AWS::SNS::Topic")
+        if k.startswith("Ops")
+    )
+    assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": ops_id}] for alarm in alarms.values())

@@ -1,4 +1,4 @@
-"""Routing tables of the two seed scenarios: each message reaches exactly the subscribers the seed says."""
+"""Routing tables of the two AWS blog-post scenarios: each message reaches exactly the subscribers the post says."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def order(category: str, amount: float, location: str | None = None) -> dict[str
     return attributes
 
 
-#: The seed's six orders and where each one goes.
+#: The blog post's six orders and where each one goes.
 PROCUREMENT_ROUTES = [
     ("#1 lab, $15,700, Singapore", order("lab-supplies", 15700, "Asia-Pacific-Southeast"), ["Lab-Orders-AP"]),
     ("#2 lab, $1,833, Ireland", order("lab-supplies", 1833, "Europe-West"), ["Lab-Orders-EU"]),
@@ -46,7 +46,7 @@ PROCUREMENT_ROUTES = [
 @pytest.mark.parametrize(
     ("label", "attributes", "expected"), PROCUREMENT_ROUTES, ids=[r[0] for r in PROCUREMENT_ROUTES]
 )
-def test_procurement_orders_reach_exactly_the_seed_subscriber(
+def test_procurement_orders_reach_exactly_the_blog_post_subscriber(
     procurement: ProcurementStack, label: str, attributes: dict[str, Any], expected: list[str]
 ) -> None:
     assert procurement.orders.route(attributes=attributes) == expected

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from buttress import ButtressError
+from buttress.options import CpuArchitecture, ListenerProtocol
 from buttress.rules import fargate as rules
 
 
@@ -194,3 +197,172 @@ def test_listener_port_and_url() -> None:
         rules.listener_port("HTTP", 0)
     assert rules.service_url("HTTPS", "lb.example", 443) == "https://lb.example"
     assert rules.service_url("HTTP", "lb.example", 8080) == "http://lb.example:8080"
+
+
+# -- check_props: every plain prop type-checked, defaults resolved, nothing ignored -------------
+
+
+def _durations(**overrides: int | None) -> rules.Durations:
+    values: dict[str, int | None] = {
+        "health_check_interval": 15,
+        "health_check_timeout": 5,
+        "health_check_grace_period": 60,
+        "deregistration_delay": 30,
+        "scale_in_cooldown": None,
+        "scale_out_cooldown": None,
+    }
+    values.update(overrides)
+    return rules.Durations(**values)  # type: ignore[arg-type]
+
+
+def _props(**overrides: object) -> rules.FargateProps:
+    """``check_props`` with the construct's defaults (plain HTTP, so no certificate is needed)."""
+    values: dict[str, object] = {
+        "id_": "Api",
+        "container_name": "app",
+        "container_port": 80,
+        "command": None,
+        "cpu": 256,
+        "memory_mib": 512,
+        "cpu_architecture": CpuArchitecture.X86_64,
+        "spot": False,
+        "on_demand_base": None,
+        "environment": None,
+        "secret_names": [],
+        "sidecars": [],
+        "internal": False,
+        "ingress_cidrs": None,
+        "protocol": "HTTP",
+        "has_certificate": False,
+        "ssl_policy": None,
+        "listener_port": None,
+        "redirect_http": None,
+        "health_check_path": "/",
+        "health_check_codes": "200-399",
+        "healthy_threshold": 2,
+        "unhealthy_threshold": 3,
+        "durations": _durations(),
+        "min_capacity": 2,
+        "max_capacity": 4,
+        "scale_on_cpu_percent": 70,
+        "scale_on_memory_percent": None,
+        "scale_on_requests_per_target": None,
+        "access_logs_prefix": None,
+        "deletion_protection": False,
+    }
+    values.update(overrides)
+    return rules.check_props(**values)  # type: ignore[arg-type]
+
+
+def test_check_props_resolves_the_defaults() -> None:
+    http = _props()
+    assert (http.protocol, http.listener_port, http.redirect_http) == (ListenerProtocol.HTTP, 80, False)
+    assert (http.ingress_cidrs, http.access_logs_prefix, http.environment) == (["0.0.0.0/0"], "Api", {})
+    assert (http.on_demand_base, http.scales, http.https) == (1, True, False)
+    https = _props(protocol=ListenerProtocol.HTTPS, has_certificate=True, internal=True)
+    assert (https.protocol, https.listener_port, https.redirect_http, https.ingress_cidrs) == ("HTTPS", 443, True, [])
+    arm = _props(cpu_architecture="ARM64", spot=True, on_demand_base=0)
+    assert (arm.cpu_architecture, arm.on_demand_base) == (CpuArchitecture.ARM64, 0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"min_capacity": "2"}, "min_capacity='2' is invalid: a whole number (int), not str"),
+        ({"max_capacity": 4.0}, "max_capacity=4.0 is invalid: a whole number (int), not float"),
+        ({"cpu": True}, "cpu=True is invalid: a whole number (int), not bool"),
+        ({"environment": {"PORT": 8080}}, "environment['PORT']=8080 is invalid: a string (write '8080'), not int"),
+        (
+            {"ingress_cidrs": "10.0.0.0/8"},
+            "ingress_cidrs='10.0.0.0/8' is invalid: a list of strings, not one string: write ['10.0.0.0/8']",
+        ),
+        ({"internal": "false"}, "internal='false' is invalid: True or False, not str"),
+        ({"health_check_path": None}, "health_check_path=None is invalid: a string, not NoneType"),
+        ({"healthy_threshold": "2"}, "healthy_threshold='2' is invalid: a whole number (int), not str"),
+        ({"scale_on_memory_percent": "80"}, "scale_on_memory_percent='80' is invalid: a number, not str"),
+        ({"access_logs_prefix": 7}, "access_logs_prefix=7 is invalid: a string, not int"),
+        ({"deletion_protection": 1}, "deletion_protection=1 is invalid: True or False, not int"),
+        (
+            {"protocol": "TCP"},
+            "protocol='TCP' is invalid: one of 'HTTPS', 'HTTP' (or buttress.ListenerProtocol.<NAME>)",
+        ),
+        ({"container_name": ["app"]}, "container_name=['app'] is invalid: a string, not list"),
+    ],
+)
+def test_check_props_type_checks_every_plain_prop(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ButtressError) as error:
+        _props(**overrides)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"ssl_policy": "TLS12"},
+            "ssl_policy='TLS12' is invalid: not given with protocol='HTTP': a plain HTTP listener has no TLS policy",
+        ),
+        (
+            {"redirect_http": True},
+            "redirect_http=True is invalid: not given with protocol='HTTP': there is no HTTPS listener to redirect to",
+        ),
+        (
+            {"on_demand_base": 1},
+            "on_demand_base=1 is invalid: only with spot=True: without Spot every task runs on regular Fargate",
+        ),
+        (
+            {
+                "min_capacity": 1,
+                "max_capacity": 1,
+                "scale_on_cpu_percent": None,
+                "durations": _durations(scale_out_cooldown=30),
+            },
+            "scale_out_cooldown='30s' is invalid: only with a scaling policy (none is set)",
+        ),
+        (
+            {"protocol": "HTTPS", "has_certificate": True, "listener_port": 80},
+            "listener_port=80 is invalid: not 80 while redirect_http=True (the redirect listens on 80)",
+        ),
+    ],
+)
+def test_check_props_refuses_what_the_mode_would_ignore(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ButtressError) as error:
+        _props(**overrides)
+    assert str(error.value) == message
+
+
+def test_https_on_port_80_without_the_redirect() -> None:
+    props = _props(protocol="HTTPS", has_certificate=True, listener_port=80, redirect_http=False)
+    assert (props.listener_port, props.redirect_http) == (80, False)
+
+
+def test_sidecar_fields_are_type_checked() -> None:
+    fields: dict[str, object] = {
+        "name": "proxy",
+        "port": 9901,
+        "essential": True,
+        "environment": {},
+        "secret_names": [],
+        "command": None,
+        "cpu": None,
+        "memory_reservation_mib": 128,
+    }
+    assert rules.check_sidecar(0, **fields) == rules.ContainerSpec("proxy", 9901, 128, None)  # type: ignore[arg-type]
+    for field, value, message in (
+        ("port", "9901", "sidecars[1].port='9901' is invalid: a whole number (int), not str"),
+        ("essential", "no", "sidecars[1].essential='no' is invalid: True or False, not str"),
+        ("command", "run", "sidecars[1].command='run' is invalid: a list of strings, not one string: write ['run']"),
+        ("cpu", 0, "sidecars[1].cpu=0 is invalid: a whole number of at least 1"),
+    ):
+        with pytest.raises(ButtressError) as error:
+            rules.check_sidecar(1, **{**fields, field: value})  # type: ignore[arg-type]
+        assert str(error.value) == message
+
+
+def test_docker_directory(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    assert rules.check_docker_directory(str(tmp_path)) == tmp_path
+    with pytest.raises(ButtressError, match=r"^docker_directory=3 is invalid: a folder path \(str or Path\), not int"):
+        rules.check_docker_directory(3)
+    with pytest.raises(ButtressError, match=r"an existing folder that contains a Dockerfile"):
+        rules.check_docker_directory(tmp_path / "missing")

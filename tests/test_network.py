@@ -163,3 +163,75 @@ def test_add_interface_endpoint_is_idempotent_and_checked() -> None:
     assert network.add_interface_endpoint("sts") is first
     with pytest.raises(ButtressError, match=r"service_name='nope' is invalid: one of:"):
         network.add_interface_endpoint("nope")
+
+
+# ---------------------------------------------------------------------------------------------
+# type checks: every message names the construct, the prop and the value as given
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"max_azs": "2"}, "Test/Net: max_azs='2' is invalid: a whole number (int), not str"),
+        (
+            {"interface_endpoints": "logs"},
+            "Test/Net: interface_endpoints='logs' is invalid: a list of strings, not one string: write ['logs']",
+        ),
+        ({"cidr": 10}, "Test/Net: cidr=10 is invalid: a string, not int"),
+        ({"public_subnet_mask": 24.0}, "Test/Net: public_subnet_mask=24.0 is invalid: a whole number (int), not float"),
+        ({"private_subnet_mask": "20"}, "Test/Net: private_subnet_mask='20' is invalid: a whole number (int), not str"),
+        ({"nat_gateways": True}, "Test/Net: nat_gateways=True is invalid: a whole number (int), not bool"),
+        ({"log_retention": 30}, "Test/Net: log_retention=30 is invalid: a logs.RetentionDays, not int"),
+        ({"removal_policy": "destroy"}, "Test/Net: removal_policy='destroy' is invalid: a RemovalPolicy, not str"),
+    ],
+)
+def test_type_mistakes_are_buttress_errors_naming_the_construct(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ButtressError) as caught:
+        Network(new_stack(), "Net", **props)
+    assert str(caught.value) == message
+
+
+def test_value_errors_name_the_construct_path() -> None:
+    with pytest.raises(ButtressError) as caught:
+        Network(new_stack(), "Net", max_azs=1)
+    assert str(caught.value).startswith("Test/Net: max_azs=1 is invalid: at least 2")
+    network = Network(new_stack(), "Net2")
+    with pytest.raises(ButtressError) as caught:
+        network.add_interface_endpoint("nope")
+    assert str(caught.value).startswith("Test/Net2: service_name='nope' is invalid: one of:")
+
+
+def test_flow_log_group_is_retained_by_default_with_log_retention() -> None:
+    from aws_cdk import RemovalPolicy
+    from aws_cdk import aws_logs as logs
+
+    _, template = _template(log_retention=logs.RetentionDays.ONE_WEEK)
+    template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 7}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"},
+    )
+    _, destroyed = _template(removal_policy=RemovalPolicy.DESTROY)
+    destroyed.has_resource("AWS::Logs::LogGroup", {"DeletionPolicy": "Delete"})
+
+
+def test_grant_read_flow_logs_reads_that_log_group_only() -> None:
+    from aws_cdk import aws_iam as iam
+
+    stack = new_stack()
+    network = Network(stack, "Net")
+    role = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
+    grant = network.grant_read_flow_logs(role)
+    assert grant.success
+    template = Template.from_stack(stack)
+    (policy,) = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": Match.string_like_regexp("Reader")}]}}
+    ).values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert sorted(statement["Action"]) == [
+        "logs:DescribeLogStreams",
+        "logs:FilterLogEvents",
+        "logs:GetLogEvents",
+        "logs:GetLogGroupFields",
+    ]
+    log_group_id = next(iter(template.find_resources("AWS::Logs::LogGroup")))
+    assert statement["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]}

@@ -14,6 +14,12 @@ together at most ``numRetries``; ``minDelayTarget`` 1..``maxDelayTarget``; ``max
 most 3,600 s; ``backoffFunction`` one of arithmetic, exponential, geometric, linear; the whole
 retry schedule cannot exceed SNS's hard limit of 3,600 s (checked on its shortest possible
 duration, so a valid policy is never rejected); ``maxReceivesPerSecond`` >= 1.
+
+``sicklyRetryPolicy``: the documented delivery-policy format ("SetSubscriptionAttributes delivery
+policy JSON format") has no such field; SNS shows ``"sicklyRetryPolicy": null`` in a
+subscription's ``EffectiveDeliveryPolicy``, so a policy copied from there may hold it. ``null``
+(``None``) is accepted as SNS writes it; any other value is refused, since no documented bound
+could check it and SNS would not apply it as the user expects.
 """
 
 from __future__ import annotations
@@ -65,6 +71,13 @@ def validate_delivery_policy(policy: Mapping[str, Any]) -> None:
     if unknown:
         raise DeliveryPolicyError(
             f"delivery_policy keys {sorted(unknown)} are invalid: healthyRetryPolicy, throttlePolicy, requestPolicy"
+        )
+    sickly = policy.get("sicklyRetryPolicy")
+    if sickly is not None:
+        raise DeliveryPolicyError(
+            f"sicklyRetryPolicy={sickly!r} is invalid: SNS documents no sickly retry policy for HTTP/S "
+            "subscriptions (only null, as SNS reports it in EffectiveDeliveryPolicy); put the retries in "
+            "healthyRetryPolicy"
         )
     retry = policy.get("healthyRetryPolicy")
     if retry is not None:

@@ -28,6 +28,7 @@ Rules, from the Amazon SNS Developer Guide ("Filter policy constraints", "AND/OR
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
 import math
@@ -354,12 +355,29 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """A filter policy validated once for its scope (:func:`compile_policy`), for matching many messages.
+
+    It holds its own deep copy, so changing the dict it was compiled from later changes nothing here.
+    """
+
+    policy: Mapping[str, Any]
+    scope: str
+
+
+def compile_policy(policy: Mapping[str, Any], *, scope: str = "MessageAttributes") -> CompiledPolicy:
+    """Validate ``policy`` for ``scope`` once; :func:`matches` then skips validation for it."""
+    validate(policy, scope=scope)
+    return CompiledPolicy(copy.deepcopy(dict(policy)), scope)
+
+
 def matches(
-    policy: Mapping[str, Any] | None,
+    policy: Mapping[str, Any] | CompiledPolicy | None,
     *,
     attributes: Mapping[str, Any] | None = None,
     body: str | Mapping[str, Any] | None = None,
-    scope: str = "MessageAttributes",
+    scope: str | None = None,
 ) -> bool:
     """Would a subscription with ``policy`` (and ``scope``) receive this message?
 
@@ -367,10 +385,21 @@ def matches(
     (``{"price": {"DataType": "Number", "StringValue": "15700"}}``) or as plain values (``str``,
     ``int``/``float``, ``list[str]``); ``body`` is the message, a JSON string or a dict (used in
     the ``MessageBody`` scope). ``None`` as the policy means no filter: every message matches.
+    ``scope`` defaults to ``MessageAttributes``, or to the scope a :class:`CompiledPolicy` was
+    compiled for (another scope with a compiled policy is a ``ValueError``).
+
+    A plain policy is validated on each call (answered from a bounded cache keyed on its content);
+    to match many messages against one policy, :func:`compile_policy` it once.
     """
     if policy is None:
         return True
-    _validate_cached(policy, scope)
+    if isinstance(policy, CompiledPolicy):
+        if scope is not None and scope != policy.scope:
+            raise ValueError(f"scope={scope!r} is invalid: this policy was compiled for scope {policy.scope!r}")
+        scope, policy = policy.scope, policy.policy
+    else:
+        scope = "MessageAttributes" if scope is None else scope
+        _validate_cached(policy, scope)
     if scope == "MessageBody":
         if isinstance(body, str):
             try:
@@ -386,59 +415,27 @@ def matches(
     return _match_attr_object(policy, attrs)
 
 
-# Policies already validated. ``matches`` runs once per message, and validating the same policy
-# on every call was 60% of its time. Two levels, both bounded (cleared when full):
-# - the same dict object as before, unchanged since (compared with a snapshot in C: ``==``);
-# - else an equal ``repr`` (a new dict with the same content).
-# ``==`` and ``repr``, unlike JSON text, tell a list from a tuple; the snapshot holds numbers and
-# booleans as :class:`_Same` so that ``==`` also tells 1 from 1.0 from True. So an entry never
-# vouches for a policy that differs in anything validation could notice.
-_VALIDATED_OBJECTS: dict[int, tuple[Mapping[str, Any], Any, str]] = {}
-_VALIDATED_REPRS: set[tuple[str, str]] = set()
+# Policies already validated, keyed by what they hold: ``matches`` runs once per message, and
+# validating the same policy on every call was 60% of its time. The key is the policy's ``repr``,
+# which (unlike JSON text) tells a list from a tuple and 1 from 1.0 from True, so an entry never
+# vouches for a policy that differs in anything validation could notice; a policy changed after
+# a call has another key and is validated again. Bounded: cleared when full.
+_VALIDATED: set[tuple[str, str]] = set()
 _VALIDATED_MAX = 1024
-
-
-class _Same:
-    """A number or boolean of a policy snapshot: equal only to a value of the same type and value."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self.value) and other == self.value
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _snapshot(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _snapshot(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_snapshot(item) for item in value]
-    if isinstance(value, bool | int | float):
-        return _Same(value)
-    return value
 
 
 def _validate_cached(policy: Mapping[str, Any], scope: str) -> None:
     if type(policy) is not dict:
+        # A Mapping of another type may print alike for unlike content: always validate it.
         validate(policy, scope=scope)
-        return
-    seen = _VALIDATED_OBJECTS.get(id(policy))
-    if seen is not None and seen[0] is policy and seen[2] == scope and seen[1] == policy:
         return
     key = (scope, repr(policy))
-    if key not in _VALIDATED_REPRS:
-        validate(policy, scope=scope)
-        if len(_VALIDATED_REPRS) >= _VALIDATED_MAX:
-            _VALIDATED_REPRS.clear()
-        _VALIDATED_REPRS.add(key)
-    if len(_VALIDATED_OBJECTS) >= _VALIDATED_MAX:
-        _VALIDATED_OBJECTS.clear()
-    # The entry keeps the policy alive, so its id() cannot be reused by another object meanwhile.
-    _VALIDATED_OBJECTS[id(policy)] = (policy, _snapshot(policy), scope)
+    if key in _VALIDATED:
+        return
+    validate(policy, scope=scope)
+    if len(_VALIDATED) >= _VALIDATED_MAX:
+        _VALIDATED.clear()
+    _VALIDATED.add(key)
 
 
 def _match_attr_object(policy: Mapping[str, Any], attrs: Mapping[str, _Attr]) -> bool:

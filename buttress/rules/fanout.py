@@ -1,0 +1,216 @@
+"""Synth-time rules of ``FanoutTopic``, kept free of CDK so they are tested without synthesizing.
+
+Every prop is type-checked here (through :mod:`buttress.rules.props`) before it is compared or
+handed to jsii; a prop with no effect in the chosen mode is refused with the mode named. Errors
+are :func:`~buttress.errors.invalid` errors; the construct's ``@reports_errors`` adds its path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from buttress.errors import ButtressError, invalid
+from buttress.options import DeadLetterQueue, FilterScope
+from buttress.rules import props
+from buttress.rules.delivery_policy import DeliveryPolicyError, validate_delivery_policy
+from buttress.rules.filter_policy import FilterPolicyError, validate
+
+#: CloudFormation's limit of resources per stack.
+CFN_RESOURCE_LIMIT = 500
+
+#: The six SNS topic metrics that show filtering and delivery (SNS Developer Guide, "Amazon SNS
+#: message filtering metrics" and "Monitoring Amazon SNS topics using CloudWatch").
+FILTERING_METRICS = (
+    "NumberOfMessagesPublished",
+    "NumberOfNotificationsDelivered",
+    "NumberOfNotificationsFilteredOut",
+    "NumberOfNotificationsFilteredOut-NoMessageAttributes",
+    "NumberOfNotificationsFilteredOut-InvalidAttributes",
+    "NumberOfNotificationsFailed",
+)
+
+#: Resources each kind of subscriber adds to the topic's stack (the 500-resource guard's estimate).
+RESOURCES_PER_SUBSCRIBER: Mapping[str, int] = {
+    "queue": 3,  # queue, its queue policy (TLS-only + SNS), subscription
+    "queue_own_dlq": 3,  # + dead-letter queue, its queue policy, its alarm
+    "existing_queue": 2,  # subscription, queue policy (when the queue lives in this stack)
+    "function": 2,  # subscription, Lambda permission
+    "https": 1,
+    "email": 1,
+    "first_queue_key": 1,  # the queue key, with the first queue of the topic
+    "first_subscription_dlq": 3,  # the subscriptions' dead-letter queue, its policy, its alarm
+}
+
+#: Receives before a message of a new queue moves to its dead-letter queue, unless given.
+DEFAULT_MAX_RECEIVE_COUNT = 5
+
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https://[^\s/$.?#][^\s]*$")
+_SUBSCRIBER_ID = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class TopicProps:
+    """The checked props of a ``FanoutTopic``."""
+
+    topic_name: str | None
+    display_name: str | None
+    fifo: bool
+    content_based_deduplication: bool
+    service_publishers: tuple[str, ...]
+    dashboard_name: str | None
+    resource_limit: int
+
+
+def _optional_string(prop: str, value: object) -> str | None:
+    return None if value is None else props.string(prop, value)
+
+
+def check_topic(
+    *,
+    topic_name: object,
+    display_name: object,
+    fifo: object,
+    content_based_deduplication: object,
+    service_publishers: object,
+    dashboard_name: object,
+    resource_limit: object,
+    is_token: bool = False,
+) -> TopicProps:
+    """Check a ``FanoutTopic``'s own props; ``is_token`` says ``topic_name`` is a CDK token."""
+    name = _optional_string("topic_name", topic_name)
+    is_fifo = props.boolean("fifo", fifo)
+    dedup = props.boolean("content_based_deduplication", content_based_deduplication)
+    if dedup and not is_fifo:
+        raise invalid("content_based_deduplication", True, "only with fifo=True")
+    if name is not None and not is_token:
+        pattern = r"^[A-Za-z0-9_-]{1,251}\.fifo$" if is_fifo else r"^[A-Za-z0-9_-]{1,256}$"
+        if not re.match(pattern, name):
+            suffix = " ending in .fifo" if is_fifo else ""
+            raise invalid("topic_name", name, f"letters, digits, - and _ (max 256){suffix}")
+    publishers = props.strings("service_publishers", service_publishers)
+    for principal in publishers:
+        check_service_principal("service_publishers", principal)
+    limit = props.integer("resource_limit", resource_limit, low=1, high=CFN_RESOURCE_LIMIT)
+    return TopicProps(
+        topic_name=name,
+        display_name=_optional_string("display_name", display_name),
+        fifo=is_fifo,
+        content_based_deduplication=dedup,
+        service_publishers=tuple(publishers),
+        dashboard_name=_optional_string("dashboard_name", dashboard_name),
+        resource_limit=limit,
+    )
+
+
+def check_service_principal(prop: str, principal: object) -> str:
+    """An AWS service principal such as ``budgets.amazonaws.com``."""
+    if not isinstance(principal, str) or not _SERVICE_PRINCIPAL.match(principal):
+        raise invalid(prop, principal, "AWS service principals such as 'budgets.amazonaws.com'")
+    return principal
+
+
+def check_subscriber_id(id_: object, existing: Sequence[str]) -> str:
+    """A subscriber id: a letter, then letters, digits or ``-``; unique on its topic."""
+    if not isinstance(id_, str) or not _SUBSCRIBER_ID.match(id_):
+        raise invalid("id_", id_, "a letter, then letters, digits or '-'")
+    if id_ in existing:
+        raise invalid("id_", id_, f"unique among this topic's subscribers ({', '.join(existing)})")
+    return id_
+
+
+def check_not_fifo(method: str, fifo: bool) -> None:
+    """Only queues subscribe to a FIFO topic."""
+    if fifo:
+        raise ButtressError(f"{method} is invalid on a FIFO topic: FIFO topics deliver to SQS queues only")
+
+
+def check_filter_scope(prop: str, value: object) -> FilterScope:
+    """A :class:`~buttress.options.FilterScope` or its string."""
+    return props.option(prop, value, FilterScope)
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """What ``add_queue`` builds for a new queue (``dead_letter`` ``None``: a queue object is given)."""
+
+    dead_letter: DeadLetterQueue | None
+    max_receive_count: int
+    queue_name: str | None
+
+
+def check_new_queue(
+    prefix: str,
+    *,
+    dead_letter_queue: object,
+    dead_letter_is_queue: bool,
+    max_receive_count: object,
+    queue_name: object,
+    fifo: bool,
+    is_token: bool = False,
+) -> QueueOptions:
+    """Props of a queue ``add_queue`` creates; ``prefix`` is ``add_queue('<id>').``."""
+    dead_letter = None
+    if not dead_letter_is_queue:
+        choice = DeadLetterQueue.OWN if dead_letter_queue is None else dead_letter_queue
+        dead_letter = props.option(f"{prefix}dead_letter_queue", choice, DeadLetterQueue)
+    count = DEFAULT_MAX_RECEIVE_COUNT if max_receive_count is None else max_receive_count
+    checked_count = props.integer(f"{prefix}max_receive_count", count, low=1, high=1000)
+    name = _optional_string(f"{prefix}queue_name", queue_name)
+    if name is not None and fifo and not is_token and not name.endswith(".fifo"):
+        raise invalid(f"{prefix}queue_name", name, "a name ending in .fifo on a FIFO topic")
+    return QueueOptions(dead_letter, checked_count, name)
+
+
+def check_existing_queue(prefix: str, given: Mapping[str, object]) -> None:
+    """With ``queue=`` (an existing queue), the props that shape a new queue have no effect: refuse them."""
+    for prop, value in given.items():
+        if value is not None:
+            raise invalid(
+                f"{prefix}{prop}",
+                value,
+                "not with queue= (subscribing an existing queue): its name, visibility timeout and redrive "
+                "belong to whoever created it; set them there, or drop queue= to let the topic create the queue",
+            )
+
+
+def check_url(prop: str, url: object, *, is_token: bool = False) -> str:
+    """An ``https://`` URL (SNS delivers over TLS only from a FanoutTopic)."""
+    text = props.string(prop, url)
+    if not is_token and not _URL.match(text):
+        raise invalid(prop, url, "an https:// URL (SNS delivers over TLS only from this topic)")
+    return text
+
+
+def check_email(prop: str, address: object, *, is_token: bool = False) -> str:
+    """An e-mail address."""
+    text = props.string(prop, address)
+    if not is_token and not _EMAIL.match(text):
+        raise invalid(prop, address, "an e-mail address such as 'ops@example.com'")
+    return text
+
+
+def check_delivery_policy(prop: str, policy: object) -> dict[str, Any] | None:
+    """An HTTP/S delivery policy within SNS's bounds (:mod:`buttress.rules.delivery_policy`)."""
+    if policy is None:
+        return None
+    checked = props.mapping(prop, policy)
+    try:
+        validate_delivery_policy(checked)
+    except DeliveryPolicyError as exc:
+        raise ButtressError(f"{prop}: {exc}", prop=prop) from exc
+    return checked
+
+
+def check_filter_policy(prop: str, policy: Mapping[str, Any], scope: FilterScope) -> dict[str, Any]:
+    """A filter policy in the JSON form, valid in ``scope`` (:func:`buttress.filter_policy.validate`)."""
+    plain = dict(policy)
+    try:
+        validate(plain, scope=scope.value)
+    except FilterPolicyError as exc:
+        raise ButtressError(f"{prop} is invalid: {exc}", prop=prop) from exc
+    return plain
