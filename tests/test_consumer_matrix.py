@@ -378,13 +378,34 @@ def test_every_grant_leaves_its_grantee_nag_clean(env: str, flags: str) -> None:
 
 @pytest.mark.parametrize(("env", "flags"), list(_params(with_stacks=False)))
 def test_stacks_hold_their_environment(env: str, flags: str) -> None:
-    """The matrix tests what it says: explicit-env templates name their region, agnostic ones do not."""
-    matrix = _synthesized(env, flags)
+    """The matrix tests what it says: explicit-env ARNs name account and region, agnostic ones use pseudo parameters."""
+    matrix = _synthesized(env, flags, "All")
     text = json.dumps(matrix.templates["All"])
-    if ENVIRONMENTS[env]:
-        assert ENVIRONMENTS[env] in text
+    region = ENVIRONMENTS[env]
+    if region:
+        assert f":{region}:{ACCOUNT}:" in text
     else:
-        assert not any(region in text for region in ENVIRONMENTS.values() if region)
+        assert ACCOUNT not in text and '{"Ref": "AWS::Region"}' in text
+
+
+def _grantee_statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
+    """The statements of the policies attached to the grantee role whose logical id starts with ``role_prefix``."""
+    roles = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role" and k.startswith(role_prefix)]
+    assert len(roles) == 1, roles
+    return [
+        statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": roles[0]} in resource["Properties"]["Roles"]
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_grant_publish_gives_exactly_publish_and_the_two_key_actions() -> None:
+    env, flags = configurations()[0]
+    template = _synthesized(env, flags, "All").templates["All"]
+    statements = _grantee_statements(template, f"{GRANTEE_PREFIX}FanoutTopicgrantpublish")
+    actions = sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    assert actions == ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"]
 
 
 def test_matrix_covers_cdk_init_flags_and_three_regions() -> None:
