@@ -2,7 +2,8 @@
 
 - ```python blocks run in order, one namespace per file. Names a fragment uses without defining
   (``stack``, ``self``, ``fn``, ``developers``, a certificate...) are made on first use in the
-  fragment's current stack (:data:`FIXTURES`), so a sample reads as in the docs. A line
+  fragment's current stack (:data:`FIXTURES`; any ``*_role`` is a fresh role), so a sample reads
+  as in the docs. A line
   ``expr  # -> value`` asserts ``expr == value``.
 - ```pycon blocks are doctests (``>>>`` with the output below).
 - ```console blocks: each ``$ make route ARGS="..."`` runs the routing tool on the example app the
@@ -119,10 +120,10 @@ def _database(ns: dict[str, Any]) -> Any:
     return ec2.SecurityGroup(ns["stack"], "Database", vpc=ns["network"].vpc)
 
 
-def _role(ns: dict[str, Any]) -> Any:
+def _role(ns: dict[str, Any], name: str) -> Any:
     from aws_cdk import aws_iam as iam
 
-    return iam.Role(ns["stack"], "Publisher", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    return iam.Role(ns["stack"], name, assumed_by=iam.AccountRootPrincipal())
 
 
 def _service(ns: dict[str, Any]) -> Any:
@@ -151,7 +152,6 @@ FIXTURES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "developers": _group,
     "db_secret": _secret,
     "database": _database,
-    "publisher_role": _role,
     "api": _service,
 }
 
@@ -160,9 +160,12 @@ class Namespace(dict[str, Any]):
     """A sample's names; a missing fixture name is made on first use (``exec`` looks locals up here)."""
 
     def __missing__(self, key: str) -> Any:
-        if key not in FIXTURES:
+        if key.endswith("_role") and key not in FIXTURES:  # publisher_role, support_role...: a role to grant to
+            value = _role(self, key)
+        elif key in FIXTURES:
+            value = FIXTURES[key](self)
+        else:
             raise KeyError(key)
-        value = FIXTURES[key](self)
         self[key] = value
         return value
 
