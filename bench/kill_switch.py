@@ -11,22 +11,18 @@ cycle runs under ``tracemalloc`` for the peak Python memory (moto's allocations 
 from __future__ import annotations
 
 import io
-import os
-import sys
 import threading
 import time
 import tracemalloc
 import zipfile
 from collections import Counter
+from dataclasses import fields
 from typing import Any
 
-from bench.common import QUICK, REPO, Result, Target, median, runs
-
-sys.path.insert(0, str(REPO / "lambda_src" / "kill_switch"))
+from bench.common import QUICK, Result, Target, median, runs
 
 FULL = {"lambda": 1000, "ecs": 200, "ec2": 200}
 SMALL = {"lambda": 100, "ecs": 20, "ec2": 20}
-REGION = "us-east-1"
 #: Calls that change a resource, by kind (the rest are reads, the switch's own records, the summary).
 MUTATING: dict[str, set[str]] = {
     "lambda": {"PutFunctionConcurrency", "DeleteFunctionConcurrency"},
@@ -62,22 +58,11 @@ def _zip() -> bytes:
 
 def build_world(sizes: dict[str, int], counter: CallCounter) -> tuple[Any, Any]:
     import boto3
-    from ks_actions import Clients
-    from ks_plan import Config
 
-    session = boto3.session.Session(region_name=REGION)
-    names = ("resourcegroupstaggingapi", "lambda", "ecs", "application-autoscaling", "ec2", "iam", "dynamodb", "sns")
-    raw = {name: session.client(name) for name in names}  # type: ignore[call-overload]
-    c = Clients(
-        tagging=raw["resourcegroupstaggingapi"],
-        lambda_=raw["lambda"],
-        ecs=raw["ecs"],
-        autoscaling=raw["application-autoscaling"],
-        ec2=raw["ec2"],
-        iam=raw["iam"],
-        dynamodb=raw["dynamodb"],
-        sns=raw["sns"],
-    )
+    from buttress._lambda_src.kill_switch.config import Config
+    from tests.moto_env import REGION, kill_switch_clients
+
+    c = kill_switch_clients(boto3.session.Session(region_name=REGION))
     c.dynamodb.create_table(
         TableName="records",
         KeySchema=[{"AttributeName": "switch", "KeyType": "HASH"}, {"AttributeName": "resource", "KeyType": "RANGE"}],
@@ -150,34 +135,20 @@ def build_world(sizes: dict[str, int], counter: CallCounter) -> tuple[Any, Any]:
         iam_groups=("beta-devs",),
         deny_policy_arn=deny,
     )
-    for client in raw.values():
-        client.meta.events.register("before-call", counter)
+    for field in fields(c):
+        getattr(c, field.name).meta.events.register("before-call", counter)
     return c, config
 
 
 def run() -> Result:
-    from ks_engine import engage, restore
-    from moto import mock_aws
+    from buttress._lambda_src.kill_switch.engine import engage, restore
+    from tests.moto_env import mocked_aws
 
-    fake = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    saved = {var: os.environ.get(var) for var in fake}
-    os.environ.update(fake)
-    try:
-        return _run(engage, restore, mock_aws)
-    finally:
-        for var, value in saved.items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
+    with mocked_aws():
+        return _run(engage, restore)
 
 
-def _run(engage: Any, restore: Any, mock_aws: Any) -> Result:
+def _run(engage: Any, restore: Any) -> Result:
     # The switch logs one JSON line per resource: keep them out of the report.
     import logging
 
@@ -191,29 +162,28 @@ def _run(engage: Any, restore: Any, mock_aws: Any) -> Result:
     calls: dict[str, Counter[str]] = {}
     counts: dict[str, Any] = {}
     peaks: dict[str, float] = {}
-    with mock_aws():
-        start = time.perf_counter()
-        clients, config = build_world(sizes, counter)
-        setup_s = time.perf_counter() - start
-        counter.take()
-        for cycle in range(n + 1):
-            traced = cycle == n  # the last, extra cycle measures memory only
-            for action, fn in (("engage", engage), ("restore", restore)):
-                if traced:
-                    tracemalloc.start()
-                t0 = time.perf_counter()
-                summary = fn(clients, config, run_id=f"{action}-{cycle}")
-                elapsed = time.perf_counter() - t0
-                if traced:
-                    peaks[action] = tracemalloc.get_traced_memory()[1] / 2**20
-                    tracemalloc.stop()
-                    counter.take()
-                    continue
-                times[action].append(elapsed)
-                calls[action] = counter.take()
-                counts[action] = summary.counts
-                if summary.total("failed"):
-                    raise RuntimeError(f"{action} failed for some resources: {summary.counts}")
+    start = time.perf_counter()
+    clients, config = build_world(sizes, counter)
+    setup_s = time.perf_counter() - start
+    counter.take()
+    for cycle in range(n + 1):
+        traced = cycle == n  # the last, extra cycle measures memory only
+        for action, fn in (("engage", engage), ("restore", restore)):
+            if traced:
+                tracemalloc.start()
+            t0 = time.perf_counter()
+            summary = fn(clients, config, run_id=f"{action}-{cycle}")
+            elapsed = time.perf_counter() - t0
+            if traced:
+                peaks[action] = tracemalloc.get_traced_memory()[1] / 2**20
+                tracemalloc.stop()
+                counter.take()
+                continue
+            times[action].append(elapsed)
+            calls[action] = counter.take()
+            counts[action] = summary.counts
+            if summary.total("failed"):
+                raise RuntimeError(f"{action} failed for some resources: {summary.counts}")
 
     result = Result("kill_switch", "Kill-switch engage and restore at scale (moto)")
     result.lines.append(

@@ -1,4 +1,4 @@
-"""``ButtressCostGuard``: the seed's Project=Beta budget of $2 with all four kill-switch actions."""
+"""``ButtressCostGuard``: a Project=Beta budget of $2 with all four kill-switch actions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ PLACEHOLDER_EMAIL = "cost-operators@example.com"
 
 
 class CostGuardStack(Stack):
-    """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs, as in the seed).
+    """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs).
 
     On an actual breach: Beta Lambda functions get reserved concurrency 0, Beta ECS services go to
     0 tasks with scaling held at 0, Beta EC2 instances stop, and the Beta developers' group gets a
@@ -29,7 +29,7 @@ class CostGuardStack(Stack):
         super().__init__(scope, id_, **kwargs)
         emails_context = self.node.try_get_context(EMAIL_CONTEXT) or PLACEHOLDER_EMAIL
         emails = [e.strip() for e in str(emails_context).split(",") if e.strip()]
-        # The seed's test group of Beta developers, who lose the right to start instances.
+        # A group of Beta developers, who lose the right to start instances.
         self.developers = iam.Group(self, "BetaDevelopers")
         self.switch = BudgetKillSwitch(
             self,

@@ -11,14 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from buttress import FanoutTopic
 from buttress.parts import nag
-from buttress.parts.assets import lambda_code
+from buttress.parts.functions import python_function
 
 LAB = {"category": ["lab-supplies"]}
 
@@ -73,34 +72,20 @@ class ProcurementStack(Stack):
         self.orders.add_function("Lab-Cancelled", self.lab_cancelled, filter_policy=FILTERS["Lab-Cancelled"])
 
     def _function(self, name: str, handler: str, description: str, environment: dict[str, str]) -> lambda_.Function:
-        log_group = logs.LogGroup(
-            self,
-            f"{name}-Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        role = iam.Role(
-            self,
-            f"{name}-Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"{name}: writes its own log group only (no managed policy)",
-        )
-        log_group.grant_write(role)
-        function = lambda_.Function(
+        return python_function(
             self,
             name,
-            function_name=name,
+            asset="procurement",
+            handler=f"procurement.{handler}",
             description=description,
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler=handler,
-            code=lambda_code("procurement"),
-            role=role,
-            log_group=log_group,
+            role_description=f"{name}: writes its own log group only (no managed policy)",
             timeout=Duration.seconds(30),
-            memory_size=256,
+            log_retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
             environment=environment,
+            function_name=name,
+            id_separator="-",
         )
-        return function
 
 
 def _acknowledge_kms_action_families(function: lambda_.Function, *actions: str) -> None:

@@ -17,7 +17,7 @@ STACK = "ButtressCostGuard"
 
 def _engage_config(template: dict[str, Any]) -> dict[str, Any]:
     functions = resources_of_type(template, "AWS::Lambda::Function")
-    (engage,) = [f for f in functions.values() if f["Properties"]["Handler"] == "ks_engage.handler"]
+    (engage,) = [f for f in functions.values() if f["Properties"]["Handler"] == "kill_switch.engage.handler"]
     parts = engage["Properties"]["Environment"]["Variables"]["KILL_SWITCH_CONFIG"]["Fn::Join"][1]
     config: dict[str, Any] = json.loads("".join(p if isinstance(p, str) else "TOKEN" for p in parts))
     return config

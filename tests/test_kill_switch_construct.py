@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
-from ks_plan import Config
 
 from buttress import BudgetKillSwitch, ButtressError
+from buttress._lambda_src.kill_switch.config import ENVIRONMENT_VARIABLE, Config
 from tests.harness import new_stack
 
 EMAILS = ["ops@example.com", "finance@example.com"]
@@ -70,9 +72,9 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 def _config(template: Template, handler: str) -> Config:
     """The runtime's parse of the configuration the construct writes (tokens replaced by stand-ins)."""
     fn = _one(template, "AWS::Lambda::Function", lambda r: r["Properties"]["Handler"] == handler)
-    value = fn["Properties"]["Environment"]["Variables"]["KILL_SWITCH_CONFIG"]
+    value = fn["Properties"]["Environment"]["Variables"][ENVIRONMENT_VARIABLE]
     text = "".join(p if isinstance(p, str) else "TOKEN" for p in value["Fn::Join"][1])
-    return Config.from_json(text)
+    return Config.from_environment({ENVIRONMENT_VARIABLE: text})
 
 
 def test_budget_monthly_usd_with_tag_and_service_filters(template: Template) -> None:
@@ -165,7 +167,7 @@ def test_functions_exempt_and_configured(template: Template) -> None:
         assert {"Key": "buttress:kill-switch", "Value": "exempt"} in fn["Properties"]["Tags"]
         assert fn["Properties"]["Timeout"] == 900
         assert fn["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
-    engage = _config(template, "ks_engage.handler")
+    engage = _config(template, "kill_switch.engage.handler")
     assert engage.budget_name == "beta"
     assert engage.tag_key == "Project"
     assert engage.tag_value == "Beta"
@@ -174,7 +176,7 @@ def test_functions_exempt_and_configured(template: Template) -> None:
     assert engage.iam_roles == ("beta-ci",)
     assert engage.protected_functions == ("TOKEN",)  # the restore function's name
     assert engage.dry_run is False
-    assert _config(template, "ks_restore.handler").switch_id == engage.switch_id
+    assert _config(template, "kill_switch.restore.handler").switch_id == engage.switch_id
 
 
 def test_deny_policy_denies_starting_instances(template: Template) -> None:
@@ -282,7 +284,7 @@ def test_native_budgets_action() -> None:
         "iam:DetachRolePolicy",
     }
     # AWS does the IAM part: the functions do not, and hold no IAM permissions.
-    assert _config(template, "ks_engage.handler").actions == ("lambda", "ecs", "ec2")
+    assert _config(template, "kill_switch.engage.handler").actions == ("lambda", "ecs", "ec2")
     engage_actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
     assert not any(a.startswith("iam:") for a in engage_actions)
     assert switch.budget_action is not None
@@ -290,7 +292,7 @@ def test_native_budgets_action() -> None:
 
 def test_dry_run_and_disabled_actions() -> None:
     _, _, template = _build(dry_run=True, ecs_services=False, ec2_instances=False, iam_groups=[], iam_roles=[])
-    config = _config(template, "ks_engage.handler")
+    config = _config(template, "kill_switch.engage.handler")
     assert config.dry_run is True
     assert config.actions == ("lambda",)
     actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
@@ -303,7 +305,7 @@ def test_thresholds_and_generated_budget_name() -> None:
     notes = _one(template, "AWS::Budgets::Budget")["Properties"]["NotificationsWithSubscribers"]
     assert sorted(n["Notification"]["Threshold"] for n in notes) == [50, 120]
     assert 1 <= len(switch.budget_name) <= 100
-    assert _config(template, "ks_engage.handler").budget_name == switch.budget_name
+    assert _config(template, "kill_switch.engage.handler").budget_name == switch.budget_name
 
 
 def test_group_name_token_accepted() -> None:
@@ -363,7 +365,7 @@ def test_group_name_token_accepted() -> None:
     ],
 )
 def test_bad_input_fails_at_synth(overrides: dict[str, Any], prop: str) -> None:
-    with pytest.raises(ButtressError, match=rf"^{prop}=.* is invalid: "):
+    with pytest.raises(ButtressError, match=rf"^[^:]*/Switch: {prop}=.* is invalid: "):
         _build(**overrides)
 
 
@@ -391,3 +393,79 @@ def test_grants_for_operators() -> None:
     invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
     assert "SwitchRestore" in invoke
     assert "SwitchEngage" not in invoke
+
+
+# --- the construct convention: types, names, alarms, cdk-nag in every environment -------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop"),
+    [
+        ({"limit_usd": "2"}, "limit_usd"),
+        ({"forecast_percent": "80"}, "forecast_percent"),
+        ({"lambda_functions": "yes"}, "lambda_functions"),
+        ({"dry_run": 1}, "dry_run"),
+        ({"max_workers": "4"}, "max_workers"),
+        ({"reserved_concurrency": 2.5}, "reserved_concurrency"),
+        ({"iam_users": [7]}, r"iam_users\[0\]"),
+        ({"budget_name": 5}, "budget_name"),
+        ({"removal_policy": "RETAIN"}, "removal_policy"),
+        ({"log_retention": 365}, "log_retention"),
+        ({"alarm_action": "arn:aws:sns:us-east-1:111122223333:ops"}, "alarm_action"),
+    ],
+)
+def test_wrong_types_are_buttress_errors_naming_the_construct(overrides: dict[str, Any], prop: str) -> None:
+    with pytest.raises(ButtressError, match=rf"^[^:]*/Switch: {prop}=.* is invalid: "):
+        _build(**overrides)
+
+
+def test_removal_policy_applies_to_the_records_and_the_logs() -> None:
+    _, _, template = _build(removal_policy=RemovalPolicy.DESTROY)
+    for type_ in ("AWS::DynamoDB::Table", "AWS::Logs::LogGroup"):
+        resources = template.find_resources(type_)
+        assert resources
+        assert {r["DeletionPolicy"] for r in resources.values()} == {"Delete"}, type_
+
+
+def test_alarm_action_is_used_by_every_alarm_the_switch_creates() -> None:
+    stack = new_stack()
+    ops = sns.Topic(stack, "Ops")
+    _switch(stack, alarm_action=cloudwatch_actions.SnsAction(ops))
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 3  # engage errors, and each topic's delivery failures
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [stack.resolve(ops.topic_arn)]
+
+
+def test_default_errors_alarm_notifies_the_operator_topic(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
+    stack, switch, template = built
+    engage = _one(template, "AWS::CloudWatch::Alarm", lambda r: "engage" in r["Properties"]["AlarmDescription"])
+    assert engage["Properties"]["AlarmActions"] == [stack.resolve(switch.operator_topic.topic.topic_arn)]
+
+
+def test_metric_engage_errors_takes_a_keyword_period(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
+    _, switch, _ = built
+    assert switch.metric_engage_errors().period.to_minutes() == 5
+    assert switch.metric_engage_errors(period=Duration.minutes(1)).period.to_minutes() == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "native"),
+    [
+        (None, False),
+        (Environment(account="111122223333", region="eu-west-1"), False),
+        (Environment(account="111122223333", region="eu-west-1"), True),
+    ],
+    ids=["env-agnostic", "explicit-env", "explicit-env-native"],
+)
+def test_cdk_nag_clean_with_and_without_an_explicit_environment(env: Environment | None, native: bool) -> None:
+    """The wildcard acknowledgements are rendered from the policies' own ARN tokens, so they match in any env."""
+    from cdk_nag import AwsSolutionsChecks
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "S", env=env)
+    _switch(stack, native_iam_action=native)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on any unacknowledged finding

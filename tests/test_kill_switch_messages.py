@@ -7,7 +7,14 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ks_messages import Ignored, Trigger, classify, parse_budget_notification, sns_messages
+
+from buttress._lambda_src.kill_switch.messages import (
+    Ignored,
+    Trigger,
+    classify,
+    parse_budget_notification,
+    sns_messages,
+)
 
 ACCOUNT = "111122223333"
 

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from ks_plan import Config, Summary, Target, ecs_cluster_service, engaged_state, restore_state, select
-from ks_retry import with_backoff
+
+from buttress._lambda_src.kill_switch.actions import read_state
+from buttress._lambda_src.kill_switch.config import ENVIRONMENT_VARIABLE, Config, Kind
+from buttress._lambda_src.kill_switch.plan import (
+    Summary,
+    Target,
+    ecs_cluster_service,
+    engaged_state,
+    restore_state,
+    select,
+    tagging_types,
+)
+from buttress._lambda_src.kill_switch.retry import with_backoff
 
 BASE: dict[str, Any] = {
     "switch_id": "s",
@@ -79,20 +91,20 @@ def test_engaged_state(kind: Any, previous: dict[str, Any], engaged: dict[str, A
 def test_ecs_engaged_holds_bounds_and_suspends_scaling() -> None:
     off = {"DynamicScalingInSuspended": False, "DynamicScalingOutSuspended": False, "ScheduledScalingSuspended": False}
     on = dict.fromkeys(off, True)
-    engaged = engaged_state("ecs", {"desired": 0, "scaling": {"min": 1, "max": 4, "suspended": off}})
+    engaged = engaged_state(Kind.ECS, {"desired": 0, "scaling": {"min": 1, "max": 4, "suspended": off}})
     assert engaged == {"desired": 0, "scaling": {"min": 0, "max": 0, "suspended": on}}
-    assert engaged_state("ecs", engaged) is None
+    assert engaged_state(Kind.ECS, engaged) is None
 
 
 def test_restore_state_is_the_record() -> None:
-    assert restore_state("lambda", {"reserved": None}) == {"reserved": None}
-    assert restore_state("ecs", {"desired": 3, "scaling": None}) == {"desired": 3, "scaling": None}
-    assert restore_state("ec2", {"state": "running"}) == {"state": "running"}
-    assert restore_state("iam", {"attached": False}) == {"attached": False}
+    assert restore_state(Kind.LAMBDA, {"reserved": None}) == {"reserved": None}
+    assert restore_state(Kind.ECS, {"desired": 3, "scaling": None}) == {"desired": 3, "scaling": None}
+    assert restore_state(Kind.EC2, {"state": "running"}) == {"state": "running"}
+    assert restore_state(Kind.IAM, {"attached": False}) == {"attached": False}
 
 
 def test_target_key_round_trip() -> None:
-    target = Target("ecs", SVC + "web")
+    target = Target(Kind.ECS, SVC + "web")
     assert Target.from_key(target.key) == target
     with pytest.raises(ValueError, match="record key"):
         Target.from_key("s3#bucket")
@@ -107,13 +119,13 @@ def test_ecs_old_arn_format_refused() -> None:
 def test_config_errors_name_the_problem() -> None:
     with pytest.raises(ValueError, match="lacks"):
         Config.from_json(json.dumps({**BASE, "tag_key": ""}))
-    with pytest.raises(ValueError, match="not among"):
+    with pytest.raises(ValueError, match=r"unknown resource kind .rds.: not one of"):
         config(actions=["lambda", "rds"])
     with pytest.raises(ValueError, match="deny_policy_arn"):
         Config.from_json(json.dumps(BASE))
     with pytest.raises(ValueError, match="JSON object"):
         Config.from_json("[]")
-    assert Config.from_json(json.dumps({**BASE, "actions": ["lambda"]})).tagging_types() == ["lambda:function"]
+    assert tagging_types(Config.from_json(json.dumps({**BASE, "actions": ["lambda"]}))) == ["lambda:function"]
 
 
 def test_summary_subject_and_message() -> None:
@@ -164,3 +176,36 @@ def test_backoff_gives_up_and_never_retries_other_errors() -> None:
     with pytest.raises(ClientError):
         with_backoff(denied, sleep=waits.append)
     assert len(waits) == 3
+
+
+LAMBDA_ONLY = Config.from_json(json.dumps({**BASE, "actions": ["lambda"]}))
+
+
+def test_config_round_trips_through_the_environment_with_defaults_written_once() -> None:
+    config = LAMBDA_ONLY
+    environment = config.to_environment()
+    assert list(environment) == [ENVIRONMENT_VARIABLE]
+    assert Config.from_environment(environment) == config
+    assert "protected_functions" not in json.loads(environment[ENVIRONMENT_VARIABLE])
+    engage = replace(config, protected_functions=("switch-restore",))
+    assert Config.from_environment(engage.to_environment()) == engage
+    with pytest.raises(ValueError, match=f"{ENVIRONMENT_VARIABLE} is not set"):
+        Config.from_environment({})
+
+
+def test_unknown_kinds_are_refused_not_treated_as_iam() -> None:
+    with pytest.raises(ValueError, match="unknown resource kind 'rds'"):
+        Kind.parse("rds")
+    with pytest.raises(ValueError, match="not a kill-switch record key"):
+        Target.from_key("rds#db-1")
+    rogue = Target.__new__(Target)
+    object.__setattr__(rogue, "kind", "rds")
+    object.__setattr__(rogue, "ident", "db-1")
+    with pytest.raises(ValueError, match="unknown resource kind"):
+        engaged_state(rogue.kind, {})
+    with pytest.raises(ValueError, match="unknown resource kind"):
+        restore_state(rogue.kind, {})
+    with pytest.raises(ValueError, match="unknown resource kind"):
+        read_state(None, LAMBDA_ONLY, rogue)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown IAM principal type 'team'"):
+        read_state(None, LAMBDA_ONLY, Target(Kind.IAM, "team/x"))  # type: ignore[arg-type]

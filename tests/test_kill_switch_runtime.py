@@ -7,19 +7,18 @@ import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ks_actions import Clients
-from ks_engine import Incomplete, engage, restore
-from ks_plan import Config
-from moto import mock_aws
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"  # moto's default account
+from buttress._lambda_src.kill_switch.actions import Clients
+from buttress._lambda_src.kill_switch.config import Config, Kind
+from buttress._lambda_src.kill_switch.engine import Incomplete, engage, restore
+from tests.moto_env import ACCOUNT, REGION, kill_switch_clients, mocked_aws
+
 EXEMPT = {"buttress:kill-switch": "exempt"}
 #: Keys of the SNS-to-Lambda event and the drill, so generated events get near the real shapes.
 EVENT_KEYS = ("Records", "Sns", "Message", "EventSource", "buttressKillSwitch", "budgetName", "dryRun")
@@ -105,30 +104,14 @@ class World:
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for var, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(var, value)
-    with mock_aws():
+def world() -> Iterator[World]:
+    with mocked_aws(REGION):
         yield _build_world()
 
 
 def _build_world() -> World:
     session = boto3.session.Session(region_name=REGION)
-    c = Clients(
-        tagging=session.client("resourcegroupstaggingapi"),
-        lambda_=session.client("lambda"),
-        ecs=session.client("ecs"),
-        autoscaling=session.client("application-autoscaling"),
-        ec2=session.client("ec2"),
-        iam=session.client("iam"),
-        dynamodb=session.client("dynamodb"),
-        sns=session.client("sns"),
-    )
+    c = kill_switch_clients(session)
     c.dynamodb.create_table(
         TableName="records",
         KeySchema=[{"AttributeName": "switch", "KeyType": "HASH"}, {"AttributeName": "resource", "KeyType": "RANGE"}],
@@ -188,7 +171,7 @@ def _build_world() -> World:
     # EC2: tagged running, tagged already stopped, untagged running.
     inst = {}
     for name, tags in (("beta_running", {"Project": "Beta"}), ("beta_stopped", {"Project": "Beta"}), ("untagged", {})):
-        spec: list[dict[str, Any]] = (
+        spec: Any = (
             [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
         )
         instance = c.ec2.run_instances(
@@ -357,11 +340,11 @@ def test_records_hold_previous_state(world: World) -> None:
 
 def test_pending_record_is_finished_with_the_recorded_state(world: World) -> None:
     """A crash after recording, before changing: the rerun uses the recorded previous state."""
-    from ks_plan import Target
-    from ks_store import RecordStore
+    from buttress._lambda_src.kill_switch.plan import Target
+    from buttress._lambda_src.kill_switch.store import RecordStore
 
     arn = world.clients.lambda_.get_function(FunctionName="beta_limited")["Configuration"]["FunctionArn"]
-    target = Target("lambda", arn)
+    target = Target(Kind.LAMBDA, arn)
     store = RecordStore(world.clients.dynamodb, "records", "beta-switch")
     assert store.begin(target, {"reserved": 7}, "crashed-run")
     # Someone zeroes it by hand before the rerun; the rerun must still remember 7.
@@ -406,7 +389,7 @@ def test_pagination_over_many_tagged_functions(world: World) -> None:
 
 def test_actions_can_be_disabled(world: World) -> None:
     before = world.snapshot()
-    summary = engage(world.clients, replace(world.config, actions=("lambda",)), run_id="r1")
+    summary = engage(world.clients, replace(world.config, actions=(Kind.LAMBDA,)), run_id="r1")
     after = world.snapshot()
     assert after["ecs"] == before["ecs"]
     assert after["ec2"] == before["ec2"]
@@ -435,7 +418,7 @@ def _breach(name: str = "Beta", alert: str = "ACTUAL") -> str:
 
 
 def test_engage_handler_on_genuine_breach_and_redelivery(world: World) -> None:
-    import ks_engage
+    from buttress._lambda_src.kill_switch import engage as ks_engage
 
     protected = replace(world.config, protected_functions=())  # the context names the switch's own function
     result = ks_engage.run(_sns_event(_breach()), FakeContext(), world.clients, protected)
@@ -449,7 +432,7 @@ def test_engage_handler_on_genuine_breach_and_redelivery(world: World) -> None:
 
 
 def test_engage_handler_ignores_foreign_messages(world: World) -> None:
-    import ks_engage
+    from buttress._lambda_src.kill_switch import engage as ks_engage
 
     before = world.snapshot()
     for event in (
@@ -465,7 +448,7 @@ def test_engage_handler_ignores_foreign_messages(world: World) -> None:
 
 
 def test_drill_dry_run_changes_nothing_and_reports(world: World) -> None:
-    import ks_engage
+    from buttress._lambda_src.kill_switch import engage as ks_engage
 
     before = world.snapshot()
     drill = json.dumps({"buttressKillSwitch": "drill", "budgetName": "Beta", "dryRun": True})
@@ -480,7 +463,7 @@ def test_drill_dry_run_changes_nothing_and_reports(world: World) -> None:
 
 
 def test_restore_handler_needs_confirmation(world: World) -> None:
-    import ks_restore
+    from buttress._lambda_src.kill_switch import restore as ks_restore
 
     engage(world.clients, world.config, run_id="r1")
     engaged = world.snapshot()
@@ -494,30 +477,15 @@ def test_restore_handler_needs_confirmation(world: World) -> None:
     assert world.reserved("beta_limited") == 7
 
 
-def _config_json(config: Config) -> str:
-    return json.dumps(
-        {
-            "switch_id": config.switch_id,
-            "budget_name": config.budget_name,
-            "account_id": config.account_id,
-            "table_name": config.table_name,
-            "summary_topic_arn": config.summary_topic_arn,
-            "tag_key": config.tag_key,
-            "tag_value": config.tag_value,
-            "actions": list(config.actions),
-            "iam_groups": list(config.iam_groups),
-            "deny_policy_arn": config.deny_policy_arn,
-        }
-    )
-
-
 def test_handlers_build_their_own_clients(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Lambda entry points: configuration from the environment, boto3 clients at call time."""
-    import ks_engage
-    import ks_restore
+    from buttress._lambda_src.kill_switch import engage as ks_engage
+    from buttress._lambda_src.kill_switch import restore as ks_restore
 
     before = world.snapshot()
-    monkeypatch.setenv("KILL_SWITCH_CONFIG", _config_json(world.config))
+    # Without protected_functions: the engage function protects itself by the context's name.
+    for var, value in replace(world.config, protected_functions=()).to_environment().items():
+        monkeypatch.setenv(var, value)
     result = ks_engage.handler(_sns_event(_breach()), FakeContext())
     assert result["status"] == "engaged"
     assert world.reserved("beta_limited") == 0
@@ -527,7 +495,7 @@ def test_handlers_build_their_own_clients(world: World, monkeypatch: pytest.Monk
 
 
 def test_ignored_message_is_logged_with_reason(world: World, caplog: pytest.LogCaptureFixture) -> None:
-    import ks_engage
+    from buttress._lambda_src.kill_switch import engage as ks_engage
 
     with caplog.at_level("INFO", logger="kill_switch"):
         ks_engage.run(_sns_event(_breach(alert="FORECASTED")), FakeContext(), world.clients, world.config)
@@ -545,14 +513,14 @@ def test_ignored_message_is_logged_with_reason(world: World, caplog: pytest.LogC
 )
 def test_arbitrary_events_never_raise(world: World, event: Any) -> None:
     """Any event shape: the engage handler ignores it (or, by chance, engages) without raising."""
-    import ks_engage
+    from buttress._lambda_src.kill_switch import engage as ks_engage
 
     ks_engage.triggers(event, world.config)
     ks_engage.triggers({"Records": [{"Sns": {"Message": event}}]}, world.config)
 
 
 def test_records_are_read_across_pages(world: World) -> None:
-    from ks_store import RecordStore
+    from buttress._lambda_src.kill_switch.store import RecordStore
 
     engage(world.clients, world.config, run_id="r1")
     store = RecordStore(world.clients.dynamodb, "records", "beta-switch", page_size=2)
@@ -578,7 +546,7 @@ def test_throttled_calls_are_retried(world: World) -> None:
         return None
 
     events = world.clients.lambda_.meta.events
-    events.register("before-call.lambda.PutFunctionConcurrency", throttle_first_two)
+    events.register("before-call.lambda.PutFunctionConcurrency", cast(Any, throttle_first_two))
     summary = engage(world.clients, world.config, run_id="r1")
     assert len(throttled) == 2
     assert summary.total("failed") == 0
@@ -587,12 +555,13 @@ def test_throttled_calls_are_retried(world: World) -> None:
 
 
 def test_discovery_failure_still_denies_iam_reports_and_fails(world: World) -> None:
-    from ks_engine import DiscoveryFailed
+    from buttress._lambda_src.kill_switch.engine import DiscoveryFailed
 
     def denied(**_: Any) -> tuple[_Http, dict[str, Any]]:
         return _Http(), {"Error": {"Code": "AccessDeniedException", "Message": "no tag:GetResources"}}
 
-    world.clients.tagging.meta.events.register("before-call.resource-groups-tagging-api.GetResources", denied)
+    event = "before-call.resource-groups-tagging-api.GetResources"
+    world.clients.tagging.meta.events.register(event, cast(Any, denied))
     before = world.snapshot()
     with pytest.raises(DiscoveryFailed, match="AccessDenied"):
         engage(world.clients, world.config, run_id="r1")

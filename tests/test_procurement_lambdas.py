@@ -8,13 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import lab_cancelled
-import lab_preapproved
 import pytest
-from moto import mock_aws
-from procurement_orders import OrderError, orders_from_event
 
-REGION = "us-east-1"
+from buttress._lambda_src.procurement import lab_cancelled, lab_preapproved
+from buttress._lambda_src.procurement.orders import OrderError, orders_from_event
+from tests.moto_env import REGION, mocked_aws
 
 
 def sns_event(*orders: tuple[str, str, float, str | None]) -> dict[str, Any]:
@@ -41,14 +39,8 @@ def sns_event(*orders: tuple[str, str, float, str | None]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
+def aws() -> Iterator[None]:
+    with mocked_aws(REGION):
         yield
 
 

@@ -22,5 +22,13 @@ def lambda_source_dir(name: str) -> Path:
 
 
 def lambda_code(name: str) -> lambda_.Code:
-    """``Code.from_asset`` for ``lambda_src/<name>`` without byte code; no Docker bundling."""
-    return lambda_.Code.from_asset(str(lambda_source_dir(name)), exclude=ASSET_EXCLUDES)
+    """``Code.from_asset`` holding the package ``<name>/`` (``lambda_src/<name>``) and nothing else.
+
+    The asset's root is ``lambda_src/``, so the zip holds ``<name>/...`` and the handler is
+    ``<name>.<module>.handler``: each asset is a package whose modules import each other
+    relatively, the same code that ``buttress._lambda_src.<name>`` is where buttress is installed.
+    No byte code, no other asset, no Docker bundling.
+    """
+    package = lambda_source_dir(name)
+    exclude = ["*", f"!{name}", f"!{name}/**", *ASSET_EXCLUDES]
+    return lambda_.Code.from_asset(str(package.parent), exclude=exclude)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from procurement_orders import log, orders_from_event
+from .orders import log, orders_from_event
 
 
 def cancel(event: Mapping[str, Any], *, sns: Any, topic_arn: str) -> list[str]:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from procurement_orders import log, orders_from_event
+from .orders import log, orders_from_event
 
 #: Orders above this amount go to an approver (the Lab-Orders-AP/EU queues), never here.
 PREAPPROVAL_LIMIT_USD = 1000.0

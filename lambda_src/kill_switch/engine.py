@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ks_actions import Clients, apply_state, discover, read_state
-from ks_plan import Config, Summary, Target, engaged_state, restore_state, select
-from ks_retry import with_backoff
-from ks_store import Record, RecordStore
+from .actions import Clients, apply_state, discover, read_state
+from .config import Config
+from .plan import Summary, Target, engaged_state, restore_state, select
+from .retry import with_backoff
+from .store import Record, RecordStore
 
 LOG = logging.getLogger("kill_switch")
 

@@ -1,39 +1,51 @@
 """The AWS side of the switch: find tagged resources, read their state, set a state.
 
 Every function takes boto3 clients (a :class:`Clients`), so tests hand in moto-backed ones.
-Every call goes through :func:`ks_retry.with_backoff`; every listing is paginated.
+Every call goes through :func:`retry.with_backoff`; every listing is paginated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
-from ks_plan import ECS_SUSPENDED, Config, Target, ec2_instance_id, ecs_cluster_service, lambda_name
-from ks_retry import with_backoff
 
-_ECS_DIMENSION = "ecs:service:DesiredCount"
+from .config import Config, Kind
+from .plan import ECS_SUSPENDED, Target, ec2_instance_id, ecs_cluster_service, lambda_name, tagging_types
+from .retry import with_backoff
+
+if TYPE_CHECKING:  # the pinned boto3-stubs; the Lambda runtime never imports them
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
+    from mypy_boto3_sns import SNSClient
+
+_ECS_DIMENSION: Final = "ecs:service:DesiredCount"
 
 
 @dataclass(frozen=True)
 class Clients:
     """The boto3 clients the switch uses (any may be a moto-backed client in tests)."""
 
-    tagging: Any
-    lambda_: Any
-    ecs: Any
-    autoscaling: Any
-    ec2: Any
-    iam: Any
-    dynamodb: Any
-    sns: Any
+    tagging: ResourceGroupsTaggingAPIClient
+    lambda_: LambdaClient
+    ecs: ECSClient
+    autoscaling: ApplicationAutoScalingClient
+    ec2: EC2Client
+    iam: IAMClient
+    dynamodb: DynamoDBClient
+    sns: SNSClient
 
 
 def discover(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, str]]]:
     """``(arn, tags)`` of every resource tagged ``tag_key=tag_value`` of an enabled kind, all pages."""
-    types = config.tagging_types()
+    types = tagging_types(config)
     if not types:
         return
     token = ""
@@ -57,23 +69,25 @@ def discover(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, 
 
 
 def read_state(clients: Clients, config: Config, target: Target) -> dict[str, Any]:
-    if target.kind == "lambda":
+    if target.kind == Kind.LAMBDA:
         response = with_backoff(lambda: clients.lambda_.get_function_concurrency(FunctionName=target.ident))
         reserved = response.get("ReservedConcurrentExecutions")
         return {"reserved": None if reserved is None else int(reserved)}
-    if target.kind == "ecs":
+    if target.kind == Kind.ECS:
         cluster, service = ecs_cluster_service(target.ident)
         found = with_backoff(lambda: clients.ecs.describe_services(cluster=cluster, services=[service]))
         services = [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
         if not services:
             raise LookupError(f"ECS service {cluster}/{service} not found or not active")
         return {"desired": int(services[0]["desiredCount"]), "scaling": _read_scaling(clients, cluster, service)}
-    if target.kind == "ec2":
+    if target.kind == Kind.EC2:
         instance_id = ec2_instance_id(target.ident)
         reservations = with_backoff(lambda: clients.ec2.describe_instances(InstanceIds=[instance_id]))
         states = [i["State"]["Name"] for r in reservations.get("Reservations", []) for i in r.get("Instances", [])]
         return {"state": states[0] if states else "absent"}
-    return {"attached": _iam_attached(clients, config, target)}
+    if target.kind == Kind.IAM:
+        return {"attached": _iam_attached(clients, config, target)}
+    raise ValueError(f"unknown resource kind {target.kind!r}")
 
 
 def _read_scaling(clients: Clients, cluster: str, service: str) -> dict[str, Any] | None:
@@ -96,18 +110,25 @@ def _read_scaling(clients: Clients, cluster: str, service: str) -> dict[str, Any
     return None
 
 
-def _iam_split(target: Target) -> tuple[str, str]:
+#: IAM principal type -> (name parameter, list-attached operation, attach operation, detach operation).
+_IAM_CALLS = {
+    "group": ("GroupName", "list_attached_group_policies", "attach_group_policy", "detach_group_policy"),
+    "role": ("RoleName", "list_attached_role_policies", "attach_role_policy", "detach_role_policy"),
+    "user": ("UserName", "list_attached_user_policies", "attach_user_policy", "detach_user_policy"),
+}
+
+
+def _iam_split(target: Target) -> tuple[str, str, tuple[str, str, str, str]]:
+    """``(type, name, calls)`` of an IAM target ``type/name``; ``ValueError`` for an unknown type."""
     type_, _, name = target.ident.partition("/")
-    return type_, name
+    if type_ not in _IAM_CALLS:
+        raise ValueError(f"unknown IAM principal type {type_!r} in {target.ident!r}")
+    return type_, name, _IAM_CALLS[type_]
 
 
 def _iam_attached(clients: Clients, config: Config, target: Target) -> bool:
-    type_, name = _iam_split(target)
-    operation = {"group": "list_attached_group_policies", "role": "list_attached_role_policies"}.get(
-        type_, "list_attached_user_policies"
-    )
-    param = {"group": "GroupName", "role": "RoleName"}.get(type_, "UserName")
-    paginator = clients.iam.get_paginator(operation)
+    _, name, (param, operation, _, _) = _iam_split(target)
+    paginator: Any = clients.iam.get_paginator(operation)  # type: ignore[call-overload]
     pages = with_backoff(lambda: list(paginator.paginate(**{param: name})))
     return any(p["PolicyArn"] == config.deny_policy_arn for page in pages for p in page.get("AttachedPolicies", []))
 
@@ -120,7 +141,7 @@ def apply_state(clients: Clients, config: Config, target: Target, state: Mapping
 
     Every operation here is idempotent: applying the same state twice changes nothing more.
     """
-    if target.kind == "lambda":
+    if target.kind == Kind.LAMBDA:
         name = lambda_name(target.ident)
         reserved = state.get("reserved")
         if reserved is None:
@@ -131,16 +152,18 @@ def apply_state(clients: Clients, config: Config, target: Target, state: Mapping
                     FunctionName=name, ReservedConcurrentExecutions=int(reserved)
                 )
             )
-    elif target.kind == "ecs":
+    elif target.kind == Kind.ECS:
         _apply_ecs(clients, target, state)
-    elif target.kind == "ec2":
+    elif target.kind == Kind.EC2:
         instance_id = ec2_instance_id(target.ident)
         if state["state"] == "stopped":
             with_backoff(lambda: clients.ec2.stop_instances(InstanceIds=[instance_id]))
         else:
             with_backoff(lambda: clients.ec2.start_instances(InstanceIds=[instance_id]))
-    else:
+    elif target.kind == Kind.IAM:
         _apply_iam(clients, config, target, attached=bool(state["attached"]))
+    else:
+        raise ValueError(f"unknown resource kind {target.kind!r}")
 
 
 def _apply_ecs(clients: Clients, target: Target, state: Mapping[str, Any]) -> None:
@@ -149,6 +172,7 @@ def _apply_ecs(clients: Clients, target: Target, state: Mapping[str, Any]) -> No
     # Bounds first: on engage so scaling cannot fight the desired count of 0, on restore so the
     # restored desired count is not clamped back to the engaged bounds of 0.
     if scaling is not None:
+        suspended = scaling["suspended"]
         with_backoff(
             lambda: clients.autoscaling.register_scalable_target(
                 ServiceNamespace="ecs",
@@ -156,7 +180,11 @@ def _apply_ecs(clients: Clients, target: Target, state: Mapping[str, Any]) -> No
                 ScalableDimension=_ECS_DIMENSION,
                 MinCapacity=int(scaling["min"]),
                 MaxCapacity=int(scaling["max"]),
-                SuspendedState={k: bool(v) for k, v in scaling["suspended"].items()},
+                SuspendedState={
+                    "DynamicScalingInSuspended": bool(suspended.get("DynamicScalingInSuspended")),
+                    "DynamicScalingOutSuspended": bool(suspended.get("DynamicScalingOutSuspended")),
+                    "ScheduledScalingSuspended": bool(suspended.get("ScheduledScalingSuspended")),
+                },
             )
         )
     with_backoff(
@@ -165,10 +193,8 @@ def _apply_ecs(clients: Clients, target: Target, state: Mapping[str, Any]) -> No
 
 
 def _apply_iam(clients: Clients, config: Config, target: Target, *, attached: bool) -> None:
-    type_, name = _iam_split(target)
-    param = {"group": "GroupName", "role": "RoleName"}.get(type_, "UserName")
-    verb = "attach" if attached else "detach"
-    operation = getattr(clients.iam, f"{verb}_{type_}_policy")
+    _, name, (param, _, attach, detach) = _iam_split(target)
+    operation = getattr(clients.iam, attach if attached else detach)
     try:
         with_backoff(lambda: operation(**{param: name, "PolicyArn": config.deny_policy_arn}))
     except ClientError as error:

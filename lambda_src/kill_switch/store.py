@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
-from ks_plan import Target
-from ks_retry import with_backoff
+
+from .plan import Target
+from .retry import with_backoff
 
 ACTIVE = ("pending", "engaged")
 

@@ -10,12 +10,12 @@ import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["lambda", "ecs", "ec2", "iam"]
-KINDS: tuple[Kind, ...] = ("lambda", "ecs", "ec2", "iam")
+from .config import KINDS, Config, Kind
+
 #: Resource Groups Tagging API resource types for the tag-selected kinds (IAM is named, not tagged).
-TAGGING_TYPES: Mapping[Kind, str] = {"lambda": "lambda:function", "ecs": "ecs:service", "ec2": "ec2:instance"}
+TAGGING_TYPES: Mapping[Kind, str] = {Kind.LAMBDA: "lambda:function", Kind.ECS: "ecs:service", Kind.EC2: "ec2:instance"}
 IAM_PRINCIPAL_TYPES = ("group", "role", "user")
 #: EC2 states in which an instance costs money and ``StopInstances`` applies.
 EC2_STOPPABLE = frozenset({"pending", "running"})
@@ -28,67 +28,9 @@ ECS_SUSPENDED = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
-    """The switch's settings, as the construct writes them into ``KILL_SWITCH_CONFIG`` (JSON)."""
-
-    switch_id: str
-    budget_name: str
-    account_id: str
-    table_name: str
-    summary_topic_arn: str
-    tag_key: str
-    tag_value: str
-    exempt_tag_key: str = "buttress:kill-switch"
-    exempt_tag_value: str = "exempt"
-    actions: tuple[Kind, ...] = KINDS
-    iam_groups: tuple[str, ...] = ()
-    iam_roles: tuple[str, ...] = ()
-    iam_users: tuple[str, ...] = ()
-    deny_policy_arn: str = ""
-    protected_functions: tuple[str, ...] = ()
-    dry_run: bool = False
-    max_workers: int = 8
-
-    @classmethod
-    def from_json(cls, text: str) -> Config:
-        """Parse the JSON the construct writes; raise ``ValueError`` naming what is wrong."""
-        raw = json.loads(text)
-        if not isinstance(raw, dict):
-            raise ValueError("KILL_SWITCH_CONFIG must be a JSON object")
-        required = ("switch_id", "budget_name", "account_id", "table_name", "summary_topic_arn", "tag_key", "tag_value")
-        missing = [k for k in required if not isinstance(raw.get(k), str) or not raw[k]]
-        if missing:
-            raise ValueError(f"KILL_SWITCH_CONFIG lacks {missing}")
-        actions = tuple(raw.get("actions", KINDS))
-        unknown = [a for a in actions if a not in KINDS]
-        if unknown:
-            raise ValueError(f"KILL_SWITCH_CONFIG actions {unknown} are not among {list(KINDS)}")
-        if "iam" in actions and not raw.get("deny_policy_arn"):
-            raise ValueError("KILL_SWITCH_CONFIG has the iam action but no deny_policy_arn")
-        return cls(
-            switch_id=raw["switch_id"],
-            budget_name=raw["budget_name"],
-            account_id=raw["account_id"],
-            table_name=raw["table_name"],
-            summary_topic_arn=raw["summary_topic_arn"],
-            tag_key=raw["tag_key"],
-            tag_value=raw["tag_value"],
-            exempt_tag_key=str(raw.get("exempt_tag_key", "buttress:kill-switch")),
-            exempt_tag_value=str(raw.get("exempt_tag_value", "exempt")),
-            actions=actions,
-            iam_groups=tuple(raw.get("iam_groups", ())),
-            iam_roles=tuple(raw.get("iam_roles", ())),
-            iam_users=tuple(raw.get("iam_users", ())),
-            deny_policy_arn=str(raw.get("deny_policy_arn", "")),
-            protected_functions=tuple(raw.get("protected_functions", ())),
-            dry_run=bool(raw.get("dry_run", False)),
-            max_workers=max(1, int(raw.get("max_workers", 8))),
-        )
-
-    def tagging_types(self) -> list[str]:
-        """``ResourceTypeFilters`` for the enabled tag-selected kinds."""
-        return [TAGGING_TYPES[k] for k in self.actions if k in TAGGING_TYPES]
+def tagging_types(config: Config) -> list[str]:
+    """``ResourceTypeFilters`` for the enabled tag-selected kinds."""
+    return [TAGGING_TYPES[k] for k in config.actions if k in TAGGING_TYPES]
 
 
 @dataclass(frozen=True)
@@ -108,7 +50,7 @@ class Target:
         kind, _, ident = key.partition("#")
         if kind not in KINDS or not ident:
             raise ValueError(f"not a kill-switch record key: {key!r}")
-        return cls(kind, ident)
+        return cls(Kind(kind), ident)
 
 
 @dataclass
@@ -126,11 +68,11 @@ def kind_of_arn(arn: str) -> Kind | None:
         return None
     service, resource = parts[2], parts[5]
     if service == "lambda" and resource.startswith("function:"):
-        return "lambda"
+        return Kind.LAMBDA
     if service == "ecs" and resource.startswith("service/"):
-        return "ecs"
+        return Kind.ECS
     if service == "ec2" and resource.startswith("instance/"):
-        return "ec2"
+        return Kind.EC2
     return None
 
 
@@ -176,13 +118,13 @@ def select(tagged: Iterable[tuple[str, Mapping[str, str]]], config: Config) -> S
             result.excluded.append((target, "not tagged"))
         elif tags.get(config.exempt_tag_key) == config.exempt_tag_value:
             result.excluded.append((target, "exempt tag"))
-        elif kind == "lambda" and lambda_name(arn) in config.protected_functions:
+        elif kind == Kind.LAMBDA and lambda_name(arn) in config.protected_functions:
             result.excluded.append((target, "kill-switch function"))
         else:
             result.targets.append(target)
-    if "iam" in config.actions:
+    if Kind.IAM in config.actions:
         for type_, names in (("group", config.iam_groups), ("role", config.iam_roles), ("user", config.iam_users)):
-            result.targets.extend(Target("iam", f"{type_}/{name}") for name in dict.fromkeys(names))
+            result.targets.extend(Target(Kind.IAM, f"{type_}/{name}") for name in dict.fromkeys(names))
     return result
 
 
@@ -193,17 +135,19 @@ def engaged_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any] 
     lambda ``{"reserved": int|None}``; ecs ``{"desired": int, "scaling": {"min", "max",
     "suspended"}|None}``; ec2 ``{"state": str}``; iam ``{"attached": bool}``.
     """
-    if kind == "lambda":
+    if kind == Kind.LAMBDA:
         return None if previous.get("reserved") == 0 else {"reserved": 0}
-    if kind == "ecs":
+    if kind == Kind.ECS:
         scaling = previous.get("scaling")
         target_scaling = None if scaling is None else {"min": 0, "max": 0, "suspended": dict(ECS_SUSPENDED)}
         if previous.get("desired") == 0 and (scaling is None or _scaling_equal(scaling, target_scaling)):
             return None
         return {"desired": 0, "scaling": target_scaling}
-    if kind == "ec2":
+    if kind == Kind.EC2:
         return {"state": "stopped"} if previous.get("state") in EC2_STOPPABLE else None
-    return None if previous.get("attached") else {"attached": True}
+    if kind == Kind.IAM:
+        return None if previous.get("attached") else {"attached": True}
+    raise ValueError(f"unknown resource kind {kind!r}")
 
 
 def _scaling_equal(a: Mapping[str, Any], b: Mapping[str, Any] | None) -> bool:
@@ -220,11 +164,13 @@ def restore_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any]:
     stopped; for IAM it is "not attached" only because a record exists solely where the switch
     attached the policy itself.
     """
-    if kind == "ec2":
+    if kind == Kind.EC2:
         return {"state": "running"}
-    if kind == "iam":
+    if kind == Kind.IAM:
         return {"attached": False}
-    return dict(previous)
+    if kind in (Kind.LAMBDA, Kind.ECS):
+        return dict(previous)
+    raise ValueError(f"unknown resource kind {kind!r}")
 
 
 @dataclass
@@ -239,6 +185,7 @@ class Summary:
 
     def add(self, kind: str, outcome: str, ident: str, reason: str = "") -> None:
         """Count one outcome (``changed``, ``skipped``, ``failed`` or ``deferred``); thread-safe."""
+        kind = str(kind)  # a Kind counts under its plain value
         with self._lock:
             by_kind = self.counts.setdefault(kind, {"changed": 0, "skipped": 0, "failed": 0, "deferred": 0})
             by_kind[outcome] = by_kind.get(outcome, 0) + 1

@@ -13,9 +13,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ks_actions import Clients
-from ks_engine import log, restore
-from ks_plan import Config
+from .actions import Clients
+from .config import Config
+from .engine import log, restore
 
 
 def run(event: object, context: Any, clients: Clients, config: Config) -> dict[str, Any]:
@@ -35,8 +35,9 @@ def run(event: object, context: Any, clients: Clients, config: Config) -> dict[s
 
 def handler(event: object, context: Any) -> dict[str, Any]:
     import boto3
-    from ks_clients import clients_from
+
+    from .clients import clients_from
 
     logging.getLogger("kill_switch").setLevel(logging.INFO)
-    config = Config.from_json(os.environ["KILL_SWITCH_CONFIG"])
+    config = Config.from_environment(os.environ)
     return run(event, context, clients_from(boto3.session.Session()), config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ks_actions import Clients
+from .actions import Clients
 
 
 def clients_from(session: Any) -> Clients:
@@ -13,7 +13,7 @@ def clients_from(session: Any) -> Clients:
 
     config = BotoConfig(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30)
 
-    def client(name: str) -> Any:
+    def client(name: str) -> Any:  # each field of Clients is typed with its own stub
         return session.client(name, config=config)
 
     return Clients(

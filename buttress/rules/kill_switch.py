@@ -1,0 +1,230 @@
+"""The prop rules of :class:`~buttress.kill_switch.BudgetKillSwitch`: pure, no CDK import.
+
+:func:`check` type-checks and range-checks every plain prop and returns them as
+:class:`KillSwitchProps`, with what follows from them (the principals, the actions the functions
+take). CDK-typed props (``removal_policy``, ``log_retention``, ``alarm_action``) are checked by
+:func:`check_cdk_props` against the classes the construct passes in, so this module never imports
+aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from buttress.errors import invalid
+from buttress.rules import props
+
+#: What the deny policy denies by default: starting EC2 instances.
+DEFAULT_DENY_ACTIONS = ("ec2:RunInstances", "ec2:StartInstances")
+#: Budgets allows 10 e-mail subscribers per notification (plus one SNS topic).
+MAX_EMAILS = 10
+#: Largest budget limit accepted, in USD.
+MAX_LIMIT_USD = 1e12
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
+_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+_BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
+
+
+def is_token(value: str) -> bool:
+    """A string that holds a CDK token (``${Token[...]}``), resolved only at deploy time."""
+    return "${Token[" in value
+
+
+@dataclass(frozen=True)
+class KillSwitchProps:
+    """The checked plain props of a :class:`~buttress.kill_switch.BudgetKillSwitch`."""
+
+    limit_usd: float
+    tag_key: str
+    tag_value: str
+    operator_emails: tuple[str, ...]
+    budget_name: str | None
+    services: tuple[str, ...]
+    forecast_percent: float
+    actual_percent: float
+    lambda_functions: bool
+    ecs_services: bool
+    ec2_instances: bool
+    iam_groups: tuple[str, ...]
+    iam_roles: tuple[str, ...]
+    iam_users: tuple[str, ...]
+    deny_actions: tuple[str, ...]
+    native_iam_action: bool
+    dry_run: bool
+    max_workers: int
+    reserved_concurrency: int | None
+
+    @property
+    def principals(self) -> dict[str, tuple[str, ...]]:
+        """IAM principal type (``group``, ``role``, ``user``) -> names that get the deny policy."""
+        return {"group": self.iam_groups, "role": self.iam_roles, "user": self.iam_users}
+
+    @property
+    def has_iam(self) -> bool:
+        return bool(self.iam_groups or self.iam_roles or self.iam_users)
+
+    @property
+    def function_actions(self) -> tuple[str, ...]:
+        """The resource kinds the functions act on (``iam`` unless AWS Budgets attaches the policy)."""
+        enabled = (
+            ("lambda", self.lambda_functions),
+            ("ecs", self.ecs_services),
+            ("ec2", self.ec2_instances),
+            ("iam", self.has_iam and not self.native_iam_action),
+        )
+        return tuple(kind for kind, on in enabled if on)
+
+
+def check(
+    *,
+    limit_usd: object,
+    tag_key: object,
+    tag_value: object,
+    operator_emails: object,
+    budget_name: object,
+    services: object,
+    forecast_percent: object,
+    actual_percent: object,
+    lambda_functions: object,
+    ecs_services: object,
+    ec2_instances: object,
+    iam_groups: object,
+    iam_roles: object,
+    iam_users: object,
+    deny_actions: object,
+    native_iam_action: object,
+    dry_run: object,
+    max_workers: object,
+    reserved_concurrency: object,
+) -> KillSwitchProps:
+    """Check every plain prop; raise :func:`~buttress.errors.invalid` naming the first wrong one."""
+    checked = KillSwitchProps(
+        limit_usd=_limit(limit_usd),
+        tag_key=_tag_key(tag_key),
+        tag_value=_tag_value(tag_value),
+        operator_emails=_emails(operator_emails),
+        budget_name=_budget_name(budget_name),
+        services=_services(services),
+        forecast_percent=_percent("forecast_percent", forecast_percent),
+        actual_percent=_percent("actual_percent", actual_percent),
+        lambda_functions=props.boolean("lambda_functions", lambda_functions),
+        ecs_services=props.boolean("ecs_services", ecs_services),
+        ec2_instances=props.boolean("ec2_instances", ec2_instances),
+        iam_groups=_iam_names("iam_groups", iam_groups),
+        iam_roles=_iam_names("iam_roles", iam_roles),
+        iam_users=_iam_names("iam_users", iam_users),
+        deny_actions=_deny_actions(deny_actions),
+        native_iam_action=props.boolean("native_iam_action", native_iam_action),
+        dry_run=props.boolean("dry_run", dry_run),
+        max_workers=props.integer("max_workers", max_workers, low=1, high=32),
+        reserved_concurrency=(
+            None
+            if reserved_concurrency is None
+            else props.integer("reserved_concurrency", reserved_concurrency, low=1, allowed="None or at least 1")
+        ),
+    )
+    if checked.native_iam_action and not checked.has_iam:
+        raise invalid("native_iam_action", True, "only with iam_groups, iam_roles or iam_users to apply it to")
+    if not (checked.lambda_functions or checked.ecs_services or checked.ec2_instances or checked.has_iam):
+        raise invalid("lambda_functions", False, "at least one action: Lambda, ECS, EC2 or IAM principals")
+    return checked
+
+
+def check_cdk_props(
+    *,
+    removal_policy: object,
+    removal_policy_type: type[Enum],
+    log_retention: object,
+    log_retention_type: type[Enum],
+    alarm_action: object,
+) -> None:
+    """The CDK-typed props, against the enum classes the construct passes in (no CDK import here)."""
+    props.instance("removal_policy", removal_policy, removal_policy_type, "a RemovalPolicy such as RETAIN")
+    props.instance("log_retention", log_retention, log_retention_type, "a logs.RetentionDays such as ONE_YEAR")
+    if alarm_action is not None and not callable(getattr(alarm_action, "bind", None)):
+        raise invalid("alarm_action", alarm_action, "None or a cloudwatch.IAlarmAction such as SnsAction(topic)")
+
+
+# --- one prop each ---------------------------------------------------------------------------
+
+
+def _limit(value: object) -> float:
+    allowed = "a number of US dollars above 0"
+    limit = props.number("limit_usd", value, high=MAX_LIMIT_USD, allowed=allowed)
+    if limit <= 0:
+        raise invalid("limit_usd", value, allowed)
+    return limit
+
+
+def _tag_key(value: object) -> str:
+    key = props.string("tag_key", value)
+    if len(key) > 128 or key.lower().startswith("aws:"):
+        raise invalid("tag_key", key, "a cost-allocation tag key of 1-128 characters, not starting with 'aws:'")
+    return key
+
+
+def _tag_value(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 256:
+        raise invalid("tag_value", value, "1-256 characters (an empty value would select every resource)")
+    return value
+
+
+def _emails(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence) or not 1 <= len(value) <= MAX_EMAILS:
+        raise invalid("operator_emails", value, f"a list of 1 to {MAX_EMAILS} e-mail addresses")
+    for address in value:
+        if not isinstance(address, str) or not (is_token(address) or _EMAIL.match(address)):
+            raise invalid("operator_emails", address, "an e-mail address such as 'ops@example.com'")
+    if len(set(value)) != len(value):
+        raise invalid("operator_emails", list(value), "distinct addresses")
+    return tuple(value)
+
+
+def _budget_name(value: object) -> str | None:
+    if value is None:
+        return None
+    name = props.string("budget_name", value)
+    if not is_token(name) and not _BUDGET_NAME.match(name):
+        raise invalid("budget_name", name, "1-100 characters without ':' or '\\'")
+    return name
+
+
+def _services(value: object) -> tuple[str, ...]:
+    allowed = "a list of Cost Explorer service names, e.g. ['Amazon Elastic Compute Cloud - Compute']"
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise invalid("services", value, allowed)
+    if any(not isinstance(s, str) or not s.strip() for s in value):
+        raise invalid("services", value, allowed)
+    return tuple(value)
+
+
+def _percent(prop: str, value: object) -> float:
+    return props.number(prop, value, low=1, high=1000, allowed="a percentage of the limit from 1 to 1000")
+
+
+def _iam_names(prop: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise invalid(prop, value, "a list of names, not a string")
+    names = props.strings(prop, value)
+    for name in names:
+        if is_token(name):
+            continue  # e.g. group.group_name of a group in the same app
+        if not _IAM_NAME.match(name) or (prop == "iam_roles" and len(name) > 64):
+            raise invalid(prop, name, "an IAM name without path: letters, digits and +=,.@_-")
+    if len(set(names)) != len(names):
+        raise invalid(prop, names, "distinct names")
+    return tuple(names)
+
+
+def _deny_actions(value: object) -> tuple[str, ...]:
+    allowed = "a non-empty list of IAM actions such as 'ec2:RunInstances'"
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise invalid("deny_actions", value, allowed)
+    if any(not isinstance(a, str) or not _ACTION.match(a) for a in value):
+        raise invalid("deny_actions", value, allowed)
+    return tuple(value)

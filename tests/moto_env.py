@@ -1,0 +1,60 @@
+"""One moto set-up for the tests and ``make bench``: fake credentials, a region, ``mock_aws``.
+
+Also the kill-switch's :class:`Clients` built from a session, so every moto-backed run of the
+switch (tests and benchmark) talks to moto the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from buttress._lambda_src.kill_switch.actions import Clients
+
+if TYPE_CHECKING:
+    import boto3
+
+#: moto's default region and account.
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+#: Credentials botocore accepts and moto ignores, so nothing can reach a real account.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+@contextmanager
+def mocked_aws(region: str = REGION) -> Iterator[None]:
+    """Fake credentials and ``region`` in ``os.environ`` (put back afterwards) around moto's ``mock_aws``."""
+    from moto import mock_aws
+
+    fake = {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": region}
+    saved = {var: os.environ.get(var) for var in fake}
+    os.environ.update(fake)
+    try:
+        with mock_aws():
+            yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
+def kill_switch_clients(session: boto3.session.Session) -> Clients:
+    """The kill-switch's clients from ``session`` (moto-backed inside :func:`mocked_aws`)."""
+    return Clients(
+        tagging=session.client("resourcegroupstaggingapi"),
+        lambda_=session.client("lambda"),
+        ecs=session.client("ecs"),
+        autoscaling=session.client("application-autoscaling"),
+        ec2=session.client("ec2"),
+        iam=session.client("iam"),
+        dynamodb=session.client("dynamodb"),
+        sns=session.client("sns"),
+    )
