@@ -63,21 +63,27 @@ def asset_placeholders(outdir: Path, sources: Mapping[str, str], repo: Path = RE
 
     SOURCE is the repository folder the construct took the asset from (``sources``, from
     :func:`asset_sources`: the same on any machine, and whatever else the checkout holds, such
-    as a ``build/`` left by ``pip wheel .``), else the asset's display name (assets that
-    aws-cdk-lib ships itself).
+    as a ``build/`` left by ``pip wheel .``). It is the asset's display name (the construct path
+    of its first user) instead for assets that aws-cdk-lib ships itself, and when one folder is
+    the source of several different assets (``lambda_code`` stages ``lambda_src/`` with
+    excludes that keep one package), where the folder alone would not tell them apart.
     """
-    placeholders: dict[str, str] = {}
+    entries: dict[str, dict[str, Any]] = {}
     for manifest in sorted(outdir.glob("*.assets.json")):
         data = json.loads(manifest.read_text())
         for kind in ("files", "dockerImages"):
             for asset_hash, entry in data.get(kind, {}).items():
                 source = entry.get("source", {})
                 staged = source.get("path") or source.get("directory")
-                if staged and staged.endswith(".template.json"):
-                    continue  # the template itself
-                label = _source_label(sources.get(asset_hash), repo)
-                placeholders[asset_hash] = f"<asset:{label or entry.get('displayName', 'unknown')}>"
-    return placeholders
+                if not (staged and staged.endswith(".template.json")):  # not the template itself
+                    entries.setdefault(asset_hash, entry)
+    labels = {asset_hash: _source_label(sources.get(asset_hash), repo) for asset_hash in entries}
+    shared = {label for label in labels.values() if label and list(labels.values()).count(label) > 1}
+    return {
+        asset_hash: f"<asset:{label if label and label not in shared else entry.get('displayName', 'unknown')}>"
+        for asset_hash, entry in entries.items()
+        for label in [labels[asset_hash]]
+    }
 
 
 def normalize(template: Template, placeholders: dict[str, str]) -> Template:
