@@ -309,7 +309,7 @@ class FanoutTopic(Construct):
 
     @reports_errors
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` publish: ``sns:Publish`` on the topic, ``kms:GenerateDataKey`` and ``kms:Decrypt`` on its key.
+        """Let ``grantee`` publish: ``sns:Publish`` on the topic, ``kms:GenerateDataKey`` + ``kms:Decrypt`` on its key.
 
         Exactly the two key actions SNS needs to encrypt what a publisher sends, not aws-cdk-lib's
         ``kms:GenerateDataKey*`` (``Topic.grant_publish``), so the grantee stays cdk-nag clean.

@@ -194,11 +194,8 @@ class BudgetKillSwitch(Construct):
         Not ``Function.grant_invoke``, which adds ``<function ARN>:*`` (every version and alias): a
         cdk-nag AwsSolutions-IAM5 finding on the grantee, for versions the switch never publishes.
         """
-        return iam.Grant.add_to_principal_or_resource(
-            grantee=grantee,
-            actions=["lambda:InvokeFunction"],
-            resource_arns=[self.restore_function.function_arn],
-            resource=self.restore_function,
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["lambda:InvokeFunction"], resource_arns=[self.restore_function.function_arn]
         )
 
     @reports_errors
