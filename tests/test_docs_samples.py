@@ -309,3 +309,20 @@ def test_every_make_command_in_the_docs_exists() -> None:
         for block in blocks(path, "bash", "console", "sh"):
             for match in re.finditer(r"(?:^|\$ |&& )make ([\w-]+)", block.body, re.M):
                 assert match[1] in targets, f"{block.where}: make {match[1]} is not a Makefile target"
+
+
+# --- pins ----------------------------------------------------------------------------------------
+
+
+def test_every_wheel_the_docs_name_is_the_version_a_checkout_builds() -> None:
+    """The consumer docs pin ``buttress-<version>-py3-none-any.whl``: the version this checkout builds."""
+    import buttress
+
+    texts = [*DOCS, REPO / "examples" / "consumer" / "README.md", REPO / "examples" / "consumer" / "requirements.txt"]
+    named = {
+        (path.name, m[1])
+        for path in texts
+        for m in re.finditer(r"buttress-(\d[^-]*)-py3-none-any\.whl", path.read_text())
+    }
+    assert named, "no wheel pinned in the docs"
+    assert {version for _, version in named} == {buttress.__version__}, named
