@@ -21,7 +21,7 @@ SYNTH_STAMP := $(VENV)/.buttress-synth-installed
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff snapshots consumer deploy-local diagrams docs
+.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs
 
 # All set-up (synthesis and test tooling); setup-synth only what `make synth` needs.
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -45,7 +45,7 @@ $(NODE_STAMP): package.json package-lock.json $(SYNTH_STAMP)
 synth: setup-synth
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
-	$(BIN)/python scripts/synth_summary.py cdk.out
+	$(BIN)/python -m scripts.synth_summary cdk.out
 
 # Which subscriptions of a synthesized topic receive a message, e.g.
 #   make route ARGS="--stack ButtressProcurement -a category=lab-supplies -n amount_usd=415"
@@ -70,7 +70,7 @@ test: lint typecheck pytest
 
 # Fixed monthly cost of every synthesized stack at list prices (buttress/data/prices-*.json).
 cost: synth
-	$(BIN)/python scripts/cost.py cdk.out $(COST_ARGS)
+	$(BIN)/python -m buttress.tools.cost cdk.out $(COST_ARGS)
 
 # Benchmarks (medians and same-run ratios, a few minutes on 2 cores); rewrites docs/performance.md.
 # BENCH_QUICK=1 for a smoke run with fewer runs and smaller sizes.
@@ -78,9 +78,20 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 # Pull-request review: each stack against its committed snapshot, rendered by the pinned CLI's
-# `cdk diff --template`; exits 1 when a snapshot is stale.
+# `cdk diff --template`; fails when a snapshot is stale (the script exits 1, so make exits 2).
 diff: setup
 	$(BIN)/python -m scripts.snapshot_diff
+
+# Pull-request review of the working tree against a git ref (default HEAD), both synthesized offline
+# (the ref in a temporary git worktree); Markdown on stdout and in .review/report.md. Fails (make
+# exits 2) when a stateful resource is replaced or removed or access widens; REVIEW_ARGS="--fail-on none".
+BASE ?= HEAD
+REVIEW_APP := $(abspath $(BIN))/python app.py
+review: setup
+	$(BIN)/python -m buttress.tools.review_ci synth .review/base --ref $(BASE) --app "$(REVIEW_APP)"
+	$(BIN)/python -m buttress.tools.review_ci synth .review/head --app "$(REVIEW_APP)"
+	$(BIN)/python -m buttress.review .review/base .review/head --base-label "$(BASE)" --head-label "working tree" \
+		--cfn-lint-ignore-file tests/cfn_lint_ignore.txt --output .review/report.md $(REVIEW_ARGS)
 
 # Update the snapshots on purpose (after reading `make diff`); say why in the commit message.
 snapshots: setup
@@ -102,4 +113,4 @@ docs: diagrams
 	$(BIN)/python -m scripts.api_docs
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .review .pytest_cache .mypy_cache .ruff_cache

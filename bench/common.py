@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scripts.repo_env import repo_env
+
 REPO = Path(__file__).resolve().parent.parent
 #: ``BENCH_QUICK=1``: fewer runs and smaller sizes, for a smoke run; the report says so.
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -43,18 +45,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def bench_env(**extra: str) -> dict[str, str]:
     """The environment ``make`` gives its recipes: the venv's Node 24 first on PATH, offline CDK."""
-    env = dict(os.environ)
-    bin_dirs = [str(Path(sys.executable).parent), str(REPO / "node_modules" / ".bin")]
-    env.update(
-        PATH=os.pathsep.join([*bin_dirs, env.get("PATH", "")]),
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="true",
-        AWS_EC2_METADATA_DISABLED="true",
-        JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    env.update(extra)
-    return env
+    return repo_env(extra=extra)
 
 
 def run_process(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path = REPO) -> float:

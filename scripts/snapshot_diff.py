@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from buttress.tools.offline import CLOSED_ENDPOINT
+from scripts.repo_env import repo_env
 
 REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = REPO / "tests" / "__snapshots__" / "test_example_templates"
@@ -58,28 +60,6 @@ class StackDiff:
     @property
     def stale(self) -> bool:
         return self.status != "unchanged"
-
-
-def offline_env() -> dict[str, str]:
-    """Environment for the CDK CLI: Node 24 of the venv, no credentials that could reach AWS."""
-    env = dict(os.environ)
-    for key in [k for k in env if k.startswith("AWS_")]:
-        del env[key]
-    bin_dirs = [str(Path(sys.executable).parent), str(REPO / "node_modules" / ".bin")]
-    env.update(
-        PATH=os.pathsep.join([*bin_dirs, env.get("PATH", "")]),
-        AWS_ACCESS_KEY_ID="offline",
-        AWS_SECRET_ACCESS_KEY="offline",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        # Port 9 (discard) on loopback: an unexpected AWS call fails at once instead of leaving the machine.
-        AWS_ENDPOINT_URL="http://127.0.0.1:9",
-        AWS_EC2_METADATA_DISABLED="true",
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="true",
-        JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
-    )
-    return env
 
 
 def normalized_assembly(outdir: Path, normalized: dict[str, dict[str, Any]], dest: Path) -> Path:
@@ -116,7 +96,7 @@ def cli_diff(assembly: Path, stack: str, old_template: Path, *, color: bool = Fa
     proc = subprocess.run(
         cmd,
         cwd=assembly,  # not the repo: the CLI must not pick up cdk.json's "app" and synthesize again
-        env=offline_env(),
+        env=repo_env(endpoint=CLOSED_ENDPOINT),
         capture_output=True,
         text=True,
         timeout=300,

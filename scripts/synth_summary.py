@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
+from buttress.tools.assembly import AssemblyError, read_assembly
+
 
 def summarize(outdir: Path) -> list[tuple[str, int, Counter[str]]]:
-    manifest = json.loads((outdir / "manifest.json").read_text())
     rows = []
-    for name, artifact in sorted(manifest["artifacts"].items()):
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+    for name, template in read_assembly(outdir).templates().items():
         types = Counter(resource["Type"] for resource in template.get("Resources", {}).values())
         rows.append((name, sum(types.values()), types))
     return rows
@@ -22,7 +19,11 @@ def summarize(outdir: Path) -> list[tuple[str, int, Counter[str]]]:
 
 def main(argv: list[str]) -> int:
     outdir = Path(argv[1] if len(argv) > 1 else "cdk.out")
-    rows = summarize(outdir)
+    try:
+        rows = summarize(outdir)
+    except AssemblyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not rows:
         print(f"no stacks in {outdir}", file=sys.stderr)
         return 1

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from buttress.tools.assembly import write_assembly
 from buttress.tools.cost import (
+    BEGIN,
     DEFAULT_PRICES,
+    END,
     PriceTable,
     StackCost,
     compare,
     estimate_assembly,
     estimate_template,
     load_prices,
+    main,
     render_compare,
     render_markdown,
     render_template_change,
     render_text,
+    update_block,
 )
-from scripts.cost import BEGIN, END, main, update_block
 from tests.harness import SynthResult
 
 HOURS = 730
@@ -324,16 +330,6 @@ def test_render_and_compare(prices: PriceTable) -> None:
     assert render_compare([]) == "Fixed monthly cost: no change."
 
 
-def write_assembly(folder: Path, stacks: dict[str, dict[str, Any]]) -> None:
-    folder.mkdir()
-    artifacts = {}
-    for name, tpl in stacks.items():
-        (folder / f"{name}.template.json").write_text(json.dumps(tpl))
-        artifacts[name] = {"type": "aws:cloudformation:stack", "properties": {"templateFile": f"{name}.template.json"}}
-    artifacts["Tree"] = {"type": "cdk:tree"}
-    (folder / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
-
-
 def test_script_reads_an_assembly_compares_and_updates_a_readme(
     tmp_path: Path, prices: PriceTable, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -351,15 +347,29 @@ def test_script_reads_an_assembly_compares_and_updates_a_readme(
     updated = readme.read_text()
     assert "old table" not in updated and "| Net | 33.85 |" in updated and updated.endswith(f"{END}\nrest\n")
 
-    assert main([str(tmp_path / "missing")]) == 1
+    assert main([str(tmp_path / "missing")]) == 2
+    assert f"CDK_OUT {tmp_path / 'missing'}: no such directory" in capsys.readouterr().err
+    assert main([str(new), "--baseline", str(tmp_path)]) == 2
+    assert f"--baseline {tmp_path}: not a cloud assembly" in capsys.readouterr().err
+    assert main([str(new), "--update-readme", str(tmp_path / "nope.md")]) == 2
+    assert "--update-readme" in capsys.readouterr().err
     with pytest.raises(ValueError, match="markers"):
         update_block("no markers", "x")
+
+
+def test_console_script_prints_the_table(synth: SynthResult) -> None:
+    """``python -m buttress.tools.cost CDK_OUT`` (the ``buttress-cost`` entry point) prints every stack."""
+    out = subprocess.run(
+        [sys.executable, "-m", "buttress.tools.cost", str(synth.outdir)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "ButtressNetwork: $131.40/month fixed" in out and "All stacks:" in out
 
 
 def test_example_stacks_are_fully_priced(synth: SynthResult, prices: PriceTable) -> None:
     """Every resource type of the example app is priced, usage-based or free: none is unknown.
 
-    A new type here needs an entry in buttress/cost.py (FREE_TYPES, USAGE_TYPES or a handler).
+    A new type needs an entry in buttress/tools/prices.py (FREE_TYPES, USAGE_TYPES) or a handler in
+    buttress/tools/cost.py.
     """
     costs = {name: estimate_template(t, prices, name=name) for name, t in synth.templates.items()}
     assert {name: c.not_priced for name, c in costs.items() if c.not_priced} == {}

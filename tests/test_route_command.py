@@ -91,7 +91,16 @@ def test_errors(synth: SynthResult, capsys: pytest.CaptureFixture[str], argv: li
 
 def test_missing_cloud_assembly(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--cdk-out", str(tmp_path), "--stack", "X"]) == 2
-    assert "run `make synth` first" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"--cdk-out {tmp_path}: not a cloud assembly (no manifest.json)" in err
+    assert f"`cdk synth --output {tmp_path}`" in err and "make" not in err
+    assert main(["--cdk-out", str(tmp_path / "nope"), "--stack", "X"]) == 2
+    assert f"--cdk-out {tmp_path / 'nope'}: no such directory" in capsys.readouterr().err
+
+
+def test_stack_is_required_with_an_assembly(synth: SynthResult, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--cdk-out", str(synth.outdir), "-a", "x=1"]) == 2
+    assert "--stack is required with --cdk-out: one of ButtressCarDealer" in capsys.readouterr().err
 
 
 def test_several_topics_need_a_choice() -> None:

@@ -1,7 +1,9 @@
 """Fixed monthly cost a synthesized CloudFormation template implies, before anything is deployed.
 
 Pure: reads template dicts (or a ``cdk.out`` folder) and a price table kept as data
-(``buttress/data/prices-us-east-1.json``, with its date and source); no CDK import, no AWS call.
+(``buttress/data/prices-us-east-1.json``, with its date and source, loaded by
+:mod:`buttress.tools.prices`, which also lists the free and usage-based types); no CDK import, no
+AWS call. ``buttress-cost`` (:func:`main`) is its command line.
 
 "Fixed" means what the stack costs while it sits idle: hourly resources (NAT gateways, load
 balancers, interface endpoints per AZ, Fargate tasks at their desired count and size, public IPv4
@@ -14,160 +16,49 @@ was expected, a resource behind a condition) is written next to the line it affe
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PRICES = Path(__file__).resolve().parent.parent / "data" / "prices-us-east-1.json"
+from buttress.tools.assembly import AssemblyError, read_assembly
+from buttress.tools.prices import (  # re-exported: part of buttress.tools.cost's API
+    DEFAULT_PRICES,
+    FREE_PREFIXES,
+    FREE_TYPES,
+    USAGE_TYPES,
+    PriceTable,
+    Rate,
+    load_prices,
+)
 
 Template = Mapping[str, Any]
 Resource = Mapping[str, Any]
 
-#: Types that cost nothing by themselves (their traffic or their targets may).
-FREE_TYPES: frozenset[str] = frozenset(
-    {
-        "AWS::ApplicationAutoScaling::ScalableTarget",
-        "AWS::ApplicationAutoScaling::ScalingPolicy",
-        "AWS::AutoScaling::LaunchConfiguration",
-        "AWS::AutoScaling::LifecycleHook",
-        "AWS::AutoScaling::ScalingPolicy",
-        "AWS::CDK::Metadata",
-        "AWS::CloudFormation::WaitConditionHandle",
-        "AWS::EC2::EgressOnlyInternetGateway",
-        "AWS::EC2::InternetGateway",
-        "AWS::EC2::LaunchTemplate",
-        "AWS::EC2::NetworkAcl",
-        "AWS::EC2::NetworkAclEntry",
-        "AWS::EC2::PrefixList",
-        "AWS::EC2::Route",
-        "AWS::EC2::RouteTable",
-        "AWS::EC2::SecurityGroup",
-        "AWS::EC2::SecurityGroupEgress",
-        "AWS::EC2::SecurityGroupIngress",
-        "AWS::EC2::Subnet",
-        "AWS::EC2::SubnetNetworkAclAssociation",
-        "AWS::EC2::SubnetRouteTableAssociation",
-        "AWS::EC2::VPC",
-        "AWS::EC2::VPCCidrBlock",
-        "AWS::EC2::VPCGatewayAttachment",
-        "AWS::ECS::Cluster",
-        "AWS::ECS::ClusterCapacityProviderAssociations",
-        "AWS::ECS::TaskDefinition",
-        "AWS::ElasticLoadBalancingV2::Listener",
-        "AWS::ElasticLoadBalancingV2::ListenerCertificate",
-        "AWS::ElasticLoadBalancingV2::ListenerRule",
-        "AWS::ElasticLoadBalancingV2::TargetGroup",
-        "AWS::Events::Rule",
-        "AWS::KMS::Alias",
-        "AWS::Lambda::EventInvokeConfig",
-        "AWS::Lambda::EventSourceMapping",
-        "AWS::Lambda::Permission",
-        "AWS::Lambda::Url",
-        "AWS::Logs::MetricFilter",
-        "AWS::Logs::ResourcePolicy",
-        "AWS::Logs::SubscriptionFilter",
-        "AWS::S3::BucketPolicy",
-        "AWS::SNS::Subscription",
-        "AWS::SNS::TopicInlinePolicy",
-        "AWS::SNS::TopicPolicy",
-        "AWS::SQS::QueueInlinePolicy",
-        "AWS::Scheduler::ScheduleGroup",
-        "AWS::Events::Connection",
-        "AWS::Events::Archive",
-        "AWS::SQS::QueuePolicy",
-        "AWS::CodeBuild::ReportGroup",
-        "AWS::CodeBuild::SourceCredential",
-        "AWS::CertificateManager::Certificate",
-        "AWS::SecretsManager::SecretTargetAttachment",
-        "AWS::SecretsManager::RotationSchedule",
-        "AWS::SecretsManager::ResourcePolicy",
-        "AWS::Route53::RecordSet",
-        "AWS::Route53::RecordSetGroup",
-        "AWS::ServiceDiscovery::Service",
-        "AWS::ECR::RegistryPolicy",
-    }
-)
-#: Prefixes of free types (IAM, CloudFormation plumbing).
-FREE_PREFIXES: tuple[str, ...] = ("AWS::IAM::", "AWS::CloudFormation::", "AWS::SSO::")
-
-#: Types whose cost is usage only (requests, GB, build minutes, invocations, storage).
-USAGE_TYPES: Mapping[str, str] = {
-    "AWS::ApiGateway::RestApi": "requests",
-    "AWS::ApiGatewayV2::Api": "requests",
-    "AWS::Backup::BackupPlan": "backup storage",
-    "AWS::Backup::BackupVault": "backup storage",
-    "AWS::Budgets::Budget": "first two action-enabled budgets free, then per budget-day",
-    "AWS::CloudTrail::Trail": "events beyond the first management trail, storage",
-    "AWS::CodeBuild::Project": "build minutes",
-    "AWS::CodePipeline::Pipeline": "action execution minutes (V2)",
-    "AWS::EC2::FlowLog": "log ingestion",
-    "AWS::ECR::Repository": "image storage",
-    "AWS::EFS::FileSystem": "storage",
-    "AWS::EFS::MountTarget": "EFS storage",
-    "AWS::Events::EventBus": "custom events",
-    "AWS::Lambda::Function": "invocations, duration",
-    "AWS::Lambda::LayerVersion": "storage",
-    "AWS::Logs::LogGroup": "ingestion, storage",
-    "AWS::S3::Bucket": "storage, requests",
-    "AWS::SNS::Topic": "publishes, deliveries",
-    "AWS::SQS::Queue": "requests",
-    "AWS::StepFunctions::StateMachine": "state transitions",
-    "AWS::Scheduler::Schedule": "invocations beyond the free tier",
-    "AWS::Events::ApiDestination": "invocations",
-    "AWS::ServiceDiscovery::PrivateDnsNamespace": "hosted zone, queries",
-}
-
-
-@dataclass(frozen=True)
-class Rate:
-    """One list price: ``usd`` per ``per`` (``hour`` or ``month``) of ``what``."""
-
-    key: str
-    usd: float
-    per: str
-    what: str
-
-
-@dataclass(frozen=True)
-class PriceTable:
-    """A region's list prices and where they come from."""
-
-    region: str
-    currency: str
-    as_of: str
-    source: str
-    hours_per_month: float
-    rates: Mapping[str, Rate]
-    ec2_instance_hourly: Mapping[str, float]
-    fargate_spot_discount: float
-    usage_based: Mapping[str, str]
-
-    def monthly(self, rate: Rate) -> float:
-        """The monthly price of one unit of ``rate``."""
-        return rate.usd * self.hours_per_month if rate.per == "hour" else rate.usd
-
-
-def load_prices(path: Path | str | None = None) -> PriceTable:
-    """Load a price table (default: the us-east-1 table shipped with buttress)."""
-    data = json.loads(Path(path or DEFAULT_PRICES).read_text())
-    rates = {key: Rate(key, float(r["usd"]), str(r["per"]), str(r["what"])) for key, r in data["rates"].items()}
-    for rate in rates.values():
-        if rate.per not in ("hour", "month"):
-            raise ValueError(f"rate {rate.key}: per={rate.per!r} is invalid: 'hour' or 'month'")
-    return PriceTable(
-        region=data["region"],
-        currency=data["currency"],
-        as_of=data["as_of"],
-        source=data["source"],
-        hours_per_month=float(data["hours_per_month"]),
-        rates=rates,
-        ec2_instance_hourly={k: float(v) for k, v in data.get("ec2_instance_hourly", {}).items()},
-        fargate_spot_discount=float(data.get("spot", {}).get("fargate_spot_discount", 0.0)),
-        usage_based=dict(data.get("usage_based", {})),
-    )
+__all__ = [
+    "DEFAULT_PRICES",
+    "FREE_PREFIXES",
+    "FREE_TYPES",
+    "USAGE_TYPES",
+    "CostLine",
+    "PriceTable",
+    "Rate",
+    "StackCost",
+    "compare",
+    "estimate_assembly",
+    "estimate_template",
+    "load_prices",
+    "main",
+    "render_compare",
+    "render_markdown",
+    "render_template_change",
+    "render_text",
+    "update_block",
+]
 
 
 @dataclass(frozen=True)
@@ -350,6 +241,22 @@ class _Estimator:
     def _AWS_ECS_Service(self, logical_id: str, resource: Resource) -> None:
         props = self.props(resource)
         notes: list[str] = []
+        desired = self._desired_tasks(logical_id, props, notes)
+        providers = self._capacity_split(props, desired, notes)
+        if providers is None:
+            self.result.usage_based["AWS::ECS::Service (EC2/external launch type)"] += 1
+            return
+        task = self.resources.get(_ref_target(props.get("TaskDefinition")) or "", None)
+        if task is None or task.get("Type") != "AWS::ECS::TaskDefinition":
+            self.not_priced(logical_id, resource, "task definition not in this template: size unknown")
+            return
+        self._fargate_tasks(logical_id, resource, self.props(task), providers, notes)
+        network = (props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {}
+        if network.get("AssignPublicIp") == "ENABLED":
+            self.add(logical_id, resource, "public_ipv4", desired, "AssignPublicIp ENABLED: one per task")
+
+    def _desired_tasks(self, logical_id: str, props: Mapping[str, Any], notes: list[str]) -> float:
+        """Tasks a service runs while idle: DesiredCount, raised to the auto-scaling minimum."""
         scaling = self._scaling(logical_id)
         if scaling is not None and props.get("DesiredCount") is None and _literal(scaling[0]) is not None:
             # CDK leaves DesiredCount out under auto scaling, which then holds it at MinCapacity or more.
@@ -361,22 +268,23 @@ class _Estimator:
             if minimum is not None and minimum > desired:
                 desired = minimum
             notes.append(f"auto scaling between {scaling[0]} and {scaling[1]} tasks: {desired:g} counted")
-        providers = self._capacity_split(props, desired, notes)
-        if providers is None:
-            self.result.usage_based["AWS::ECS::Service (EC2/external launch type)"] += 1
-            return
-        task = self.resources.get(_ref_target(props.get("TaskDefinition")) or "", None)
-        if task is None or task.get("Type") != "AWS::ECS::TaskDefinition":
-            self.not_priced(logical_id, resource, "task definition not in this template: size unknown")
-            return
-        task_props = self.props(task)
+        return desired
+
+    def _fargate_tasks(
+        self,
+        logical_id: str,
+        resource: Resource,
+        task_props: Mapping[str, Any],
+        providers: Mapping[str, float],
+        notes: list[str],
+    ) -> None:
+        """vCPU, memory and extra ephemeral storage of the service's tasks, per capacity provider."""
         vcpu = self.number(task_props.get("Cpu"), 256, "task Cpu", notes) / 1024
         memory_gb = self.number(task_props.get("Memory"), 512, "task Memory", notes) / 1024
         platform = task_props.get("RuntimePlatform") or {}
         arch = str(platform.get("CpuArchitecture", "X86_64")).lower()
         os_family = str(platform.get("OperatingSystemFamily", "LINUX"))
-        os_key = "linux" if os_family == "LINUX" else "windows"
-        prefix = f"fargate_{os_key}_{arch}"
+        prefix = f"fargate_{'linux' if os_family == 'LINUX' else 'windows'}_{arch}"
         if f"{prefix}_vcpu" not in self.prices.rates:
             self.not_priced(logical_id, resource, f"Fargate {os_family}/{arch} not in the price table")
             return
@@ -393,9 +301,6 @@ class _Estimator:
             self.add(logical_id, resource, f"{prefix}_vcpu", tasks * vcpu * factor, *line_notes)
             self.add(logical_id, resource, f"{prefix}_gb", tasks * memory_gb * factor, *line_notes)
             self.add(logical_id, resource, "fargate_ephemeral_storage_gb", tasks * extra_storage * factor, *line_notes)
-        network = (props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {}
-        if network.get("AssignPublicIp") == "ENABLED":
-            self.add(logical_id, resource, "public_ipv4", desired, "AssignPublicIp ENABLED: one per task")
 
     def _capacity_split(self, props: Mapping[str, Any], desired: float, notes: list[str]) -> dict[str, float] | None:
         """Tasks per Fargate capacity provider, or None when the service does not run on Fargate."""
@@ -600,21 +505,16 @@ def estimate_template(template: Template, prices: PriceTable | None = None, *, n
     return _Estimator(name, template, prices or load_prices()).run()
 
 
-def assembly_templates(outdir: Path | str) -> dict[str, dict[str, Any]]:
-    """Stack name -> template for every stack of a cloud assembly (``cdk.out``)."""
-    folder = Path(outdir)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    found: dict[str, dict[str, Any]] = {}
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        if artifact.get("type") == "aws:cloudformation:stack":
-            found[name] = json.loads((folder / artifact["properties"]["templateFile"]).read_text())
-    return found
+def estimate_assembly(
+    outdir: Path | str, prices: PriceTable | None = None, *, label: str = "cloud assembly"
+) -> list[StackCost]:
+    """One :class:`StackCost` per stack of a cloud assembly, by stack name.
 
-
-def estimate_assembly(outdir: Path | str, prices: PriceTable | None = None) -> list[StackCost]:
-    """One :class:`StackCost` per stack of a cloud assembly, by stack name."""
+    Raises :class:`buttress.tools.assembly.AssemblyError` (naming ``label``) for an unusable folder.
+    """
     table = prices or load_prices()
-    return [estimate_template(t, table, name=n) for n, t in assembly_templates(outdir).items()]
+    templates = read_assembly(outdir, label=label).templates()
+    return [estimate_template(t, table, name=n) for n, t in templates.items()]
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -721,3 +621,71 @@ def render_template_change(name: str, before: Template, after: Template, prices:
     if added:
         lines.append(f"  newly not priced: {', '.join(added)}")
     return "\n".join(lines)
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+BEGIN, END = "<!-- cost:begin -->", "<!-- cost:end -->"
+
+
+def update_block(text: str, block: str) -> str:
+    """``text`` with the part between the cost markers replaced by ``block``."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"markers {BEGIN} ... {END} not found")
+    return text[: start + len(BEGIN)] + "\n" + block.strip() + "\n" + text[end:]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="buttress-cost",
+        description="Fixed monthly cost every stack of a synthesized cloud assembly implies, at list prices.",
+        epilog="--update-readme rewrites the table between <!-- cost:begin --> and <!-- cost:end -->.",
+    )
+    parser.add_argument("cdk_out", nargs="?", default="cdk.out", help="cloud assembly folder (default cdk.out)")
+    parser.add_argument("--prices", help="price table JSON (default: buttress's us-east-1 table)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every assumption")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
+    parser.add_argument("--baseline", metavar="OLD_CDK_OUT", help="another cloud assembly to compare against")
+    parser.add_argument("--update-readme", metavar="FILE", help="rewrite the cost table block in FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``buttress-cost [CDK_OUT] [--verbose] [--markdown] [--baseline OLD_CDK_OUT] [--prices FILE]``."""
+    args = _parser().parse_args(argv)
+    try:
+        prices = _load_prices_flag(args.prices)
+        costs = estimate_assembly(args.cdk_out, prices, label="CDK_OUT")
+        baseline = estimate_assembly(args.baseline, prices, label="--baseline") if args.baseline else None
+        readme = Path(args.update_readme) if args.update_readme else None
+        updated = _update_flag(readme, render_markdown(costs, prices)) if readme else ""
+    except (AssemblyError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(render_markdown(costs, prices) if args.markdown else render_text(costs, prices, verbose=args.verbose))
+    if baseline is not None:
+        print()
+        print(render_compare(compare(baseline, costs)))
+    if readme is not None:
+        readme.write_text(updated)
+        print(f"\nupdated the cost table in {readme}")
+    return 0
+
+
+def _update_flag(readme: Path, block: str) -> str:
+    try:
+        return update_block(readme.read_text(), block)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--update-readme {readme}: {exc}") from exc
+
+
+def _load_prices_flag(path: str | None) -> PriceTable:
+    try:
+        return load_prices(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"--prices {path}: not a usable price table: {exc!r}") from exc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,9 +1,10 @@
 """Which subscriptions of a synthesized topic would receive a message? (no deploy, no AWS account)
 
-    python -m buttress.tools.route --stack ButtressProcurement \\
+    buttress-route --stack ButtressProcurement \\
         -a category=lab-supplies -n amount_usd=15700 -a location=Asia-Pacific-Southeast
 
-reads ``cdk.out`` (``make synth`` writes it), finds the stack's SNS topic and its subscriptions with
+(or ``python -m buttress.tools.route``) reads a cloud assembly (``--cdk-out``, default ``cdk.out``:
+the folder ``cdk synth`` writes), finds the stack's SNS topic and its subscriptions with
 their filter policies, and evaluates them with :func:`buttress.filter_policy.matches`. Message
 attributes: ``-a name=value`` (String), ``-n name=value`` (Number), ``-l name=v1,v2`` (String.Array)
 or ``--attributes JSON`` in the boto3 ``publish`` shape; ``--body JSON`` for ``MessageBody`` filters.
@@ -22,6 +23,7 @@ from typing import Any
 
 from buttress.parts.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
 from buttress.rules.filter_policy import matches
+from buttress.tools.assembly import read_assembly
 
 
 class RouteError(ValueError):
@@ -37,19 +39,6 @@ class Route:
     receives: bool
     filter_policy: Mapping[str, Any] | None
     filter_scope: str
-
-
-def stack_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
-    """Stack name -> template, for every stack of a cloud assembly folder."""
-    manifest_path = cdk_out / "manifest.json"
-    if not manifest_path.is_file():
-        raise RouteError(f"{cdk_out} is not a cloud assembly (no manifest.json): run `make synth` first")
-    manifest = json.loads(manifest_path.read_text())
-    templates = {}
-    for name, artifact in manifest.get("artifacts", {}).items():
-        if artifact.get("type") == "aws:cloudformation:stack":
-            templates[name] = json.loads((cdk_out / artifact["properties"]["templateFile"]).read_text())
-    return templates
 
 
 def _topics(template: Mapping[str, Any]) -> dict[str, str]:
@@ -133,7 +122,7 @@ def parse_attributes(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m buttress.tools.route", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="buttress-route", description=__doc__.split("\n\n")[0])
     parser.add_argument("--cdk-out", default="cdk.out", type=Path, help="cloud assembly folder (default cdk.out)")
     parser.add_argument("--template", type=Path, help="a template file instead of --cdk-out/--stack")
     parser.add_argument("--stack", help="stack name, e.g. ButtressProcurement")
@@ -154,14 +143,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             template = json.loads(args.template.read_text())
             where = str(args.template)
         else:
-            templates = stack_templates(args.cdk_out)
-            if args.stack not in templates:
-                raise RouteError(f"--stack {args.stack!r} is not in {args.cdk_out}: {', '.join(sorted(templates))}")
-            template, where = templates[args.stack], args.stack
+            assembly = read_assembly(args.cdk_out, label="--cdk-out")
+            if args.stack is None:
+                raise RouteError(f"--stack is required with --cdk-out: one of {', '.join(assembly.stacks)}")
+            if args.stack not in assembly.stacks:
+                raise RouteError(f"--stack {args.stack!r} is not in {args.cdk_out}: {', '.join(assembly.stacks)}")
+            template, where = assembly.template(args.stack), args.stack
         attributes = parse_attributes(args)
         body = json.loads(args.body) if args.body else None
         routes = route_template(template, topic=args.topic, attributes=attributes, body=body)
-    except (RouteError, ValueError, OSError) as exc:
+    except (RouteError, ValueError, OSError) as exc:  # AssemblyError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2
     receivers = [r.subscriber for r in routes if r.receives]

@@ -1,0 +1,403 @@
+"""Pull-request review of two cloud assemblies: what a change replaces, deletes, opens up and costs.
+
+    buttress-review BASE HEAD            # or: python -m buttress.review BASE HEAD
+
+BASE and HEAD are ``cdk.out`` folders (the base branch and the pull request, each synthesized).
+The report is Markdown for one pull-request comment: stateful resources replaced or removed first
+(with their ``DeletionPolicy`` / ``UpdateReplacePolicy``), a summary per stack, IAM and
+security-group widening, the fixed monthly cost change (:mod:`buttress.tools.cost`), and cdk-nag and
+cfn-lint findings added or removed; identical assemblies give one line. Exit status: 0 when nothing
+risky changed, 1 when a stateful resource is replaced or removed or access widens (``--fail-on``
+chooses), 2 on bad input (the folder and the argument are named).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from buttress.tools.assembly import AssemblyError, read_assembly
+from buttress.tools.cost import PriceTable, estimate_template, load_prices, render_template_change
+from buttress.tools.findings import Finding, cfn_lint_findings, compare_findings, nag_findings
+from buttress.tools.template_diff import Change, CreateOnly, diff_templates, schema_create_only
+from buttress.tools.widening import Widening, iam_widenings, security_group_widenings
+
+MARKER = "<!-- buttress-review -->"
+FAIL_ON = ("stateful", "widening", "findings", "cost")
+DEFAULT_FAIL_ON = ("stateful", "widening")
+Templates = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass
+class StackReview:
+    """One stack: its resource changes and fixed monthly cost before and after."""
+
+    name: str
+    status: str
+    """``added``, ``removed``, ``changed`` or ``unchanged``."""
+    changes: list[Change]
+    cost_before: float
+    cost_after: float
+    cost_detail: list[str] = field(default_factory=list)
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    """Output names ``added``, ``changed``, ``removed`` (a removed export breaks stacks importing it)."""
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+
+@dataclass
+class Review:
+    """Everything the report says, computed from two sets of templates and their findings."""
+
+    base: str
+    head: str
+    stacks: list[StackReview]
+    widenings: list[Widening]
+    findings_added: list[Finding]
+    findings_removed: list[Finding]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def stateful_lost(self) -> list[Change]:
+        return [c for s in self.stacks for c in s.changes if c.stateful and c.loses_resource]
+
+    @property
+    def cost_delta(self) -> float:
+        return sum(s.cost_after - s.cost_before for s in self.stacks)
+
+    @property
+    def identical(self) -> bool:
+        return all(s.status == "unchanged" for s in self.stacks) and not (
+            self.findings_added or self.findings_removed or self.widenings
+        )
+
+    def triggered(self) -> list[str]:
+        """The ``--fail-on`` categories this review meets."""
+        hits = {
+            "stateful": bool(self.stateful_lost),
+            "widening": bool(self.widenings),
+            "findings": bool(self.findings_added),
+            "cost": round(self.cost_delta, 2) > 0,
+        }
+        return [name for name in FAIL_ON if hits[name]]
+
+
+def review_templates(
+    base: Templates,
+    head: Templates,
+    *,
+    base_label: str = "BASE",
+    head_label: str = "HEAD",
+    base_findings: Sequence[Finding] = (),
+    head_findings: Sequence[Finding] = (),
+    prices: PriceTable | None = None,
+    create_only: CreateOnly = schema_create_only,
+) -> Review:
+    """The review of ``head`` against ``base`` (stack name -> template); pure."""
+    table = prices or load_prices()
+    stacks: list[StackReview] = []
+    widenings: list[Widening] = []
+    for name in sorted(set(base) | set(head)):
+        before, after = base.get(name, {}), head.get(name, {})
+        changes = diff_templates(name, before, after, create_only=create_only)
+        outputs = output_changes(before, after)
+        changed = "changed" if changes or any(outputs.values()) else "unchanged"
+        status = "added" if name not in base else "removed" if name not in head else changed
+        cost_a = estimate_template(before, table, name=name).monthly
+        cost_b = estimate_template(after, table, name=name).monthly
+        detail = render_template_change(name, before, after, table).splitlines()[1:] if changes else []
+        stacks.append(StackReview(name, status, changes, cost_a, cost_b, [d.strip() for d in detail], outputs))
+        if changes:
+            renames = {c.logical_id: c.renamed_to for c in changes if c.renamed_to}
+            widenings += iam_widenings(name, before, after, renames=renames)
+            widenings += security_group_widenings(name, before, after)
+    added, removed = compare_findings(base_findings, head_findings)
+    return Review(base_label, head_label, stacks, widenings, added, removed)
+
+
+def output_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Names of the outputs added, changed and removed; a removed export is marked ``(export)``."""
+    old, new = before.get("Outputs") or {}, after.get("Outputs") or {}
+    removed = [f"{k} (export)" if "Export" in old[k] else k for k in sorted(set(old) - set(new))]
+    return {
+        "added": sorted(set(new) - set(old)),
+        "changed": sorted(k for k in set(old) & set(new) if old[k] != new[k]),
+        "removed": removed,
+    }
+
+
+def review_assemblies(
+    base_dir: Path | str,
+    head_dir: Path | str,
+    *,
+    base_label: str | None = None,
+    head_label: str | None = None,
+    cfn_lint: bool = True,
+    cfn_lint_ignore: Sequence[str] = (),
+    prices: PriceTable | None = None,
+) -> Review:
+    """Read both assemblies (:class:`AssemblyError` naming ``BASE`` or ``HEAD``) and review them."""
+    base, head = read_assembly(base_dir, label="BASE"), read_assembly(head_dir, label="HEAD")
+    base_templates, head_templates = base.templates(), head.templates()
+    base_findings, head_findings = nag_findings(base), nag_findings(head)
+    notes = []
+    if cfn_lint and base_templates != head_templates:
+        base_findings += cfn_lint_findings(base_templates, ignore=cfn_lint_ignore)
+        head_findings += cfn_lint_findings(head_templates, ignore=cfn_lint_ignore)
+    elif not cfn_lint:
+        notes.append("cfn-lint not run (--no-cfn-lint).")
+    review = review_templates(
+        base_templates,
+        head_templates,
+        base_label=base_label or str(base_dir),
+        head_label=head_label or str(head_dir),
+        base_findings=base_findings,
+        head_findings=head_findings,
+        prices=prices,
+    )
+    review.notes += notes
+    return review
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _code(value: object) -> str:
+    return f"`{_cell(value)}`" if value != "" else ""
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _delta(value: float) -> str:
+    return f"{'+' if value >= 0 else '-'}{_money(abs(value))}"
+
+
+def what_happens(change: Change) -> str:
+    """What a deploy does to the resource deployed today, from its policies."""
+    if change.action == "removed":
+        policy = change.deletion_policy.split(" ")[0]
+        return {
+            "Retain": "removed from the stack, kept in the account (orphaned)",
+            "RetainExceptOnCreate": "removed from the stack, kept in the account (orphaned)",
+            "Snapshot": "deleted after a final snapshot",
+        }.get(policy, "**deleted, with its data**")
+    policy = change.update_replace_policy.split(" ")[0]
+    return {
+        "Retain": "a new, empty one is created; the old one is kept (orphaned)",
+        "Snapshot": "a new one is created; the old one is deleted after a snapshot",
+    }.get(policy, "a new one is created and **the old one is deleted, with its data**")
+
+
+def _stateful_block(review: Review) -> list[str]:
+    lost = review.stateful_lost
+    if not lost:
+        return []
+    lines = [
+        "> [!CAUTION]",
+        f"> **{len(lost)} stateful resource(s) replaced or removed.** "
+        "The data they hold does not move to a new resource.",
+        ">",
+        "> | stack | resource | type | change | why | DeletionPolicy | UpdateReplacePolicy | what a deploy does |",
+        "> |---|---|---|---|---|---|---|---|",
+    ]
+    for c in lost:
+        why = "; ".join(c.reasons) or ("removed from the template" if c.action == "removed" else "")
+        lines.append(
+            f"> | {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {c.action} | {_cell(why)} | "
+            f"{_cell(c.deletion_policy)} | {_cell(c.update_replace_policy)} | {what_happens(c)} |"
+        )
+    return [*lines, ""]
+
+
+def _summary(review: Review) -> list[str]:
+    lines = [
+        "### Summary",
+        "",
+        "| stack | status | added | changed | replaced | removed | outputs | fixed $/month |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+    ]
+    for s in review.stacks:
+        if s.status == "unchanged":
+            continue
+        cost = _money(s.cost_after)
+        if round(s.cost_after - s.cost_before, 2) != 0:
+            cost = f"{_money(s.cost_before)} → {_money(s.cost_after)} ({_delta(s.cost_after - s.cost_before)})"
+        counts = " | ".join(str(s.count(a)) for a in ("added", "changed", "replaced", "removed"))
+        outputs = "; ".join(f"{k}: {', '.join(v)}" for k, v in s.outputs.items() if v) or "-"
+        lines.append(f"| {s.name} | {s.status} | {counts} | {_cell(outputs)} | {cost} |")
+    unchanged = [s.name for s in review.stacks if s.status == "unchanged"]
+    if unchanged:
+        lines += ["", f"Unchanged: {', '.join(unchanged)}."]
+    return [*lines, ""]
+
+
+def _widening(review: Review) -> list[str]:
+    lines = ["### Access widened", ""]
+    if not review.widenings:
+        return [*lines, "No IAM statement or security-group rule grants more than before.", ""]
+    lines += ["| stack | kind | applies to | grants | why |", "|---|---|---|---|---|"]
+    for w in sorted(review.widenings, key=lambda w: (not w.public, w.stack, w.kind, w.target, w.grant)):
+        why = ("**public** " if w.public else "") + w.why
+        lines.append(f"| {w.stack} | {w.kind} | {_code(w.target)} | {_code(w.grant)} | {_cell(why)} |")
+    return [*lines, ""]
+
+
+def _cost(review: Review) -> list[str]:
+    changed = [s for s in review.stacks if round(s.cost_after - s.cost_before, 2) != 0]
+    lines = ["### Fixed monthly cost", ""]
+    if not changed:
+        return [*lines, "No change in fixed monthly cost (list prices, `buttress-cost`).", ""]
+    for s in changed:
+        delta = _delta(s.cost_after - s.cost_before)
+        lines.append(f"- **{s.name}**: {_money(s.cost_before)} → {_money(s.cost_after)} ({delta}/month)")
+        lines += [f"  - {_cell(d)}" for d in s.cost_detail]
+    lines.append(f"- **total**: {_delta(review.cost_delta)}/month at list prices (`buttress-cost` for the table)")
+    return [*lines, ""]
+
+
+def _findings(review: Review) -> list[str]:
+    lines = ["### Findings", ""]
+    rows = [("added", f) for f in review.findings_added] + [("removed", f) for f in review.findings_removed]
+    if not rows:
+        lines.append("No cdk-nag or cfn-lint finding added or removed.")
+    else:
+        lines += ["| | tool | stack | where | rule | message |", "|---|---|---|---|---|---|"]
+        for change, f in rows:
+            message = f.message if len(f.message) <= 160 else f.message[:157] + "..."
+            lines.append(f"| {change} | {f.tool} | {f.stack} | {_code(f.where)} | {_code(f.rule)} | {_cell(message)} |")
+    return [*lines, *(["", *review.notes] if review.notes else []), ""]
+
+
+def _details(review: Review) -> list[str]:
+    changes = [c for s in review.stacks for c in s.changes]
+    lines = [
+        f"<details><summary>Every resource change ({len(changes)})</summary>",
+        "",
+        "| stack | resource | type | change | properties | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in changes:
+        props = ", ".join(c.properties)
+        lines.append(
+            f"| {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {c.action} | {_cell(props)} | "
+            f"{_cell('; '.join(c.reasons))} |"
+        )
+    return [*lines, "", "</details>", ""]
+
+
+def render_markdown(review: Review) -> str:
+    """The pull-request comment (starting with :data:`MARKER`, so a workflow can find and update it)."""
+    title = f"{MARKER}\n## buttress review: `{_cell(review.base)}` → `{_cell(review.head)}`"
+    if review.identical:
+        return f"{title}\n\nNo changes: {len(review.stacks)} stack(s), identical resources and findings.\n"
+    changed = [s for s in review.stacks if s.status != "unchanged"]
+    counts = {a: sum(s.count(a) for s in review.stacks) for a in ("added", "changed", "replaced", "removed")}
+    head = (
+        f"{len(changed)} of {len(review.stacks)} stack(s) change: "
+        + ", ".join(f"{n} {a}" for a, n in counts.items())
+        + f"; {len(review.widenings)} widening(s); fixed cost {_delta(review.cost_delta)}/month; "
+        + f"findings +{len(review.findings_added)} / -{len(review.findings_removed)}."
+    )
+    body = [title, "", head, ""]
+    body += _stateful_block(review) + _summary(review) + _widening(review) + _cost(review) + _findings(review)
+    return "\n".join(body + _details(review)).rstrip() + "\n"
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+def parse_fail_on(value: str) -> tuple[str, ...]:
+    """``--fail-on`` (comma-separated categories, or ``none``)."""
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
+    if chosen == ("none",):
+        return ()
+    unknown = [v for v in chosen if v not in FAIL_ON]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"{value!r}: comma-separated of {', '.join(FAIL_ON)}, or none")
+    return chosen
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="buttress-review",
+        description="Markdown review of HEAD against BASE, two cloud assemblies (cdk.out folders).",
+        epilog="Exit status: 0 nothing risky, 1 a --fail-on category met, 2 bad input.",
+    )
+    parser.add_argument("base", metavar="BASE", help="cloud assembly of the base (e.g. the target branch)")
+    parser.add_argument("head", metavar="HEAD", help="cloud assembly of the change")
+    parser.add_argument("--base-label", help="how to name BASE in the report (default: its path)")
+    parser.add_argument("--head-label", help="how to name HEAD in the report (default: its path)")
+    parser.add_argument("--output", "-o", type=Path, help="also write the report to this file")
+    parser.add_argument(
+        "--fail-on",
+        type=parse_fail_on,
+        default=DEFAULT_FAIL_ON,
+        help=f"exit 1 when any of these is met: {', '.join(FAIL_ON)} or none (default: stateful,widening)",
+    )
+    parser.add_argument("--no-cfn-lint", action="store_true", help="do not compare cfn-lint findings")
+    parser.add_argument("--cfn-lint-ignore", action="append", default=[], metavar="RULE", help="cfn-lint rule to skip")
+    parser.add_argument(
+        "--cfn-lint-ignore-file", type=Path, help="file of cfn-lint rules to skip, one per line (`RULE  # reason`)"
+    )
+    parser.add_argument("--prices", help="price table JSON (default: buttress's us-east-1 table)")
+    return parser
+
+
+def _ignored(args: argparse.Namespace) -> list[str]:
+    rules = list(args.cfn_lint_ignore)
+    if args.cfn_lint_ignore_file:
+        try:
+            lines = args.cfn_lint_ignore_file.read_text().splitlines()
+        except OSError as exc:
+            raise ValueError(f"--cfn-lint-ignore-file {args.cfn_lint_ignore_file}: {exc.strerror}") from exc
+        rules += [r for r in (line.split("#", 1)[0].strip() for line in lines) if r]
+    return rules
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        prices = load_prices(args.prices) if args.prices else None
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: --prices {args.prices}: not a usable price table: {exc!r}", file=sys.stderr)
+        return 2
+    try:
+        review = review_assemblies(
+            args.base,
+            args.head,
+            base_label=args.base_label,
+            head_label=args.head_label,
+            cfn_lint=not args.no_cfn_lint,
+            cfn_lint_ignore=_ignored(args),
+            prices=prices,
+        )
+    except (AssemblyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f"error: buttress-review needs cfn-lint (pip install 'buttress[review]'): {exc}", file=sys.stderr)
+        return 2
+    report = render_markdown(review)
+    print(report, end="")
+    if args.output:
+        args.output.write_text(report)
+    hits = [name for name in review.triggered() if name in args.fail_on]
+    if hits:
+        print(f"buttress-review: {', '.join(hits)} (exit 1; --fail-on {','.join(args.fail_on)})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
