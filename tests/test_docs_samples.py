@@ -194,21 +194,29 @@ def _python_params() -> Iterator[Any]:
 
 
 @pytest.fixture
-def docker_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The samples' ``docker_directory="services/..."`` folders, in a scratch working directory."""
+def docker_dirs(tmp_path: Path) -> Path:
+    """The samples' ``docker_directory="services/..."`` folders, in a scratch folder.
+
+    jsii's Node process resolves a relative path against its own working directory (the
+    repository), not Python's, so the samples' ``"services/`` is pointed here (:func:`in_scratch`).
+    """
     for name in ("web", "api"):
         folder = tmp_path / "services" / name
         folder.mkdir(parents=True)
         (folder / "Dockerfile").write_text("FROM public.ecr.aws/nginx/nginx:stable\n")
-    monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def in_scratch(source: str, scratch: Path) -> str:
+    """A sample's relative ``"services/...`` paths, made absolute in ``scratch``."""
+    return source.replace('"services/', f'"{scratch.as_posix()}/services/')
 
 
 @pytest.mark.parametrize("path", list(_python_params()))
 def test_python_samples_run(path: Path, docker_dirs: Path) -> None:
     ns = Namespace()
     for block in blocks(path, "python"):
-        code = compile(with_asserts(block.body), block.where, "exec")
+        code = compile(with_asserts(in_scratch(block.body, docker_dirs)), block.where, "exec")
         try:
             exec(code, {"__name__": "docs_sample"}, ns)
         except Exception as error:
