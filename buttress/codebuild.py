@@ -36,6 +36,14 @@ from buttress.rules.codebuild import (
     check_subnet_capacity,
     required_endpoints,
 )
+from buttress.rules.codebuild_batch import COMPUTE_TYPES, FLEET_TARGET_UTILIZATION
+from buttress.rules.codebuild_sources import (
+    CONNECTION_SOURCES,
+    check_connection,
+    check_secondary_sources,
+    check_source_type,
+    check_triggers,
+)
 
 #: Actions CodeBuild calls to create, describe and delete a build's network interface. Granted on
 #: ``*`` as in the CodeBuild user guide's VPC policy: the interface does not exist before the call
@@ -50,6 +58,8 @@ ENI_ACTIONS = (
     "ec2:DescribeVpcs",
 )
 _DEFAULT_ARTIFACT_EXPIRATION = Duration.days(90)
+#: What CodeBuild calls with the service role to fetch a source through a connection.
+_CONNECTION_ACTIONS = ("GetConnectionToken", "GetConnection")
 CAPACITY_WARNING_ID = "buttress:VpcCodeBuild:subnetCapacity"
 _KNOWN_SERVICES = frozenset(KNOWN_INTERFACE_ENDPOINTS) | frozenset(GATEWAY_ENDPOINTS)
 
@@ -80,16 +90,40 @@ class VpcCodeBuild(Construct):
     :param build_spec: the build spec: a mapping (``{"version": "0.2", "phases": ...}``), or the
         file name of a build spec in the source. Default ``"buildspec.yml"`` from the source;
         required (as a mapping) without a source.
-    :param source: ``codebuild.Source.code_commit(...)``, ``.git_hub(...)``, ``.s3(...)``, or
-        ``None`` for no source. Default ``None``.
+    :param source: ``codebuild.Source.code_commit(...)``, ``.s3(...)``, ``.git_hub(...)``,
+        ``.git_hub_enterprise(...)``, ``.bit_bucket(...)``, or ``None`` for no source. Its webhook
+        filter groups are checked at synth: events the provider sends, filter types that work with
+        them, patterns CodeBuild's RE2 syntax accepts. Default ``None``.
+    :param connection_arn: a CodeConnections (or CodeStar Connections) connection ARN as the
+        credential of a GitHub, GitHub Enterprise or Bitbucket source; the role may use exactly
+        this connection. Default ``None`` (the account's CodeBuild source credential).
     :param subnet_type: ``PRIVATE_WITH_EGRESS`` or ``PRIVATE_ISOLATED``. Default ``PRIVATE_WITH_EGRESS``.
     :param build_image: build image. Default ``LinuxBuildImage.STANDARD_7_0``.
-    :param compute_type: compute type. Default ``ComputeType.SMALL``.
+    :param compute_type: compute type, also of the fleet. Default ``ComputeType.SMALL``.
+    :param fleet_capacity: run builds on a reserved-capacity fleet of this many instances in the
+        build subnets, with its own security group (outbound HTTPS and what :meth:`allow_to`
+        opens) and fleet service role. A fleet bills for every instance while idle. Default
+        ``None`` (on-demand builds).
+    :param fleet_max_capacity: scale the fleet up to this many instances (target tracking on
+        fleet utilization, 75 %); only with ``fleet_capacity``. Default ``None`` (no scaling).
+    :param fleet_overflow: ``FleetOverflowBehavior.QUEUE`` (builds wait for an instance) or
+        ``ON_DEMAND`` (they run on demand in the project's VPC configuration); only with
+        ``fleet_capacity``. Default ``None`` (queue).
     :param privileged: Docker-in-Docker (root on the build host); only for builds that build
         images. cdk-nag AwsSolutions-CB3 flags it. Default ``False``.
     :param timeout: build timeout, 5 minutes to 36 hours. Default one hour.
     :param concurrent_build_limit: most builds running at once (more are queued). Default
         ``None`` (no limit, and a synth warning that says what the subnets hold).
+    :param batch: run batch builds: the build spec mapping must have a ``batch`` section with one
+        of ``build-list``, ``build-matrix``, ``build-graph``, ``build-fanout`` (checked: task
+        identifiers, ``depend-on`` without cycles, env overrides). A batch service role, ``batch_role``,
+        may start, stop and retry builds of this project only. Default ``False``.
+    :param batch_max_builds: most builds one batch may start; required with a build spec file.
+        Only with ``batch``. Default ``None`` (no restriction).
+    :param batch_compute_types: compute types a batch's builds may use; only with ``batch``.
+        Default ``None`` (any).
+    :param batch_timeout: how long a whole batch may run, 5 minutes to 36 hours; only with
+        ``batch``. Default ``None`` (CodeBuild's default).
     :param cache: a :class:`~buttress.BuildCache` or its string: ``"none"``, ``"s3"`` (in
         ``bucket`` under ``cache/``) or ``"local"``. Default ``"none"``.
     :param local_cache_modes: modes of a local cache, only with ``cache="local"``. Default source
@@ -108,6 +142,27 @@ class VpcCodeBuild(Construct):
         Default ``False``.
     :param artifact_expiration: how long uploaded artifacts are kept (whole days), ``None`` for
         ever; only with ``artifacts=True``. Default 90 days.
+    :param reports: test and coverage reports: name -> the build spec's report entry
+        (``{"files": [...], "file-format": "JUNITXML", "base-directory": ...}``). The construct
+        creates one report group each (``report_groups``), puts them into the build spec by ARN,
+        and the role may write exactly those groups (no ``report-group/<project>-*`` wildcard: a
+        build spec's own ``reports`` section is an error). CodeBuild keeps reports for 30 days;
+        with ``artifacts=True`` the raw files are also exported, encrypted with the project's key,
+        to ``bucket`` under ``reports/<name>/``, kept for ``artifact_expiration``. Only with a
+        build spec mapping. Default none.
+    :param secondary_sources: further sources, each with an ``identifier`` (letters, digits,
+        ``_``; the build finds it in ``$CODEBUILD_SRC_DIR_<identifier>``), without a webhook.
+        In isolated subnets they count for the egress check like the primary source. Default none.
+    :param secondary_artifacts: identifiers of the build spec's ``artifacts['secondary-artifacts']``,
+        each uploaded to ``bucket`` under ``artifacts/<build id>/<identifier>`` (zipped, encrypted);
+        only with ``artifacts=True``, and a build spec mapping must declare exactly these. Default none.
+    :param queued_timeout: how long a build may wait in the queue, 5 minutes to 8 hours. Default
+        ``None`` (CodeBuild's eight hours).
+    :param auto_retry_limit: how often CodeBuild retries a failed build on its own, 0 to 10.
+        Default ``None`` (no retries).
+    :param alarm_action: action of the construct's alarm, ``failed_builds_alarm`` (a failed build
+        in five minutes), e.g. ``cloudwatch_actions.SnsAction(topic)``. Default ``None`` (the alarm
+        only shows in CloudWatch).
     :param encryption_key: customer-managed key for the project, logs and bucket. An imported key's
         policy must let CloudWatch Logs use it. Default a new key with rotation.
     :param role: service role. An imported role must be mutable. Default a new role.
@@ -125,12 +180,20 @@ class VpcCodeBuild(Construct):
         vpc: Network | ec2.IVpc,
         build_spec: Mapping[str, Any] | str | None = None,
         source: codebuild.ISource | None = None,
+        connection_arn: str | None = None,
         subnet_type: ec2.SubnetType = ec2.SubnetType.PRIVATE_WITH_EGRESS,
         build_image: codebuild.IBuildImage | None = None,
         compute_type: codebuild.ComputeType = codebuild.ComputeType.SMALL,
+        fleet_capacity: int | None = None,
+        fleet_max_capacity: int | None = None,
+        fleet_overflow: codebuild.FleetOverflowBehavior | None = None,
         privileged: bool = False,
         timeout: Duration | None = None,
         concurrent_build_limit: int | None = None,
+        batch: bool = False,
+        batch_max_builds: int | None = None,
+        batch_compute_types: Sequence[codebuild.ComputeType] | None = None,
+        batch_timeout: Duration | None = None,
         cache: BuildCache | str = BuildCache.NONE,
         local_cache_modes: Sequence[codebuild.LocalCacheMode] | None = None,
         environment_variables: Mapping[str, str] | None = None,
@@ -139,6 +202,12 @@ class VpcCodeBuild(Construct):
         build_services: Sequence[str] = (),
         artifacts: bool = False,
         artifact_expiration: Duration | None = _DEFAULT_ARTIFACT_EXPIRATION,
+        reports: Mapping[str, Mapping[str, Any]] | None = None,
+        secondary_sources: Sequence[codebuild.ISource] = (),
+        secondary_artifacts: Sequence[str] = (),
+        queued_timeout: Duration | None = None,
+        auto_retry_limit: int | None = None,
+        alarm_action: cloudwatch.IAlarmAction | None = None,
         encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -150,12 +219,20 @@ class VpcCodeBuild(Construct):
                 vpc=vpc,
                 build_spec=build_spec,
                 source=source,
+                connection_arn=connection_arn,
                 subnet_type=subnet_type,
                 build_image=build_image,
                 compute_type=compute_type,
+                fleet_capacity=fleet_capacity,
+                fleet_max_capacity=fleet_max_capacity,
+                fleet_overflow=fleet_overflow,
                 privileged=privileged,
                 timeout=timeout,
                 concurrent_build_limit=concurrent_build_limit,
+                batch=batch,
+                batch_max_builds=batch_max_builds,
+                batch_compute_types=batch_compute_types,
+                batch_timeout=batch_timeout,
                 cache=cache,
                 local_cache_modes=local_cache_modes,
                 environment_variables=environment_variables,
@@ -164,6 +241,12 @@ class VpcCodeBuild(Construct):
                 build_services=build_services,
                 artifacts=artifacts,
                 artifact_expiration=artifact_expiration,
+                reports=reports,
+                secondary_sources=secondary_sources,
+                secondary_artifacts=secondary_artifacts,
+                queued_timeout=queued_timeout,
+                auto_retry_limit=auto_retry_limit,
+                alarm_action=alarm_action,
                 encryption_key=encryption_key,
                 role=role,
                 log_retention=log_retention,
@@ -177,9 +260,14 @@ class VpcCodeBuild(Construct):
         self._key(props)
         self._log_group(props)
         self._bucket(props)
+        self._report_groups(props)
+        self._fleet(props)
         self._project(props, subnets)
+        self._batch(props)
+        self._source(props)
         eni_arn = self._network_policy(subnets)
         self._acknowledge_nag_findings(eni_arn)
+        self._alarm(props)
 
     # --- builders, in the order the template holds their resources ---------------------------
 
@@ -213,17 +301,19 @@ class VpcCodeBuild(Construct):
                 f"{MARGIN_FRACTION:.0%} margin (one IP address each)",
             )
             return
-        warning = check_subnet_capacity(cidrs, limit)
+        fleet = props.plain.fleet.most_instances if props.plain.fleet else 0
+        warning = check_subnet_capacity(cidrs, limit, batch_width=props.plain.batch_facts.width, fleet=fleet)
         if warning:
             Annotations.of(self).add_warning_v2(CAPACITY_WARNING_ID, warning)
 
     def _check_egress(self, props: _Props) -> None:
         needs = BuildNeeds(
-            source_type=props.source.type if props.source else "NO_SOURCE",
+            source_type=props.source_type,
             image_kind=props.image_facts.kind,
             parameter_store=any(v.kind == "PARAMETER_STORE" for v in props.plain.variables),
             secrets_manager=any(v.kind == "SECRETS_MANAGER" for v in props.plain.variables),
             services=props.plain.build_services,
+            secondary_source_types=props.plain.secondary_source_types,
         )
         check_internet_reach(needs)
         if props.vpc.endpoints() is None:
@@ -317,13 +407,87 @@ class VpcCodeBuild(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs_bucket,
             server_access_logs_prefix="artifacts-bucket/",
-            lifecycle_rules=_lifecycle_rules(props.artifact_expiration),
+            lifecycle_rules=_lifecycle_rules(props.artifact_expiration, reports=bool(props.plain.reports)),
             removal_policy=props.removal_policy,
         )
+
+    def _fleet(self, props: _Props) -> None:
+        """A reserved-capacity fleet in the build subnets, with its own security group and service role."""
+        #: The reserved-capacity fleet builds run on, or ``None`` for on-demand builds.
+        self.fleet: codebuild.Fleet | None = None
+        #: The fleet's security group (outbound HTTPS and what :meth:`allow_to` opens), or ``None``.
+        self.fleet_security_group: ec2.SecurityGroup | None = None
+        plan = props.plain.fleet
+        if plan is None:
+            return
+        self.fleet_security_group = ec2.SecurityGroup(
+            self,
+            "FleetSecurityGroup",
+            vpc=self.vpc,
+            description="CodeBuild fleet: outbound HTTPS and granted paths only",
+            allow_all_outbound=False,
+        )
+        self.fleet_security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS: AWS APIs (endpoints or NAT), source hosts, registries"
+        )
+        # Builds run on the fleet's instances, so every path allow_to opens must reach them too.
+        self.connections = ec2.Connections(security_groups=[self.security_group, self.fleet_security_group])
+        self.fleet = codebuild.Fleet(
+            self,
+            "Fleet",
+            base_capacity=plan.capacity,
+            compute_type=codebuild.FleetComputeType[props.compute_type.name],
+            environment_type=codebuild.EnvironmentType[plan.environment_type],
+            overflow_behavior=props.fleet_overflow or codebuild.FleetOverflowBehavior.QUEUE,
+            vpc=self.vpc,
+            subnet_selection=ec2.SubnetSelection(subnet_type=props.subnet_type),
+            security_groups=[self.fleet_security_group],
+        )
+        if plan.max_capacity is not None:
+            cfn_fleet = self.fleet.node.default_child
+            assert isinstance(cfn_fleet, codebuild.CfnFleet)
+            cfn_fleet.add_property_override(
+                "ScalingConfiguration",
+                {
+                    "ScalingType": "TARGET_TRACKING_SCALING",
+                    "MaxCapacity": plan.max_capacity,
+                    "TargetTrackingScalingConfigs": [
+                        {"MetricType": "FLEET_UTILIZATION_RATE", "TargetValue": FLEET_TARGET_UTILIZATION}
+                    ],
+                },
+            )
+
+    def _report_groups(self, props: _Props) -> None:
+        """One report group per report, exported (encrypted with the project's key) to ``bucket`` with artifacts."""
+        #: Report name -> the report group the construct created for it.
+        self.report_groups: dict[str, codebuild.ReportGroup] = {}
+        export = self.bucket if props.plain.artifacts else None
+        for report in props.plain.reports:
+            group = codebuild.ReportGroup(
+                self,
+                f"Reports{report.name}",
+                type=codebuild.ReportGroupType[report.type],
+                export_bucket=export,
+                zip_export=export is not None,
+                removal_policy=props.removal_policy,
+                delete_reports=props.removal_policy == RemovalPolicy.DESTROY,
+            )
+            if export is not None:
+                cfn_group = group.node.default_child
+                assert isinstance(cfn_group, codebuild.CfnReportGroup)
+                cfn_group.add_property_override("ExportConfig.S3Destination.Path", f"reports/{report.name}")
+            self.report_groups[report.name] = group
 
     def _project(self, props: _Props, subnet_ids: list[str]) -> None:
         plain = props.plain
         spec = plain.build_spec
+        if self.report_groups and isinstance(spec, dict):
+            spec = {
+                **spec,
+                "reports": {
+                    self.report_groups[report.name].report_group_arn: dict(report.section) for report in plain.reports
+                },
+            }
         #: The L2 CodeBuild project.
         self.project = codebuild.Project(
             self,
@@ -334,8 +498,16 @@ class VpcCodeBuild(Construct):
             if isinstance(spec, str)
             else codebuild.BuildSpec.from_object(spec),
             artifacts=self._artifacts(plain),
+            secondary_sources=props.secondary_sources,
+            secondary_artifacts=[
+                artifact
+                for identifier in plain.secondary_artifacts
+                if (artifact := self._artifacts(plain, identifier)) is not None
+            ],
+            queued_timeout=props.queued_timeout,
+            auto_retry_limit=plain.auto_retry_limit,
             environment=codebuild.BuildEnvironment(
-                build_image=props.image, compute_type=props.compute_type, privileged=plain.privileged
+                build_image=props.image, compute_type=props.compute_type, privileged=plain.privileged, fleet=self.fleet
             ),
             environment_variables={
                 v.name: codebuild.BuildEnvironmentVariable(
@@ -349,10 +521,14 @@ class VpcCodeBuild(Construct):
             encryption_key=self.encryption_key,
             role=props.role,
             logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)),
+            # Exactly the construct's report groups (below), not aws-cdk-lib's report-group/<project>-* wildcard.
+            grant_report_group_permissions=False,
         )
         assert self.project.role is not None  # a Project always has one: the given role or its own
         #: The project's service role.
         self.role: iam.IRole = self.project.role
+        for group in self.report_groups.values():
+            group.grant_write(self.role)
         # The VPC goes on the L1 rather than the L2's ``vpc`` prop: aws-cdk-lib 2.275 puts
         # ec2:CreateNetworkInterfacePermission into the role's default policy, which refers to the
         # project (log permissions), so it can never be ordered before it, and drops it silently
@@ -363,17 +539,85 @@ class VpcCodeBuild(Construct):
             security_group_ids=[self.security_group.security_group_id],
         )
 
+    def _batch(self, props: _Props) -> None:
+        """The batch service role (start, stop, retry builds of this project only) and the batch limits."""
+        #: The role CodeBuild uses to run a batch's builds, or ``None`` without batch builds.
+        self.batch_role: iam.IRole | None = None
+        if not props.plain.batch:
+            return
+        self.batch_role = self.project.enable_batch_builds().role  # type: ignore[union-attr]
+        limits = props.plain.batch_limits
+        restrictions: dict[str, Any] = {}
+        if limits.max_builds is not None:
+            restrictions["MaximumBuildsAllowed"] = limits.max_builds
+        if limits.compute_types is not None:
+            restrictions["ComputeTypesAllowed"] = list(limits.compute_types)
+        if restrictions:
+            self._cfn_project.add_property_override("BuildBatchConfig.Restrictions", restrictions)
+        if props.batch_timeout is not None:
+            self._cfn_project.add_property_override("BuildBatchConfig.TimeoutInMins", props.batch_timeout.to_minutes())
+
+    def _source(self, props: _Props) -> None:
+        """Check the webhook filters the source rendered; use the connection as its credential."""
+        check_triggers(
+            Stack.of(self).resolve(self._cfn_project.triggers), source_type=props.source_type, batch=props.plain.batch
+        )
+        # aws-cdk-lib drops a secondary source's webhook without a word; binding a Git host source has no side effect.
+        check_secondary_sources(
+            [
+                (
+                    s.type,
+                    s.identifier,
+                    s.type in CONNECTION_SOURCES and s.bind(self, self.project).build_triggers is not None,
+                )
+                for s in props.secondary_sources
+            ]
+        )
+        #: Lets the role use ``connection_arn``; the project waits for it. ``None`` without a connection.
+        self.connection_policy: iam.Policy | None = None
+        if props.connection_arn is None:
+            return
+        self._cfn_project.add_property_override(
+            "Source.Auth", {"Type": "CODECONNECTIONS", "Resource": props.connection_arn}
+        )
+        prefixes = (
+            ["codeconnections", "codestar-connections"]
+            if props.connection_service == "*"
+            else [str(props.connection_service)]
+        )
+        self.connection_policy = iam.Policy(
+            self,
+            "ConnectionPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="SourceConnection",
+                    actions=[f"{prefix}:{action}" for prefix in prefixes for action in _CONNECTION_ACTIONS],
+                    resources=[props.connection_arn],
+                )
+            ],
+        )
+        self.role.attach_inline_policy(self.connection_policy)
+        policy_cfn = self.connection_policy.node.default_child
+        assert isinstance(policy_cfn, iam.CfnPolicy)
+        self._cfn_project.node.add_dependency(policy_cfn)
+
     @property
     def _cfn_project(self) -> codebuild.CfnProject:
         cfn_project = self.project.node.default_child
         assert isinstance(cfn_project, codebuild.CfnProject)
         return cfn_project
 
-    def _artifacts(self, plain: BuildProps) -> codebuild.IArtifacts | None:
+    def _artifacts(self, plain: BuildProps, identifier: str | None = None) -> codebuild.IArtifacts | None:
         if not plain.artifacts or self.bucket is None:
             return None
         return codebuild.Artifacts.s3(
-            bucket=self.bucket, path="artifacts", include_build_id=True, package_zip=True, encryption=True
+            bucket=self.bucket,
+            path="artifacts",
+            name=identifier,
+            identifier=identifier,
+            include_build_id=True,
+            package_zip=True,
+            encryption=True,
         )
 
     def _cache(self, plain: BuildProps) -> codebuild.Cache | None:
@@ -451,10 +695,8 @@ class VpcCodeBuild(Construct):
             resource_name=f"/aws/codebuild/{name}",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        report_groups = stack.format_arn(service="codebuild", resource="report-group", resource_name=f"{name}-*")
         resources = {
             f"{log_group_arn}:*": "log streams of this project's default log group, named per build by CodeBuild",
-            report_groups: "test-report groups CodeBuild names after this project",
         }
         own_key = "grant on this project's own customer-managed key only"
         actions = {"kms:GenerateDataKey*": own_key, "kms:ReEncrypt*": own_key}
@@ -465,6 +707,31 @@ class VpcCodeBuild(Construct):
                 "objects of this project's own artifacts and cache bucket, keyed by build id"
             )
         acknowledge_wildcards(self.role, resources=resources, actions=actions)
+        if self.fleet is not None:
+            acknowledge_wildcards(
+                self.fleet,
+                resources={
+                    "*": "EC2 has no resource-level permissions for the network-interface and Describe* actions "
+                    "CodeBuild calls to attach the fleet's instances to the VPC (aws-cdk-lib's fleet service role)",
+                    eni_arn: "the instances' interfaces do not exist yet; the grant is conditioned on the fleet's "
+                    "subnets",
+                },
+            )
+
+    def _alarm(self, props: _Props) -> None:
+        #: Alarms when a build fails (one in five minutes); notifies ``alarm_action``.
+        self.failed_builds_alarm = cloudwatch.Alarm(
+            self,
+            "FailedBuildsAlarm",
+            alarm_description=f"A build of {self.node.path} failed",
+            metric=self.metric_failed_builds(),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if props.alarm_action is not None:
+            self.failed_builds_alarm.add_alarm_action(props.alarm_action)
 
     # --- public methods ------------------------------------------------------------------------
 
@@ -524,12 +791,20 @@ class _Given:
     vpc: object
     build_spec: object
     source: object
+    connection_arn: object
     subnet_type: object
     build_image: object
     compute_type: object
+    fleet_capacity: object
+    fleet_max_capacity: object
+    fleet_overflow: object
     privileged: object
     timeout: object
     concurrent_build_limit: object
+    batch: object
+    batch_max_builds: object
+    batch_compute_types: object
+    batch_timeout: object
     cache: object
     local_cache_modes: object
     environment_variables: object
@@ -538,6 +813,12 @@ class _Given:
     build_services: object
     artifacts: object
     artifact_expiration: object
+    reports: object
+    secondary_sources: object
+    secondary_artifacts: object
+    queued_timeout: object
+    auto_retry_limit: object
+    alarm_action: object
     encryption_key: object
     role: object
     log_retention: object
@@ -553,10 +834,20 @@ class _Props:
     vpc: VpcInput
     subnet_type: ec2.SubnetType
     source: codebuild.ISource | None
+    #: ``source.type``, ``"NO_SOURCE"`` without a source.
+    source_type: str
+    connection_arn: str | None
+    #: IAM prefix of the connection's actions, ``"*"`` for both when the ARN is a token.
+    connection_service: str | None
     image: codebuild.IBuildImage
     image_facts: BuildImageFacts
     compute_type: codebuild.ComputeType
+    fleet_overflow: codebuild.FleetOverflowBehavior | None
     timeout: Duration
+    batch_timeout: Duration | None
+    queued_timeout: Duration | None
+    secondary_sources: list[codebuild.ISource]
+    alarm_action: cloudwatch.IAlarmAction | None
     artifact_expiration: Duration | None
     encryption_key: kms.IKey | None
     role: iam.IRole | None
@@ -567,16 +858,19 @@ class _Props:
 def _check(given: _Given) -> _Props:
     """Check every prop before anything is built: the CDK-typed ones here, the plain ones in the rules."""
     subnet_type = check.instance("subnet_type", given.subnet_type, ec2.SubnetType, "an ec2.SubnetType")
-    source = _interface("source", given.source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
-    image = _interface(
-        "build_image", given.build_image, ("image_id", "type"), "a codebuild.IBuildImage (LinuxBuildImage...)"
-    )
-    image = image or codebuild.LinuxBuildImage.STANDARD_7_0
-    facts = BuildImageFacts(
-        image.image_id, image.type, from_ecr_repository=getattr(image, "repository", None) is not None
-    )
+    source, source_type, connection_service = _check_source(given)
+    image, facts = _check_image(given.build_image)
     timeout = _duration("timeout", given.timeout) or Duration.hours(1)
+    compute_type = check.instance("compute_type", given.compute_type, codebuild.ComputeType, "a codebuild.ComputeType")
+    overflow = None
+    if given.fleet_overflow is not None:
+        overflow = check.instance(
+            "fleet_overflow", given.fleet_overflow, codebuild.FleetOverflowBehavior, "a codebuild.FleetOverflowBehavior"
+        )
     expiration = _duration("artifact_expiration", given.artifact_expiration)
+    batch_timeout = _duration("batch_timeout", given.batch_timeout)
+    queued_timeout = _duration("queued_timeout", given.queued_timeout)
+    secondary_sources = _secondary_sources(given.secondary_sources)
     return _Props(
         plain=check_props(
             subnet_type=subnet_type.name,
@@ -597,22 +891,63 @@ def _check(given: _Given) -> _Props:
             artifact_expiration=None if expiration is None else _span(expiration),
             artifact_expiration_given=given.artifact_expiration is not _DEFAULT_ARTIFACT_EXPIRATION,
             description=given.description,
+            batch=given.batch,
+            batch_max_builds=given.batch_max_builds,
+            batch_compute_types=_compute_types(given.batch_compute_types),
+            batch_timeout=None if batch_timeout is None else _span(batch_timeout),
+            reports=given.reports,
+            queued_timeout=None if queued_timeout is None else _span(queued_timeout),
+            auto_retry_limit=given.auto_retry_limit,
+            secondary_sources=[(s.type, s.identifier, False) for s in secondary_sources],
+            secondary_artifacts=given.secondary_artifacts,
+            compute_type=compute_type.name,
+            fleet_capacity=given.fleet_capacity,
+            fleet_max_capacity=given.fleet_max_capacity,
+            fleet_overflow_given=overflow is not None,
         ),
         vpc=vpc_input("vpc", given.vpc),
         subnet_type=subnet_type,
         source=source,
+        source_type=source_type,
+        connection_arn=None if connection_service is None else str(given.connection_arn),
+        connection_service=connection_service,
         image=image,
         image_facts=facts,
-        compute_type=check.instance(
-            "compute_type", given.compute_type, codebuild.ComputeType, "a codebuild.ComputeType"
-        ),
+        compute_type=compute_type,
+        fleet_overflow=overflow,
         timeout=timeout,
+        batch_timeout=batch_timeout,
+        queued_timeout=queued_timeout,
+        secondary_sources=secondary_sources,
+        alarm_action=_interface("alarm_action", given.alarm_action, ("bind",), "a cloudwatch.IAlarmAction"),
         artifact_expiration=expiration,
         encryption_key=_interface("encryption_key", given.encryption_key, ("key_arn",), "a kms.IKey"),
         role=_interface("role", given.role, ("role_arn", "grant_principal"), "an iam.IRole"),
         log_retention=check.instance("log_retention", given.log_retention, logs.RetentionDays, "a logs.RetentionDays"),
         removal_policy=check.instance("removal_policy", given.removal_policy, RemovalPolicy, "a RemovalPolicy"),
     )
+
+
+def _check_source(given: _Given) -> tuple[codebuild.ISource | None, str, str | None]:
+    """The source, its type, and the IAM prefix of ``connection_arn`` (``None`` without one)."""
+    source = _interface("source", given.source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
+    source_type = source.type if source is not None else "NO_SOURCE"
+    check_source_type(source_type)
+    connection_service = check_connection(
+        given.connection_arn,
+        source_type=source_type,
+        token=isinstance(given.connection_arn, str) and Token.is_unresolved(given.connection_arn),
+    )
+    return source, source_type, connection_service
+
+
+def _check_image(value: object) -> tuple[codebuild.IBuildImage, BuildImageFacts]:
+    image = _interface("build_image", value, ("image_id", "type"), "a codebuild.IBuildImage (LinuxBuildImage...)")
+    image = image or codebuild.LinuxBuildImage.STANDARD_7_0
+    facts = BuildImageFacts(
+        image.image_id, image.type, from_ecr_repository=getattr(image, "repository", None) is not None
+    )
+    return image, facts
 
 
 def _interface(prop: str, value: object, attributes: tuple[str, ...], what: str) -> Any:
@@ -633,6 +968,26 @@ def _span(duration: Duration) -> Span:
     return Span(None if Token.is_unresolved(seconds) else seconds, duration.to_human_string())
 
 
+def _secondary_sources(value: object) -> list[codebuild.ISource]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise invalid("secondary_sources", value, f"a list of codebuild.ISource, not {type(value).__name__}")
+    for index, source in enumerate(value):
+        _interface(f"secondary_sources[{index}]", source, ("type", "bind"), "a codebuild.ISource (codebuild.Source...)")
+    return list(value)
+
+
+def _compute_types(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise invalid(
+            "batch_compute_types", value, f"a list of codebuild.ComputeType members, not {type(value).__name__}"
+        )
+    for index, kind in enumerate(value):
+        check.instance(f"batch_compute_types[{index}]", kind, codebuild.ComputeType, "a codebuild.ComputeType")
+    return [COMPUTE_TYPES[kind.name] for kind in value]
+
+
 def _cache_modes(value: object) -> list[str] | None:
     if value is None:
         return None
@@ -645,8 +1000,10 @@ def _cache_modes(value: object) -> list[str] | None:
     return [mode.name for mode in value]
 
 
-def _lifecycle_rules(artifact_expiration: Duration | None) -> list[s3.LifecycleRule]:
+def _lifecycle_rules(artifact_expiration: Duration | None, *, reports: bool) -> list[s3.LifecycleRule]:
     rules = [s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=Duration.days(7))]
     if artifact_expiration is not None:
         rules.append(s3.LifecycleRule(id="ExpireArtifacts", prefix="artifacts/", expiration=artifact_expiration))
+        if reports:
+            rules.append(s3.LifecycleRule(id="ExpireReports", prefix="reports/", expiration=artifact_expiration))
     return rules

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import CfnResource, Duration, Stack, Token
+from aws_cdk import Annotations, ArnFormat, CfnOutput, CfnResource, Duration, Names, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -29,6 +30,7 @@ from buttress.parts.vpc import vpc_input
 from buttress.rules import props
 from buttress.rules.fanout import (
     CFN_RESOURCE_LIMIT,
+    DELIVERY_STATUS_PROTOCOLS,
     FILTERING_METRICS,
     RESOURCES_PER_SUBSCRIBER,
     QueueOptions,
@@ -59,6 +61,7 @@ __all__ = [
 ]
 
 _RECOUNT_MARGIN = 60
+_ARN = ArnFormat.NO_RESOURCE_NAME
 
 #: CloudFormation's limit on a template's size (aws-cdk-lib warns at the same figure).
 CFN_TEMPLATE_BYTES = 1_000_000
@@ -83,6 +86,9 @@ class FanoutSubscriber:
     queue: sqs.IQueue | None = None
     dead_letter_queue: sqs.IQueue | None = None
     function: lambda_.IFunction | None = None
+    delivery_stream: firehose.IDeliveryStream | None = None
+    #: The role SNS assumes to deliver (Firehose subscriptions).
+    role: iam.IRole | None = None
 
 
 @jsii.implements(IValidation)
@@ -120,6 +126,59 @@ def _queue_object(prop: str, value: object) -> sqs.IQueue:
     return value  # type: ignore[return-value]
 
 
+@jsii.implements(sns.ITopicSubscription)
+class _QueueSubscription:
+    """``SqsSubscription``, except for the key statement, which the topic adds itself.
+
+    SqsSubscription names the topic in the queue key's policy; when one key encrypts the topic
+    and its queues (``key=``), that is a dependency cycle (see ``_source_topic_condition``).
+    """
+
+    def __init__(
+        self, fanout: FanoutTopic, queue: sqs.IQueue, *, raw_message_delivery: bool, dead_letter_queue: sqs.IQueue
+    ) -> None:
+        self._fanout = fanout
+        self._queue = queue
+        self._raw = raw_message_delivery
+        self._dead_letter_queue = dead_letter_queue
+
+    def bind(self, topic: sns.ITopic) -> sns.TopicSubscriptionConfig:
+        queue = self._queue
+        statement = iam.PolicyStatement(
+            resources=[queue.queue_arn],
+            actions=["sqs:SendMessage"],
+            principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+            conditions={"ArnEquals": {"aws:SourceArn": topic.topic_arn}},
+        )
+        result = queue.add_to_resource_policy(statement)
+        if not result.statement_added:
+            # A queue this app does not manage (another account's): its owner adds the statements.
+            self._fanout._owner_must_add("queue policy", queue.queue_arn, statement)
+        if queue.encryption_master_key is not None:
+            self._fanout._allow_sns_on_key(queue.encryption_master_key)
+        elif not result.statement_added:
+            self._fanout._owner_must_add(
+                "key policy (if the queue uses a customer-managed key)",
+                "the queue's key",
+                self._fanout._sns_key_statement(None),
+            )
+        if isinstance(queue, Construct) and Stack.of(queue) is not Stack.of(topic):
+            Stack.of(queue).add_dependency(Stack.of(topic))
+        region = queue.env.region
+        here = Stack.of(topic).region
+        other_region = not Token.is_unresolved(region) and not Token.is_unresolved(here) and region != here
+        return sns.TopicSubscriptionConfig(
+            region=region if other_region else None,
+            subscriber_scope=queue,  # type: ignore[arg-type]
+            subscriber_id=Names.node_unique_id(topic.node),
+            endpoint=queue.queue_arn,
+            protocol=sns.SubscriptionProtocol.SQS,
+            raw_message_delivery=self._raw,
+            dead_letter_queue=self._dead_letter_queue,
+            subscription_dependency=result.policy_dependable,
+        )
+
+
 class FanoutTopic(Construct):
     """An SNS topic that fans out to queues, functions, HTTPS endpoints and e-mail, safely by default.
 
@@ -153,10 +212,19 @@ class FanoutTopic(Construct):
         (PrivateLink, private DNS), so publishers in that VPC reach SNS without the internet. A
         ``Network`` shares its endpoint (and security group) with everything else in it; another
         VPC gets an endpoint owned by this topic. Default ``None``.
-    :param dashboard_name: name of the dashboard. Default: generated.
+    :param key: an existing KMS key (e.g. one per stack or team) to encrypt the topic, its queues
+        and dead-letter queues, instead of two new keys ($1 a month each). Its policy gets what SNS
+        and ``service_publishers`` need (an imported key: printed as ``[buttress:ownerMustAdd]`` info
+        annotations for its owner). Default: two new keys, rotation on.
+    :param delivery_status_logging: protocol (``"sqs"``, ``"lambda"``, ``"https"``) -> percentage
+        (0-100) of successful deliveries SNS logs to CloudWatch Logs (failures always). Default none.
+    :param archive_retention_days: FIFO only: days (1-365) SNS archives messages for replay. Default none.
+    :param dashboard: create the dashboard ($3 a month beyond an account's first three). Default ``True``.
+    :param dashboard_name: name of the dashboard (an error with ``dashboard=False``). Default: generated.
     :param resource_limit: the per-stack resource limit the guard enforces. Default 500.
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
+    :meth:`add_firehose`,
     :meth:`allow_service_publisher`, :meth:`grant_publish`, :meth:`metric`,
     :meth:`metric_messages_published`, :meth:`metric_notifications_delivered`,
     :meth:`metric_notifications_filtered_out`, :meth:`metric_notifications_failed`, :meth:`route`.
@@ -164,7 +232,7 @@ class FanoutTopic(Construct):
     Attributes: ``topic``, ``key``, ``queue_key`` (``None`` until a queue is needed),
     ``subscription_dead_letter_queue``, ``shared_dead_letter_queue`` (``None`` until a queue uses
     ``dead_letter_queue="shared"``), ``dashboard``, ``failed_alarm``, ``dead_letter_alarms``,
-    ``endpoint`` (the interface endpoint or ``None``), ``subscribers``.
+    ``endpoint`` (the interface endpoint or ``None``), ``delivery_status_role``, ``shares_key``, ``subscribers``.
     """
 
     @reports_errors
@@ -180,6 +248,10 @@ class FanoutTopic(Construct):
         service_publishers: Sequence[str] = (),
         alarm_action: cloudwatch.IAlarmAction | None = None,
         vpc: Network | ec2.IVpc | None = None,
+        key: kms.IKey | None = None,
+        delivery_status_logging: Mapping[str, int] | None = None,
+        archive_retention_days: int | None = None,
+        dashboard: bool = True,
         dashboard_name: str | None = None,
         resource_limit: int = CFN_RESOURCE_LIMIT,
     ) -> None:
@@ -191,23 +263,32 @@ class FanoutTopic(Construct):
             service_publishers=service_publishers,
             dashboard_name=dashboard_name,
             resource_limit=resource_limit,
+            dashboard=dashboard,
+            delivery_status_logging=delivery_status_logging,
+            archive_retention_days=archive_retention_days,
             is_token=isinstance(topic_name, str) and Token.is_unresolved(topic_name),
         )
         if alarm_action is not None and not _has(alarm_action, "bind"):
             raise invalid("alarm_action", alarm_action, "a cloudwatch.IAlarmAction (e.g. cloudwatch_actions.SnsAction)")
+        if key is not None and not _has(key, "key_arn", "add_to_resource_policy"):
+            raise invalid("key", key, f"a kms.IKey (e.g. kms.Key(...)), not {type(key).__name__}")
         network = vpc_input("vpc", vpc) if vpc is not None else None
         super().__init__(scope, id_)
         self.fifo = checked.fifo
+        self._topic_name = checked.topic_name
         self.resource_limit = checked.resource_limit
         self.alarm_action = alarm_action
         self.subscribers: list[FanoutSubscriber] = []
         self._estimate: int | None = None
         self._policy_bytes = 0
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
-        self.queue_key: kms.Key | None = None
+        self.queue_key: kms.IKey | None = None
+        self.shares_key = key is not None
+        self._outputs = 0
         self.subscription_dead_letter_queue: sqs.Queue | None = None
         self.shared_dead_letter_queue: sqs.Queue | None = None
-        self.key, self.topic = self._topic(id_, checked)
+        self.delivery_status_role = self._delivery_status_role() if checked.delivery_status_logging else None
+        self.key, self.topic = self._topic(id_, checked, key)
         for principal in checked.service_publishers:
             self.allow_service_publisher(principal)
         self.failed_alarm = self._alarm(
@@ -215,14 +296,14 @@ class FanoutTopic(Construct):
             self.metric_notifications_failed(),
             "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
         )
-        self.dashboard = self._dashboard(checked.dashboard_name)
+        self.dashboard = self._dashboard(checked.dashboard_name) if checked.dashboard else None
         self.endpoint: ec2.InterfaceVpcEndpoint | None = None
         if network is not None:
             self.endpoint = self._endpoint(network.vpc, network.network)
         self.node.add_validation(_ResourceLimit(self, checked.resource_limit))
 
-    def _topic(self, id_: str, checked: TopicProps) -> tuple[kms.Key, sns.Topic]:
-        key = kms.Key(self, "Key", description=f"SNS topic {self.node.path}", enable_key_rotation=True)
+    def _topic(self, id_: str, checked: TopicProps, given: kms.IKey | None) -> tuple[kms.IKey, sns.Topic]:
+        key = given or kms.Key(self, "Key", description=f"SNS topic {self.node.path}", enable_key_rotation=True)
         topic = sns.Topic(
             self,
             "Topic",
@@ -233,11 +314,65 @@ class FanoutTopic(Construct):
             master_key=key,
             enforce_ssl=True,
             signature_version="2",
+            logging_configs=self._logging_configs(checked.delivery_status_logging) or None,
+            message_retention_period_in_days=checked.archive_retention_days,
         )
         cfn_topic = topic.node.default_child
         assert isinstance(cfn_topic, sns.CfnTopic)
         cfn_topic.add_metadata(TOPIC_METADATA, id_)
         return key, topic
+
+    def _logging_configs(self, rates: Mapping[str, int]) -> list[sns.LoggingConfig]:
+        role = self.delivery_status_role
+        return [
+            sns.LoggingConfig(
+                protocol=sns.LoggingProtocol(DELIVERY_STATUS_PROTOCOLS[protocol]),
+                failure_feedback_role=role,
+                success_feedback_role=role,
+                success_feedback_sample_rate=rate,
+            )
+            for protocol, rate in rates.items()
+        ]
+
+    def _delivery_status_role(self) -> iam.Role:
+        """The role SNS writes delivery-status logs with: only the log groups SNS names after this topic."""
+        stack = Stack.of(self)
+        # SNS names them sns/<region>/<account>/<topic>[/Failure]. The topic's name, when generated, is
+        # known only once the topic exists, and the topic names this role: a name prefix would be a
+        # cycle, so a generated name gets every SNS delivery-status group of the account and region.
+        name = self._topic_name if self._topic_name and not Token.is_unresolved(self._topic_name) else ""
+        groups = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"sns/{stack.region}/{stack.account}/{name}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role = iam.Role(
+            self,
+            "DeliveryStatusRole",
+            assumed_by=iam.ServicePrincipal("sns.amazonaws.com"),
+            description=f"SNS delivery-status logging of {self.node.path}",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:PutMetricFilter",
+                    "logs:PutRetentionPolicy",
+                ],
+                resources=[groups],
+            )
+        )
+        nag.acknowledge_wildcards(
+            role,
+            resources={
+                groups: "SNS creates the delivery-status log groups (sns/<region>/<account>/<topic> and its "
+                "/Failure group) and their streams itself; the wildcard covers those names and their streams only"
+            },
+        )
+        return role
 
     def _dashboard(self, dashboard_name: str | None) -> cloudwatch.Dashboard:
         return cloudwatch.Dashboard(
@@ -288,14 +423,15 @@ class FanoutTopic(Construct):
         service = iam.ServicePrincipal(principal)
         source_account = {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
         sid = f"Publisher{_sid(principal)}"
-        self.key.add_to_resource_policy(
+        self._add_key_statement(
+            self.key,
             iam.PolicyStatement(
                 sid=sid,
                 principals=[service],
                 actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                 resources=["*"],
                 conditions=source_account,
-            )
+            ),
         )
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
@@ -409,7 +545,7 @@ class FanoutTopic(Construct):
                 id_, prefix, dead_letter_queue, max_receive_count, queue_name, visibility_timeout
             )
         subscription = self.topic.add_subscription(
-            subs.SqsSubscription(queue, raw_message_delivery=raw, dead_letter_queue=self._subscription_dlq())
+            _QueueSubscription(self, queue, raw_message_delivery=raw, dead_letter_queue=self._subscription_dlq())
         )
         self._register(id_, "sqs", subscription, policy, scope, queue=queue, dead_letter_queue=consumer_dlq)
         return queue
@@ -516,6 +652,50 @@ class FanoutTopic(Construct):
         return subscription
 
     @reports_errors
+    def add_firehose(
+        self,
+        id_: str,
+        delivery_stream: firehose.IDeliveryStream,
+        *,
+        filter_policy: Mapping[str, Any] | None = None,
+        filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES,
+        raw_message_delivery: bool = False,
+    ) -> sns.Subscription:
+        """Subscribe an Amazon Data Firehose delivery stream (archiving, analytics).
+
+        SNS delivers with a subscription role of its own (``subscribers[-1].role``) allowed to put
+        records into this stream only.
+        """
+        self._check_id(id_)
+        check_not_fifo("add_firehose", self.fifo)
+        prefix = f"add_firehose({id_!r})."
+        if not _has(delivery_stream, "delivery_stream_arn", "grant"):
+            raise invalid(
+                f"{prefix}delivery_stream",
+                delivery_stream,
+                f"a kinesisfirehose.IDeliveryStream, not {type(delivery_stream).__name__}",
+            )
+        raw = props.boolean(f"{prefix}raw_message_delivery", raw_message_delivery)
+        policy, scope = self._filter(prefix, filter_policy, filter_scope)
+        self._guard(f"add_firehose({id_!r})", RESOURCES_PER_SUBSCRIBER["firehose"] + self._first_costs())
+        role = iam.Role(
+            self,
+            f"{id_}-SubscriptionRole",
+            assumed_by=iam.ServicePrincipal("sns.amazonaws.com"),
+            description=f"SNS delivers {self.node.path} to Firehose stream {id_}",
+        )
+        subscription = self.topic.add_subscription(
+            subs.FirehoseSubscription(
+                delivery_stream,
+                role=role,
+                raw_message_delivery=raw,
+                dead_letter_queue=self._subscription_dlq(),
+            )
+        )
+        self._register(id_, "firehose", subscription, policy, scope, delivery_stream=delivery_stream, role=role)
+        return subscription
+
+    @reports_errors
     def add_email(
         self,
         id_: str,
@@ -604,7 +784,7 @@ class FanoutTopic(Construct):
         cost = 0
         if self.subscription_dead_letter_queue is None:
             cost += RESOURCES_PER_SUBSCRIBER["first_subscription_dlq"]
-        if self.queue_key is None:
+        if self.queue_key is None and not self.shares_key:
             cost += RESOURCES_PER_SUBSCRIBER["first_queue_key"]
         if shared_dlq and self.shared_dead_letter_queue is None:
             cost += RESOURCES_PER_SUBSCRIBER["first_subscription_dlq"]
@@ -626,26 +806,68 @@ class FanoutTopic(Construct):
             )
         self._estimate = current + cost
 
-    def _queue_key(self) -> kms.Key:
+    def _queue_key(self) -> kms.IKey:
         if self.queue_key is None:
-            self.queue_key = kms.Key(
-                self,
-                "QueueKey",
-                description=f"SQS queues subscribed to SNS topic {self.node.path}",
-                enable_key_rotation=True,
-            )
-            # SNS encrypts what it delivers to these queues (and to the subscription dead-letter
-            # queue, whatever the protocol) with this key, for this topic only. SqsSubscription
-            # adds the same statement; CDK merges the duplicates.
-            self.queue_key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal("sns.amazonaws.com")],
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                    resources=["*"],
-                    conditions={"ArnEquals": {"aws:SourceArn": self.topic.topic_arn}},
+            if self.shares_key:
+                self.queue_key = self.key
+            else:
+                self.queue_key = kms.Key(
+                    self,
+                    "QueueKey",
+                    description=f"SQS queues subscribed to SNS topic {self.node.path}",
+                    enable_key_rotation=True,
                 )
-            )
+            # SNS encrypts what it delivers to these queues (and to the subscription dead-letter
+            # queue, whatever the protocol) with this key, for this topic only.
+            self._allow_sns_on_key(self.queue_key)
         return self.queue_key
+
+    def _allow_sns_on_key(self, key: kms.IKey) -> None:
+        self._add_key_statement(key, self._sns_key_statement(key))
+
+    def _sns_key_statement(self, key: kms.IKey | None) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=["*"],
+            conditions=self._source_topic_condition(key),
+        )
+
+    def _owner_must_add(self, where: str, resource: str, statement: iam.PolicyStatement) -> None:
+        """Print (info annotation, and a stack output resolved at deploy) a statement another owner must add."""
+        stack = Stack.of(self)
+        policy = json.dumps(stack.resolve(statement.to_statement_json()), sort_keys=True)
+        Annotations.of(self).add_info(
+            f"[buttress:ownerMustAdd] {resource} is not managed by this app: its owner must add this statement "
+            f"to its {where}: {policy}"
+        )
+        self._outputs += 1
+        CfnOutput(
+            self,
+            f"OwnerMustAdd{self._outputs}",
+            description=f"Statement the owner of {resource} must add to its {where} (JSON)"[:1000],
+            value=stack.to_json_string(statement.to_statement_json()),
+        )
+
+    def _source_topic_condition(self, key: kms.IKey | None) -> dict[str, Any]:
+        """``aws:SourceArn`` = this topic; without a reference to the topic when ``key`` encrypts it too.
+
+        The topic names its key, so the key's policy naming the topic would be a dependency cycle:
+        a shared key names the topic by the ARN its name gives, or (a generated name) any topic of
+        this account and region.
+        """
+        if key is not self.key or not self.shares_key:
+            return {"ArnEquals": {"aws:SourceArn": self.topic.topic_arn}}
+        stack = Stack.of(self)
+        name = self._topic_name
+        if name is not None and not Token.is_unresolved(name):
+            return {"ArnEquals": {"aws:SourceArn": stack.format_arn(service="sns", resource=name, arn_format=_ARN)}}
+        return {"ArnLike": {"aws:SourceArn": stack.format_arn(service="sns", resource="*", arn_format=_ARN)}}
+
+    def _add_key_statement(self, key: kms.IKey, statement: iam.PolicyStatement) -> None:
+        """Add ``statement`` to ``key``'s policy; for an imported key, say what its owner must add."""
+        if not key.add_to_resource_policy(statement).statement_added:
+            self._owner_must_add("key policy", f"the key {key.key_arn}", statement)
 
     def _new_queue(
         self,

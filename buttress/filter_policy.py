@@ -18,6 +18,7 @@ from buttress.rules.filter_policy import (
     compile_policy,
     matches,
     normalize_attributes,
+    undot,
     validate,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "compile_policy",
     "matches",
     "normalize_attributes",
+    "undot",
     "validate",
 ]

@@ -9,6 +9,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from buttress import FanoutTopic
+from stacks.operators import OperatorTopic, stack_key
 
 #: Context key of the SCM-System endpoint; the default is an obvious placeholder (.invalid never resolves).
 SCM_ENDPOINT_CONTEXT = "car_dealer_scm_endpoint"
@@ -32,12 +33,20 @@ CRM_FILTER = {"buyer-class": ["vip"]}
 
 
 class CarDealerStack(Stack):
-    """Car-Sales -> ERP-Integration (raw, all orders), CRM-Integration (raw, VIP only), SCM-System (HTTPS)."""
+    """Car-Sales -> ERP-Integration (raw, all orders), CRM-Integration (raw, VIP only), SCM-System (HTTPS).
+
+    Every alarm notifies the operator topic (e-mail from the context key ``operator_email``).
+    """
 
     def __init__(self, scope: Construct, id_: str, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
         scm_endpoint = self.node.try_get_context(SCM_ENDPOINT_CONTEXT) or SCM_ENDPOINT_PLACEHOLDER
-        self.car_sales = FanoutTopic(self, "Car-Sales", topic_name="Car-Sales")
+        # One key for the stack (the knob key=): the topic, its queues and the operator topic.
+        self.key = stack_key(self)
+        self.operators = OperatorTopic(self, "Operators", key=self.key)
+        self.car_sales = FanoutTopic(
+            self, "Car-Sales", topic_name="Car-Sales", key=self.key, alarm_action=self.operators.alarm_action
+        )
         self.erp = self.car_sales.add_queue("ERP-Integration", queue_name="ERP-Integration", raw_message_delivery=True)
         self.crm = self.car_sales.add_queue(
             "CRM-Integration", queue_name="CRM-Integration", raw_message_delivery=True, filter_policy=CRM_FILTER

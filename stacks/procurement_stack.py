@@ -18,6 +18,7 @@ from constructs import Construct
 from buttress import FanoutTopic
 from buttress.parts import nag
 from buttress.parts.functions import python_function
+from stacks.operators import OperatorTopic, stack_key
 
 LAB = {"category": ["lab-supplies"]}
 
@@ -41,7 +42,12 @@ class ProcurementStack(Stack):
 
     def __init__(self, scope: Construct, id_: str, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
-        self.orders = FanoutTopic(self, "Orders", topic_name="Orders")
+        # One key for the stack (the knob key=): the topic, its queues and the operator topic.
+        self.key = stack_key(self)
+        self.operators = OperatorTopic(self, "Operators", key=self.key)
+        self.orders = FanoutTopic(
+            self, "Orders", topic_name="Orders", key=self.key, alarm_action=self.operators.alarm_action
+        )
         self.lab_orders_ap = self.orders.add_queue(
             "Lab-Orders-AP", queue_name="Lab-Orders-AP", filter_policy=FILTERS["Lab-Orders-AP"]
         )

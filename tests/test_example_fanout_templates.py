@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from stacks.car_dealer_stack import CRM_FILTER, SCM_DELIVERY_POLICY, SCM_ENDPOINT_PLACEHOLDER
+from stacks.operators import OPERATOR_EMAIL_PLACEHOLDER
 from stacks.procurement_stack import FILTERS
 from tests.harness import SynthResult, resources_of_type
 
 
 def _subscriptions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The FanoutTopic's subscriptions (the operator topic's e-mail subscription carries no metadata)."""
     return {
         r["Metadata"]["buttress:subscriber"]: r["Properties"]
         for r in resources_of_type(template, "AWS::SNS::Subscription").values()
+        if "buttress:subscriber" in r.get("Metadata", {})
     }
+
+
+def _fanout_topic(template: dict[str, Any]) -> dict[str, Any]:
+    (topic,) = [
+        t for t in resources_of_type(template, "AWS::SNS::Topic").values() if "buttress:topic" in t.get("Metadata", {})
+    ]
+    return topic
 
 
 def test_car_dealer_template(synth: SynthResult) -> None:
     template = synth.templates["ButtressCarDealer"]
-    (topic,) = resources_of_type(template, "AWS::SNS::Topic").values()
+    topic = _fanout_topic(template)
     assert topic["Properties"]["TopicName"] == "Car-Sales"
     names = {q["Properties"].get("QueueName") for q in resources_of_type(template, "AWS::SQS::Queue").values()}
     assert {"ERP-Integration", "CRM-Integration"} <= names
@@ -36,7 +48,7 @@ def test_car_dealer_template(synth: SynthResult) -> None:
 
 def test_procurement_template(synth: SynthResult) -> None:
     template = synth.templates["ButtressProcurement"]
-    (topic,) = resources_of_type(template, "AWS::SNS::Topic").values()
+    topic = _fanout_topic(template)
     assert topic["Properties"]["TopicName"] == "Orders"
     subs = _subscriptions(template)
     assert {name: sub["FilterPolicy"] for name, sub in subs.items()} == FILTERS
@@ -49,3 +61,26 @@ def test_procurement_template(synth: SynthResult) -> None:
     }
     functions = {f["Properties"]["FunctionName"] for f in resources_of_type(template, "AWS::Lambda::Function").values()}
     assert functions == {"Lab-Preapproved", "Lab-Cancelled"}
+
+
+@pytest.mark.parametrize("stack", ["ButtressCarDealer", "ButtressProcurement"])
+def test_every_alarm_reaches_the_operator_topic(synth: SynthResult, stack: str) -> None:
+    template = synth.templates[stack]
+    (operators,) = [k for k in resources_of_type(template, "AWS::SNS::Topic") if k.startswith("OperatorsTopic")]
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert alarms
+    for logical_id, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": operators}], logical_id
+    (email,) = [
+        s["Properties"]
+        for s in resources_of_type(template, "AWS::SNS::Subscription").values()
+        if s["Properties"]["Protocol"] == "email"
+    ]
+    assert email["TopicArn"] == {"Ref": operators}
+    assert email["Endpoint"] == OPERATOR_EMAIL_PLACEHOLDER
+    # One key per stack (key=): the operator topic, the FanoutTopic and its queues share it.
+    (key,) = resources_of_type(template, "AWS::KMS::Key")
+    topics = resources_of_type(template, "AWS::SNS::Topic").values()
+    assert {t["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0] for t in topics} == {key}
+    queues = resources_of_type(template, "AWS::SQS::Queue").values()
+    assert {q["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0] for q in queues} == {key}

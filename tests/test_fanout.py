@@ -581,3 +581,14 @@ def test_every_alarm_uses_the_alarm_action() -> None:
         if k.startswith("Ops")
     )
     assert all(alarm["Properties"]["AlarmActions"] == [{"Ref": ops_id}] for alarm in alarms.values())
+
+
+def test_route_reads_dotted_keys_as_sns_does() -> None:
+    from tests.test_filter_policy import DOTTED_CASES
+
+    stack = new_stack()
+    fanout = FanoutTopic(stack, "Topic")
+    for index, (_case, policy, _body, _receives) in enumerate(DOTTED_CASES):
+        fanout.add_queue(f"Q{index}", filter_policy=policy, filter_scope="MessageBody", dead_letter_queue="shared")
+    for index, (case, _policy, body, receives) in enumerate(DOTTED_CASES):
+        assert (f"Q{index}" in fanout.route(body=body)) is receives, case

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from buttress.rules.filter_policy import FilterPolicyError, combinations, matches, normalize_attributes, validate
+from buttress.rules.filter_policy import (
+    FilterPolicyError,
+    combinations,
+    matches,
+    normalize_attributes,
+    undot,
+    validate,
+)
 
 BODY = "MessageBody"
 
@@ -208,6 +216,124 @@ def test_combinations_docs_examples() -> None:
     validate(nested_or)
     # Paths: source*metricName (2*2) + source*metricType*metricId (2*1*2) + source*metricType*spaceId (2*1*3).
     assert combinations(nested_or) == 4 + 4 + 6
+
+
+#: The SNS Developer Guide's worked example ("Filter policy constraints", payload-based filtering):
+#: "3 x 4 x 2 x 3 x 1 x 3 = 216": each array's length weighted by the depth of its key.
+DOCS_NESTED: dict[str, Any] = {
+    "key_a": {"key_b": {"key_c": ["value_one", "value_two", "value_three", "value_four"]}},
+    "key_d": {"key_e": ["value_one", "value_two", "value_three"]},
+    "key_f": ["value_one", "value_two", "value_three"],
+}
+
+#: A policy SNS rejected as too complex (issue 15); the flat product counted 3*2*1 + 3*2*3 + 2*2*1 + 2*2*3 = 40.
+SNS_REJECTED_OR: dict[str, Any] = {
+    "$or": [{"metricName": ["CPUUtilization", "ReadLatency", "WriteLatency"]}, {"namespace": ["AWS/EC2", "AWS/RDS"]}],
+    "detail": {
+        "scope": ["Service", "Cluster"],
+        "$or": [{"source": ["aws.cloudwatch"]}, {"type": ["Metric", "Alarm", "Event"]}],
+    },
+}
+
+
+def test_nested_complexity_is_the_docs_worked_example() -> None:
+    # Before issue 15 buttress multiplied the plain array lengths: 4 * 3 * 3 = 36, and accepted it.
+    assert combinations(DOCS_NESTED, scope=BODY) == 3 * 4 * 2 * 3 * 1 * 3 == 216
+    with pytest.raises(FilterPolicyError, match="216 value combinations; SNS allows at most 150"):
+        validate(DOCS_NESTED, scope=BODY)
+
+
+def test_nested_complexity_weights_depth_inside_or_paths() -> None:
+    # Paths: metricName*scope*source 3*(2*2)*(1*2) + metricName*scope*type 3*4*(3*2) + namespace ... = 160.
+    assert combinations(SNS_REJECTED_OR, scope=BODY) == 3 * 4 * 2 + 3 * 4 * 6 + 2 * 4 * 2 + 2 * 4 * 6 == 160
+    with pytest.raises(FilterPolicyError, match="160 value combinations"):
+        validate(SNS_REJECTED_OR, scope=BODY)
+
+
+def test_depth_weighting_leaves_flat_policies_alone() -> None:
+    flat = {"a": ["v"] * 10, "b": ["v"] * 15}
+    assert combinations(flat) == combinations(flat, scope=BODY) == 150
+    validate(flat, scope=BODY)
+    # One level down, the same arrays count twice each: 20 * 30.
+    assert combinations({"o": flat}, scope=BODY) == 600
+
+
+def test_dotted_keys_count_their_depth_in_the_body_scope() -> None:
+    dotted = {
+        "key_a.key_b.key_c": DOCS_NESTED["key_a"]["key_b"]["key_c"],
+        "key_d.key_e": ["1", "2", "3"],
+        "key_f": ["1", "2", "3"],
+    }
+    assert combinations(dotted, scope=BODY) == 216
+    # Attribute names are flat: a dot there is part of the name.
+    assert combinations({"a.b.c": ["1", "2"]}) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# dotted keys in the MessageBody scope: "a.b" is the nested path a -> b, in the policy and in the body
+
+#: (case, policy, body, receives): every form of the same path, shared with the route() and
+#: `make route` tests so the three agree.
+DOTTED_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
+    ("dotted policy, nested body", {"a.b": ["v"]}, {"a": {"b": "v"}}, True),
+    ("dotted policy, dotted body", {"a.b": ["v"]}, {"a.b": "v"}, True),
+    ("nested policy, dotted body", {"a": {"b": ["v"]}}, {"a.b": "v"}, True),
+    ("dotted policy, other value", {"a.b": ["v"]}, {"a": {"b": "w"}}, False),
+    ("dotted policy, array of objects", {"a.b": ["v"]}, {"a": [{"b": "x"}, {"b": "v"}]}, True),
+    ("three levels, dotted + nested body", {"object.nested.test": ["v"]}, {"object.nested": {"test": "v"}}, True),
+    ("three levels, nested + dotted body", {"object.nested.test": ["v"]}, {"object": {"nested.test": "v"}}, True),
+    ("three levels, all dotted body", {"object.nested.test": ["v"]}, {"object.nested.test": "v"}, True),
+    ("three levels, all nested body", {"object.nested.test": ["v"]}, {"object": {"nested": {"test": "v"}}}, True),
+    ("three levels, wrong leaf", {"object.nested.test": ["v"]}, {"object.nested": {"tests": "v"}}, False),
+    ("dotted then nested policy", {"object.nested": {"test": ["v"]}}, {"object": {"nested.test": "v"}}, True),
+    ("nested then dotted policy", {"object": {"nested.test": ["v"]}}, {"object.nested": {"test": "v"}}, True),
+    (
+        "inside a deeper object",
+        {"order": {"item.price": [{"numeric": [">", 10]}]}},
+        {"order": {"item.price": 11}},
+        True,
+    ),
+    (
+        "deeper, body nested",
+        {"order": {"item.price": [{"numeric": [">", 10]}]}},
+        {"order": {"item": {"price": 11}}},
+        True,
+    ),
+    (
+        "deeper, body dotted above",
+        {"order.item": {"price": [{"numeric": [">", 10]}]}},
+        {"order": {"item.price": 9}},
+        False,
+    ),
+    ("both body forms merge", {"a.b": ["v"], "a.c": ["w"]}, {"a": {"b": "v"}, "a.c": "w"}, True),
+    ("exists:false, path absent", {"a.b": [{"exists": False}]}, {"x": 1}, True),
+    ("exists:true, dotted body", {"a": {"b": [{"exists": True}]}}, {"a.b": "v"}, True),
+    ("$or over dotted paths", {"$or": [{"a.b": ["v"]}, {"c.d": ["w"]}]}, {"c": {"d": "w"}}, True),
+]
+
+
+@pytest.mark.parametrize(("case", "policy", "body", "receives"), DOTTED_CASES, ids=[c[0] for c in DOTTED_CASES])
+def test_dotted_keys_match_every_form(case: str, policy: dict[str, Any], body: dict[str, Any], receives: bool) -> None:
+    assert matches(policy, body=body, scope=BODY) is receives
+    assert matches(policy, body=json.dumps(body), scope=BODY) is receives
+
+
+def test_dotted_attribute_names_stay_names() -> None:
+    # In the MessageAttributes scope a dot is part of the attribute's name.
+    assert matches({"a.b": ["v"]}, attributes={"a.b": "v"}) is True
+    assert matches({"a.b": ["v"]}, attributes={"a": "v"}) is False
+
+
+def test_undot_returns_the_body_itself_when_nothing_is_dotted() -> None:
+    body = {"a": {"b": [1, {"c": 2}]}}
+    assert undot(body) is body
+    assert undot({"a.b": 1, "a": {"c": 2}}) == {"a": {"c": 2, "b": 1}}
+    assert undot({"a": {"b": 1}, "a.b": 2}) == {"a": {"b": [1, 2]}}
+
+
+def test_dotted_keys_count_once_against_the_key_limit() -> None:
+    # "a.b" and a -> b are one key: 5 keys, accepted.
+    validate({"a.b": ["x"], "a": {"b": ["y"]}, "c": ["x"], "d": ["x"], "e": ["x"], "f": ["x"]}, scope=BODY)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -182,7 +182,7 @@ def bodies(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(policy=body_policies(), body=bodies())
 def test_body_scope_agrees_with_moto(policy: dict[str, Any], body: dict[str, Any]) -> None:
-    assume(combinations(policy) <= MAX_COMBINATIONS)
+    assume(combinations(policy, scope="MessageBody") <= MAX_COMBINATIONS)
     validate(policy, scope="MessageBody")
     text = json.dumps(body)
     assert matches(policy, body=text, scope="MessageBody") == _moto_body_or_within_keys(policy, text)
@@ -320,3 +320,62 @@ def test_divergence_anything_but_prefix_on_number_in_body() -> None:
     assert _moto(policy, "MessageAttributes", _attrs(a=0), "") is True
     assert matches(policy, body={"a": 0}, scope="MessageBody") is True
     assert matches(policy, attributes={"a": 0}) is True
+
+
+# ---------------------------------------------------------------------------------------------
+# complexity: moto 5.2.5 weights each array by the depth of its key as the SNS docs' worked example
+# does (3 x 4 x 2 x 3 x 1 x 3 = 216), so without $or (where moto multiplies the branches instead of
+# summing the OR paths) the two must accept and reject the same policies.
+
+
+@st.composite
+def nested_policies(draw: st.DrawFn) -> dict[str, Any]:
+    """Up to 5 leaves at depths 1-3 with 1-6 values each: around SNS's limit of 150."""
+    policy: dict[str, Any] = {}
+    for index in range(draw(st.integers(1, 5))):
+        depth = draw(st.integers(1, 3))
+        values = [f"v{i}" for i in range(draw(st.integers(1, 6)))]
+        node = policy
+        for level in range(depth - 1):
+            node = node.setdefault(f"o{level}" if level else draw(st.sampled_from(["o", "p"])), {})
+        node[f"k{index}"] = values
+    return policy
+
+
+def _moto_accepts(policy: dict[str, Any], scope: str) -> bool:
+    from moto.sns.exceptions import SNSInvalidParameter
+    from moto.sns.models import SNSBackend
+
+    try:
+        SNSBackend("us-east-1", "123456789012")._validate_filter_policy(policy, scope)
+    except SNSInvalidParameter as exc:
+        assert "too complex" in str(exc), str(exc)
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policy=nested_policies())
+def test_nested_complexity_agrees_with_moto(policy: dict[str, Any]) -> None:
+    ours = combinations(policy, scope="MessageBody") <= MAX_COMBINATIONS
+    assert ours == _moto_accepts(policy, "MessageBody")
+    if ours:
+        validate(policy, scope="MessageBody")
+
+
+@settings(max_examples=200, deadline=None)
+@given(policy=flat_policies())
+def test_flat_complexity_agrees_with_moto(policy: dict[str, Any]) -> None:
+    big = {key: [f"v{i}" for i in range(len(conditions) * 5)] for key, conditions in policy.items()}
+    for scope in ("MessageAttributes", "MessageBody"):
+        assert (combinations(big, scope=scope) <= MAX_COMBINATIONS) == _moto_accepts(big, scope)
+
+
+def test_docs_worked_example_moto_and_buttress_both_reject() -> None:
+    example = {
+        "key_a": {"key_b": {"key_c": ["value_one", "value_two", "value_three", "value_four"]}},
+        "key_d": {"key_e": ["value_one", "value_two", "value_three"]},
+        "key_f": ["value_one", "value_two", "value_three"],
+    }
+    assert not _moto_accepts(example, "MessageBody")
+    assert combinations(example, scope="MessageBody") == 216

@@ -119,3 +119,35 @@ def test_runs_as_a_module(synth: SynthResult) -> None:
         check=True,
     )
     assert json.loads(result.stdout) == ["Common-Orders"]
+
+
+def test_dotted_keys_agree_with_matches(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_filter_policy import DOTTED_CASES
+
+    resources: dict[str, Any] = {"T": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "Events"}}}
+    for index, (_case, policy, _body, _receives) in enumerate(DOTTED_CASES):
+        resources[f"S{index}"] = {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "TopicArn": {"Ref": "T"},
+                "Protocol": "sqs",
+                "FilterPolicy": policy,
+                "FilterPolicyScope": "MessageBody",
+            },
+        }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": resources}))
+    for index, (case, _policy, body, receives) in enumerate(DOTTED_CASES):
+        assert main(["--template", str(path), "--body", json.dumps(body), "--json"]) == 0
+        assert (f"S{index}" in json.loads(capsys.readouterr().out)) is receives, case
+
+
+def test_a_fanout_topic_beside_plain_topics_is_the_default() -> None:
+    template = {
+        "Resources": {
+            "Ops": {"Type": "AWS::SNS::Topic"},
+            "T": {"Type": "AWS::SNS::Topic", "Metadata": {"buttress:topic": "Orders"}},
+            "S": {"Type": "AWS::SNS::Subscription", "Properties": {"TopicArn": {"Ref": "T"}, "Protocol": "sqs"}},
+        }
+    }
+    assert [r.subscriber for r in route_template(template)] == ["S"]

@@ -26,6 +26,19 @@ from typing import Any
 from buttress.errors import invalid
 from buttress.options import BuildCache
 from buttress.rules import props
+from buttress.rules.codebuild_batch import (
+    NO_BATCH,
+    NO_BATCH_LIMITS,
+    BatchFacts,
+    BatchLimits,
+    FleetPlan,
+    Report,
+    check_batch_limits,
+    check_batch_spec,
+    check_fleet,
+    check_reports,
+)
+from buttress.rules.codebuild_sources import check_secondary_artifacts, check_secondary_sources
 from buttress.rules.subnets import usable_addresses
 
 #: Share of the concurrent build limit kept free on top of it ...
@@ -60,8 +73,14 @@ def subnet_capacity(subnet_cidrs: Sequence[str]) -> dict[str, int]:
     return {cidr: usable_addresses(ipaddress.IPv4Network(cidr, strict=False).prefixlen) for cidr in subnet_cidrs}
 
 
-def check_subnet_capacity(subnet_cidrs: Sequence[str], concurrent_build_limit: int | None) -> str | None:
-    """Check that ``subnet_cidrs`` hold ``concurrent_build_limit`` builds plus :func:`capacity_margin`.
+def check_subnet_capacity(
+    subnet_cidrs: Sequence[str], concurrent_build_limit: int | None, *, batch_width: int = 1, fleet: int = 0
+) -> str | None:
+    """Check that ``subnet_cidrs`` hold the builds that may run at once plus :func:`capacity_margin`.
+
+    The builds that may run at once are ``concurrent_build_limit`` times ``batch_width`` (each
+    project build may be a batch running that many builds at once), plus ``fleet`` reserved
+    instances, which hold their addresses while idle.
 
     Raises :class:`~buttress.errors.ButtressError` naming ``concurrent_build_limit`` when they do
     not (or when the limit is below 1). Without a limit, returns a warning text saying how many
@@ -82,15 +101,28 @@ def check_subnet_capacity(subnet_cidrs: Sequence[str], concurrent_build_limit: i
         )
     if concurrent_build_limit < 1:
         raise invalid("concurrent_build_limit", concurrent_build_limit, "at least 1, or None for no limit")
-    margin = capacity_margin(concurrent_build_limit)
-    needed = concurrent_build_limit + margin
+    builds = concurrent_build_limit * max(1, batch_width) + fleet
+    margin = capacity_margin(builds)
+    needed = builds + margin
     if needed > total:
+        running = concurrent_build_limit * max(1, batch_width)
+        counted = f"{running} builds"
+        if batch_width > 1:
+            counted = f"{concurrent_build_limit} batches of up to {batch_width} builds at once ({counted})"
+        if fleet:
+            counted += f" and {fleet} fleet instances"
+        fits = max(0, (_builds_that_fit(total) - fleet) // max(1, batch_width))
+        advice = (
+            f"allow at most {fits} builds"
+            if counted == f"{running} builds"
+            else (f"set concurrent_build_limit to at most {fits}")
+        )
         raise invalid(
             "concurrent_build_limit",
             concurrent_build_limit,
-            f"each running build takes one IP address: {concurrent_build_limit} builds + a margin of {margin} "
+            f"each running build takes one IP address: {counted} + a margin of {margin} "
             f"({MARGIN_FRACTION:.0%}, at least {MIN_MARGIN}) need {needed} addresses but the selected subnets "
-            f"({described}) hold {total}; allow at most {_builds_that_fit(total)} builds or select larger subnets",
+            f"({described}) hold {total}; {advice} or select larger subnets",
         )
     return None
 
@@ -119,6 +151,7 @@ class BuildNeeds:
     :param parameter_store: environment variables come from SSM Parameter Store.
     :param secrets_manager: environment variables come from Secrets Manager.
     :param services: further endpoint names the build's own commands call (e.g. ``"sts"``).
+    :param secondary_source_types: the types of the secondary sources.
     """
 
     source_type: str
@@ -126,6 +159,7 @@ class BuildNeeds:
     parameter_store: bool = False
     secrets_manager: bool = False
     services: Sequence[str] = field(default_factory=tuple)
+    secondary_source_types: Sequence[str] = field(default_factory=tuple)
 
 
 def required_endpoints(needs: BuildNeeds) -> dict[str, str]:
@@ -140,7 +174,7 @@ def required_endpoints(needs: BuildNeeds) -> dict[str, str]:
     if needs.image_kind == "ecr":
         required["ecr.api"] = "ECR API: authenticate the pull of the custom build image"
         required["ecr.dkr"] = "ECR registry: pull the custom build image"
-    if needs.source_type == "CODECOMMIT":
+    if "CODECOMMIT" in (needs.source_type, *needs.secondary_source_types):
         required["git-codecommit"] = "CodeCommit Git: clone the source"
     required["s3"] = "S3: source and artifacts, caches, CodeBuild's own downloads"
     required["logs"] = "CloudWatch Logs: stream the build log"
@@ -162,6 +196,9 @@ def check_internet_reach(needs: BuildNeeds) -> None:
     internet_only = []
     if needs.source_type in INTERNET_SOURCES:
         internet_only.append(f"the {needs.source_type} source")
+    for kind in dict.fromkeys(needs.secondary_source_types):
+        if kind in INTERNET_SOURCES:
+            internet_only.append(f"the {kind} secondary source")
     if needs.image_kind == "registry":
         internet_only.append("a build image from a registry other than ECR")
     if internet_only:
@@ -198,6 +235,10 @@ def check_isolated_egress(needs: BuildNeeds, available: Collection[str]) -> None
 BUILD_SUBNET_TYPES: tuple[str, ...] = ("PRIVATE_WITH_EGRESS", "PRIVATE_ISOLATED")
 #: CodeBuild's build timeout range, in minutes.
 TIMEOUT_MINUTES = (5, 2160)
+#: How long a build may wait in the queue, in minutes (5 minutes to 8 hours).
+QUEUED_TIMEOUT_MINUTES = (5, 480)
+#: How often CodeBuild may retry a failed build on its own.
+AUTO_RETRY_LIMITS = (0, 10)
 #: Image types of Lambda compute, which takes no build timeout.
 LAMBDA_IMAGE_TYPES: frozenset[str] = frozenset({"LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER"})
 #: Where an environment variable's value comes from, in the order the props are read.
@@ -261,6 +302,19 @@ class BuildProps:
     build_services: tuple[str, ...]
     artifacts: bool
     description: str | None
+    #: Whether the project runs batch builds, their limits, and what the build spec's batch says.
+    batch: bool = False
+    batch_limits: BatchLimits = NO_BATCH_LIMITS
+    batch_facts: BatchFacts = NO_BATCH
+    #: Report groups the construct creates, in the order given.
+    reports: tuple[Report, ...] = ()
+    auto_retry_limit: int | None = None
+    #: Types of the secondary sources, in order.
+    secondary_source_types: tuple[str, ...] = ()
+    #: Identifiers of the secondary artifacts, in order.
+    secondary_artifacts: tuple[str, ...] = ()
+    #: The reserved-capacity fleet builds run on, or ``None``.
+    fleet: FleetPlan | None = None
 
 
 def check_props(
@@ -283,24 +337,31 @@ def check_props(
     artifact_expiration: Span | None,
     artifact_expiration_given: bool,
     description: object,
+    batch: object = False,
+    batch_max_builds: object = None,
+    batch_compute_types: Sequence[str] | None = None,
+    batch_timeout: Span | None = None,
+    reports: object = None,
+    queued_timeout: Span | None = None,
+    auto_retry_limit: object = None,
+    secondary_sources: Sequence[tuple[str, str | None, bool]] = (),
+    secondary_artifacts: object = (),
+    compute_type: str = "SMALL",
+    fleet_capacity: object = None,
+    fleet_max_capacity: object = None,
+    fleet_overflow_given: bool = False,
 ) -> BuildProps:
     """Check every plain prop of a ``VpcCodeBuild`` (types first) and the rules between them.
 
     ``local_cache_modes`` is ``None`` when not given (then source and custom, with a local
     cache); ``artifact_expiration_given`` says whether ``artifact_expiration`` was given.
     """
-    if subnet_type not in BUILD_SUBNET_TYPES:
-        raise invalid(
-            "subnet_type",
-            subnet_type,
-            "PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED: builds get no public IP, so a public subnet gives them "
-            "no internet access",
-        )
-    isolated = subnet_type == "PRIVATE_ISOLATED"
+    isolated = check_subnet_type(subnet_type)
     artifacts = props.boolean("artifacts", artifacts)
     spec = check_build_spec(build_spec, has_source=has_source, artifacts=artifacts)
     check_image(image)
     check_timeout(timeout)
+    retries = check_retries(queued_timeout, auto_retry_limit)
     chosen = props.option("cache", cache, BuildCache)
     privileged = props.boolean("privileged", privileged)
     limit = None if concurrent_build_limit is None else _build_limit(concurrent_build_limit)
@@ -310,6 +371,21 @@ def check_props(
         secrets_manager_variables=secrets_manager_variables,
     )
     check_artifact_expiration(artifact_expiration, given=artifact_expiration_given, artifacts=artifacts)
+    batch = props.boolean("batch", batch)
+    limits = check_batch_limits(
+        batch=batch,
+        max_builds=batch_max_builds,
+        compute_types=batch_compute_types,
+        timeout_minutes=None if batch_timeout is None or batch_timeout.seconds is None else batch_timeout.seconds / 60,
+        given=batch_max_builds is not None or batch_compute_types is not None or batch_timeout is not None,
+    )
+    fleet = check_fleet(
+        capacity=fleet_capacity,
+        max_capacity=fleet_max_capacity,
+        overflow_given=fleet_overflow_given,
+        compute_type=compute_type,
+        image_type=image.type,
+    )
     return BuildProps(
         isolated=isolated,
         build_spec=spec,
@@ -321,7 +397,36 @@ def check_props(
         build_services=check_build_services(build_services, known=known_services, isolated=isolated),
         artifacts=artifacts,
         description=None if description is None else props.string("description", description),
+        batch=batch,
+        batch_limits=limits,
+        batch_facts=check_batch_spec(spec, batch=batch, limits=limits, privileged=privileged),
+        reports=check_reports(reports, spec=spec),
+        auto_retry_limit=retries,
+        secondary_source_types=check_secondary_sources(secondary_sources),
+        secondary_artifacts=check_secondary_artifacts(secondary_artifacts, spec=spec, artifacts=artifacts),
+        fleet=fleet,
     )
+
+
+def check_subnet_type(subnet_type: str) -> bool:
+    """A private subnet type (:data:`BUILD_SUBNET_TYPES`); returns whether it is the isolated one."""
+    if subnet_type not in BUILD_SUBNET_TYPES:
+        raise invalid(
+            "subnet_type",
+            subnet_type,
+            "PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED: builds get no public IP, so a public subnet gives them "
+            "no internet access",
+        )
+    return subnet_type == "PRIVATE_ISOLATED"
+
+
+def check_retries(queued_timeout: Span | None, auto_retry_limit: object) -> int | None:
+    """``queued_timeout`` in :data:`QUEUED_TIMEOUT_MINUTES`; ``auto_retry_limit`` in :data:`AUTO_RETRY_LIMITS`."""
+    check_timeout(queued_timeout, prop="queued_timeout", limits=QUEUED_TIMEOUT_MINUTES, shown="8 hours")
+    if auto_retry_limit is None:
+        return None
+    low, high = AUTO_RETRY_LIMITS
+    return props.integer("auto_retry_limit", auto_retry_limit, low=low, high=high)
 
 
 def _build_limit(value: object) -> int:
@@ -373,14 +478,20 @@ def check_image(image: BuildImageFacts) -> None:
         )
 
 
-def check_timeout(timeout: Span) -> None:
-    """Whole minutes within :data:`TIMEOUT_MINUTES` (a token is left to CloudFormation)."""
-    if timeout.seconds is None:
+def check_timeout(
+    timeout: Span | None,
+    *,
+    prop: str = "timeout",
+    limits: tuple[int, int] = TIMEOUT_MINUTES,
+    shown: str = "36 hours",
+) -> None:
+    """Whole minutes within ``limits`` (:data:`TIMEOUT_MINUTES`); ``None`` or a token is left to CloudFormation."""
+    if timeout is None or timeout.seconds is None:
         return
-    low, high = TIMEOUT_MINUTES
+    low, high = limits
     minutes = timeout.seconds / 60
     if not low <= minutes <= high or minutes != int(minutes):
-        raise invalid("timeout", timeout.shown, f"whole minutes from {low} to {high} (36 hours)")
+        raise invalid(prop, timeout.shown, f"whole minutes from {low} to {high} ({shown})")
 
 
 def check_cache_modes(modes: Sequence[str] | None, *, cache: BuildCache, privileged: bool) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ RESOURCES_PER_SUBSCRIBER: Mapping[str, int] = {
     "function": 2,  # subscription, Lambda permission
     "https": 1,
     "email": 1,
+    "firehose": 3,  # subscription, its role, the role's policy
     "first_queue_key": 1,  # the queue key, with the first queue of the topic
     "first_subscription_dlq": 3,  # the subscriptions' dead-letter queue, its policy, its alarm
 }
@@ -62,8 +63,11 @@ class TopicProps:
     fifo: bool
     content_based_deduplication: bool
     service_publishers: tuple[str, ...]
+    dashboard: bool
     dashboard_name: str | None
     resource_limit: int
+    delivery_status_logging: Mapping[str, int]
+    archive_retention_days: int | None
 
 
 def _optional_string(prop: str, value: object) -> str | None:
@@ -79,6 +83,9 @@ def check_topic(
     service_publishers: object,
     dashboard_name: object,
     resource_limit: object,
+    dashboard: object = True,
+    delivery_status_logging: object = None,
+    archive_retention_days: object = None,
     is_token: bool = False,
 ) -> TopicProps:
     """Check a ``FanoutTopic``'s own props; ``is_token`` says ``topic_name`` is a CDK token."""
@@ -96,14 +103,25 @@ def check_topic(
     for principal in publishers:
         check_service_principal("service_publishers", principal)
     limit = props.integer("resource_limit", resource_limit, low=1, high=CFN_RESOURCE_LIMIT)
+    with_dashboard = props.boolean("dashboard", dashboard)
+    board_name = _optional_string("dashboard_name", dashboard_name)
+    if board_name is not None and not with_dashboard:
+        raise invalid(
+            "dashboard_name",
+            board_name,
+            "not with dashboard=False (no dashboard is created): drop dashboard_name or set dashboard=True",
+        )
     return TopicProps(
         topic_name=name,
         display_name=_optional_string("display_name", display_name),
         fifo=is_fifo,
         content_based_deduplication=dedup,
         service_publishers=tuple(publishers),
-        dashboard_name=_optional_string("dashboard_name", dashboard_name),
+        dashboard=with_dashboard,
+        dashboard_name=board_name,
         resource_limit=limit,
+        delivery_status_logging=check_delivery_status_logging("delivery_status_logging", delivery_status_logging),
+        archive_retention_days=check_archive_retention("archive_retention_days", archive_retention_days, fifo=is_fifo),
     )
 
 
@@ -214,3 +232,44 @@ def check_filter_policy(prop: str, policy: Mapping[str, Any], scope: FilterScope
     except FilterPolicyError as exc:
         raise ButtressError(f"{prop} is invalid: {exc}", prop=prop) from exc
     return plain
+
+
+#: Protocols whose delivery status SNS logs to CloudWatch Logs, as FanoutTopic takes them (the
+#: subscriber kinds it has that SNS logs): SNS Developer Guide, "Amazon SNS message delivery status".
+DELIVERY_STATUS_PROTOCOLS: Mapping[str, str] = {"sqs": "SQS", "lambda": "LAMBDA", "https": "HTTP"}
+
+#: SNS keeps a FIFO topic's archive 1 to 365 days ("Amazon SNS message archiving and replay for FIFO
+#: topics"; ``ArchivePolicy`` of AWS::SNS::Topic).
+ARCHIVE_RETENTION_DAYS = (1, 365)
+
+
+def check_delivery_status_logging(prop: str, value: object) -> dict[str, int]:
+    """Protocol (``sqs``, ``lambda``, ``https``) -> percentage of successful deliveries logged (0-100)."""
+    if value is None:
+        return {}
+    checked = props.mapping(prop, value)
+    if not checked:
+        raise invalid(prop, value, "at least one protocol, or None for no delivery-status logging")
+    rates: dict[str, int] = {}
+    for protocol, rate in checked.items():
+        if protocol not in DELIVERY_STATUS_PROTOCOLS:
+            raise invalid(
+                prop,
+                value,
+                f"protocols {', '.join(map(repr, DELIVERY_STATUS_PROTOCOLS))} (the subscribers whose delivery "
+                f"status SNS logs), not {protocol!r}",
+            )
+        rates[protocol] = props.integer(
+            f"{prop}[{protocol!r}]", rate, low=0, high=100, allowed="a whole number from 0 to 100 (a percentage)"
+        )
+    return rates
+
+
+def check_archive_retention(prop: str, value: object, *, fifo: bool) -> int | None:
+    """Days a FIFO topic keeps its messages for replay (1-365); refused on a standard topic."""
+    if value is None:
+        return None
+    days = props.integer(prop, value, low=ARCHIVE_RETENTION_DAYS[0], high=ARCHIVE_RETENTION_DAYS[1])
+    if not fifo:
+        raise invalid(prop, value, "only with fifo=True: SNS archives and replays messages of FIFO topics only")
+    return days

@@ -20,9 +20,11 @@ Rules, from the Amazon SNS Developer Guide ("Filter policy constraints", "AND/OR
 - ``"$or": [{...}, {...}, ...]`` (at least two objects) ORs whole sub-policies;
 - numbers lie within -1e9..1e9 (five decimal digits of accuracy);
 - at most 5 keys (leaf keys: a key whose value is a nested object is not counted) and at most
-  150 value combinations (the product of the array lengths); with ``$or`` the policy is expanded
-  into its OR paths: each path is checked against the key limit, and the combinations of all
-  paths are summed (each path is one more rule for SNS to hold);
+  150 value combinations: the product over the keys of each array's length times the depth of its
+  key (1 at the top level, so a flat policy counts the plain product; the guide's nested example
+  counts ``3 x 4 x 2 x 3 x 1 x 3 = 216``); with ``$or`` the policy is expanded into its OR paths
+  (``$or`` adds no depth): each path is checked against the key limit, and the combinations of
+  all paths are summed (each path is one more rule for SNS to hold);
 - the policy's JSON is at most 256 KB.
 """
 
@@ -72,6 +74,13 @@ def _fmt(path: Sequence[str]) -> str:
 class _Leaf:
     key: str
     values: int
+    #: How many property levels down the key sits (1 at the top; ``a.b`` in the body scope is 2).
+    depth: int = 1
+
+    @property
+    def weight(self) -> int:
+        """The leaf's factor in the complexity product: its values times its depth (SNS's worked example)."""
+        return self.values * self.depth
 
 
 def validate(policy: Mapping[str, Any], *, scope: str = "MessageAttributes") -> None:
@@ -92,7 +101,10 @@ def validate(policy: Mapping[str, Any], *, scope: str = "MessageAttributes") -> 
             "(root)",
             f"the policy's JSON is {size} bytes; SNS allows at most {MAX_POLICY_BYTES} (256 KB)",
         )
-    paths = _or_paths(policy, [])
+    _check_limits(_or_paths(policy, [], 0, scope))
+
+
+def _check_limits(paths: list[list[_Leaf]]) -> None:
     total = 0
     for leaves in paths:
         keys = sorted({leaf.key for leaf in leaves})
@@ -102,16 +114,20 @@ def validate(policy: Mapping[str, Any], *, scope: str = "MessageAttributes") -> 
                 f"{len(keys)} keys ({', '.join(keys)}) in one OR path; SNS allows at most {MAX_KEYS} keys "
                 "(keys whose value is a nested object are not counted)",
             )
-        product = 1
-        for leaf in leaves:
-            product *= leaf.values
-        total += product
+        total += _product(leaves)
     if total > MAX_COMBINATIONS:
         raise FilterPolicyError(
             "(root)",
-            f"{total} value combinations; SNS allows at most {MAX_COMBINATIONS} (the product of the array "
-            "lengths, summed over the OR paths of any $or)",
+            f"{total} value combinations; SNS allows at most {MAX_COMBINATIONS} (each array's length times the "
+            "nesting depth of its key, multiplied together, summed over the OR paths of any $or)",
         )
+
+
+def _product(leaves: list[_Leaf]) -> int:
+    product = 1
+    for leaf in leaves:
+        product *= leaf.weight
+    return product
 
 
 def _check_object(obj: Mapping[str, Any], path: list[str], scope: str) -> None:
@@ -247,30 +263,37 @@ def _check_numeric(operand: Any, path: list[str]) -> None:
         )
 
 
-def _or_paths(obj: Mapping[str, Any], path: list[str]) -> list[list[_Leaf]]:
-    """Expand an object into its OR paths, each the list of leaf keys it ANDs (capped)."""
+def _levels(key: str, scope: str) -> int:
+    """Property levels a policy key stands for: ``"a.b"`` is the path a -> b in the body scope."""
+    return key.count(".") + 1 if scope == "MessageBody" else 1
+
+
+def _or_paths(obj: Mapping[str, Any], path: list[str], depth: int, scope: str) -> list[list[_Leaf]]:
+    """Expand an object into its OR paths, each the list of leaf keys it ANDs (capped).
+
+    ``depth`` is the property level of ``obj`` (0 at the root); ``$or`` adds no level.
+    """
     paths: list[list[_Leaf]] = [[]]
     for key, value in obj.items():
         here = [*path, key]
         if key == "$or":
-            alternatives = [p for branch in value for p in _or_paths(branch, path)]
+            alternatives = [p for branch in value for p in _or_paths(branch, path, depth, scope)]
         elif isinstance(value, Mapping):
-            alternatives = _or_paths(value, here)
+            alternatives = _or_paths(value, here, depth + _levels(key, scope), scope)
         else:
-            alternatives = [[_Leaf(".".join(here), len(value))]]
+            alternatives = [[_Leaf(".".join(here), len(value), depth + _levels(key, scope))]]
         paths = [[*mine, *theirs] for mine in paths for theirs in alternatives][:_PATH_CAP]
     return paths
 
 
-def combinations(policy: Mapping[str, Any]) -> int:
-    """The value combinations SNS counts for ``policy`` (already validated), summed over OR paths."""
-    total = 0
-    for leaves in _or_paths(policy, []):
-        product = 1
-        for leaf in leaves:
-            product *= leaf.values
-        total += product
-    return total
+def combinations(policy: Mapping[str, Any], *, scope: str = "MessageAttributes") -> int:
+    """The value combinations SNS counts for ``policy`` (already validated), summed over OR paths.
+
+    Each array counts its length times the depth of its key (1 at the top level; so flat policies
+    count the plain product of the array lengths), as in the SNS Developer Guide's worked example
+    ``3 x 4 x 2 x 3 x 1 x 3 = 216``.
+    """
+    return sum(_product(leaves) for leaves in _or_paths(policy, [], 0, scope))
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,6 +410,8 @@ def matches(
     the ``MessageBody`` scope). ``None`` as the policy means no filter: every message matches.
     ``scope`` defaults to ``MessageAttributes``, or to the scope a :class:`CompiledPolicy` was
     compiled for (another scope with a compiled policy is a ``ValueError``).
+    In the ``MessageBody`` scope dotted names are paths on both sides: a policy key ``"a.b"``
+    matches ``{"a": {"b": v}}``, ``{"a.b": v}`` and mixes of the two at any depth (:func:`undot`).
 
     A plain policy is validated on each call (answered from a bounded cache keyed on its content);
     to match many messages against one policy, :func:`compile_policy` it once.
@@ -410,7 +435,7 @@ def matches(
             parsed = body
         if not isinstance(parsed, Mapping):
             return False
-        return _match_body_object(policy, [parsed])
+        return _match_body_object(policy, [undot(parsed)])
     attrs = normalize_attributes(attributes)
     return _match_attr_object(policy, attrs)
 
@@ -453,24 +478,79 @@ def _match_attr_object(policy: Mapping[str, Any], attrs: Mapping[str, _Attr]) ->
 
 
 def _match_body_object(policy: Mapping[str, Any], objects: list[Mapping[str, Any]]) -> bool:
-    """Match ``policy`` against the candidate objects of one level (several when the body holds arrays)."""
+    """Match ``policy`` against the candidate objects of one level (several when the body holds arrays).
+
+    The body has been through :func:`undot`; a dotted policy key ``"a.b"`` walks the path a -> b.
+    """
     for key, condition in policy.items():
         if key == "$or":
             if not any(_match_body_object(branch, objects) for branch in condition):
                 return False
             continue
-        present = [obj[key] for obj in objects if key in obj]
-        if isinstance(condition, Mapping):
-            children = [item for value in present for item in _objects(value)]
-            nested_ok = _match_body_object(condition, children) if children else _absent_ok(condition)
-            if not nested_ok:
-                return False
-            continue
-        values = [item for value in present for item in _leaf_values(value)]
-        has_any = any(bool(obj) for obj in objects)
-        if not _match_conditions(condition, tuple(values) if present else None, has_any=has_any):
+        level = objects
+        if "." in key:
+            *parents, key = key.split(".")
+            for segment in parents:
+                level = [child for obj in level if segment in obj for child in _objects(obj[segment])]
+                if not level:
+                    break
+            if not level:
+                # An object on the path is absent: as for a nested policy under an absent object.
+                if not _absent_ok({key: condition}):
+                    return False
+                continue
+        if not _match_body_key(key, condition, level):
             return False
     return True
+
+
+def _match_body_key(key: str, condition: Any, objects: list[Mapping[str, Any]]) -> bool:
+    present = [obj[key] for obj in objects if key in obj]
+    if isinstance(condition, Mapping):
+        children = [item for value in present for item in _objects(value)]
+        return _match_body_object(condition, children) if children else _absent_ok(condition)
+    values = [item for value in present for item in _leaf_values(value)]
+    has_any = any(bool(obj) for obj in objects)
+    return _match_conditions(condition, tuple(values) if present else None, has_any=has_any)
+
+
+def undot(body: Any) -> Any:
+    """The message body with dotted property names unfolded: ``{"a.b": v}`` becomes ``{"a": {"b": v}}``.
+
+    SNS reads a body property ``"a.b"`` like the nested path a -> b, so ``{"a": {"b": v}}``,
+    ``{"a.b": v}`` and ``{"a.b": {"c": v}}`` against ``"a.b.c"`` all reach the same value, at any
+    depth. Where both forms name one object they are merged; where they name one leaf, both values
+    count (like an array). Returns ``body`` itself when it holds no dotted name.
+    """
+    if isinstance(body, list):
+        items = [undot(item) for item in body]
+        return body if all(new is old for new, old in zip(items, body, strict=True)) else items
+    if not isinstance(body, Mapping):
+        return body
+    out: dict[str, Any] = {}
+    changed = False
+    for key, value in body.items():
+        new = undot(value)
+        changed = changed or new is not value
+        if isinstance(key, str) and "." in key:
+            changed = True
+            key, _, rest = key.partition(".")
+            new = undot({rest: new})
+        if key in out:
+            changed = True
+            new = _merge(out[key], new)
+        out[key] = new
+    return out if changed else body
+
+
+def _merge(first: Any, second: Any) -> Any:
+    if isinstance(first, Mapping) and isinstance(second, Mapping):
+        merged = dict(first)
+        for key, value in second.items():
+            merged[key] = _merge(merged[key], value) if key in merged else value
+        return merged
+    as_list = [*(first if isinstance(first, list) else [first]), *(second if isinstance(second, list) else [second])]
+    return as_list
 
 
 def _absent_ok(policy: Mapping[str, Any]) -> bool:

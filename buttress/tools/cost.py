@@ -379,6 +379,18 @@ class _Estimator:
         all_notes = (*notes, "EBS volumes not included")
         self.result.lines.append(CostLine(logical_id, str(resource["Type"]), rate, count, monthly, all_notes))
 
+    def _AWS_CodeBuild_Fleet(self, logical_id: str, resource: Resource) -> None:
+        props = self.props(resource)
+        notes = ["a reserved-capacity fleet bills for every instance, idle or not"]
+        count = self.number(props.get("BaseCapacity"), 1, "BaseCapacity", notes)
+        if "ScalingConfiguration" in props:
+            notes.append("priced at BaseCapacity; scaling adds instances up to MaxCapacity")
+        rate = f"codebuild_fleet_{str(props.get('ComputeType', '')).lower()}"
+        if rate not in self.prices.rates:
+            self.not_priced(logical_id, resource, f"ComputeType {props.get('ComputeType')!r} not in the price table")
+            return
+        self.add(logical_id, resource, rate, count, *notes)
+
     def _AWS_KMS_Key(self, logical_id: str, resource: Resource) -> None:
         notes = [f"plus {self.prices.usage_based['kms_key']}"] if "kms_key" in self.prices.usage_based else []
         self.add(logical_id, resource, "kms_key", 1, *notes)

@@ -51,6 +51,10 @@ def _topics(template: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+def _is_fanout_topic(template: Mapping[str, Any], logical_id: str) -> bool:
+    return TOPIC_METADATA in template["Resources"][logical_id].get("Metadata", {})
+
+
 def route_template(
     template: Mapping[str, Any],
     *,
@@ -63,6 +67,10 @@ def route_template(
     if not topics:
         raise RouteError("the template has no SNS topic")
     if topic is None:
+        # Several topics, one of them a FanoutTopic's (e.g. beside an operator topic for alarms): that one.
+        fanout_topics = [name for name, logical_id in topics.items() if _is_fanout_topic(template, logical_id)]
+        if len(topics) > 1 and len(fanout_topics) == 1:
+            topics = {fanout_topics[0]: topics[fanout_topics[0]]}
         if len(topics) > 1:
             raise RouteError(f"the template has several topics, pick one with --topic: {', '.join(sorted(topics))}")
         topic = next(iter(topics))
