@@ -21,7 +21,7 @@ SYNTH_STAMP := $(VENV)/.buttress-synth-installed
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs
+.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs scan security-docs
 
 # All set-up (synthesis and test tooling); setup-synth only what `make synth` needs.
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -100,6 +100,23 @@ snapshots: setup
 # examples/consumer in a throwaway venv with buttress pip-installed from a clean copy; synthesized.
 consumer: setup
 	$(BIN)/python -m scripts.build_consumer
+
+# checkov and cfripper on every synthesized stack, a table per stack. The scanners live in their
+# own venv (.venv-scan, from requirements-scan.txt), installed on first use.
+SCAN_VENV ?= .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.buttress-installed
+
+$(SCAN_STAMP): requirements-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-scan.txt
+	touch $@
+
+scan: synth $(SCAN_STAMP)
+	$(BIN)/python -m scripts.scan --cdk-out cdk.out --scan-venv $(SCAN_VENV) --json docs/scan-results.json $(SCAN_ARGS)
+
+# docs/security.md: every acknowledgement, IAM permission on * and scanner verdict (the last from make scan).
+security-docs: setup
+	$(BIN)/python -m scripts.security_docs
 
 # Deploy rehearsal against moto's server on loopback (no AWS account); STACKS="A B" to choose.
 deploy-local: setup

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
 
+from buttress import compliance
 from stacks.car_dealer_stack import CarDealerStack
 from stacks.ci_stack import CiStack
 from stacks.cost_guard_stack import CostGuardStack
@@ -38,7 +38,7 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
-    """Build the example app: every example stack, with cdk-nag AwsSolutions on all of them.
+    """Build the example app: every example stack, checked by every cdk-nag pack and the Control Tower rules.
 
     ``context`` overrides values of ``cdk.json`` (tests use it to try other settings).
     """
@@ -60,7 +60,7 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     CostGuardStack(app, "ButtressCostGuard", description="buttress example: budget kill-switch (BudgetKillSwitch)")
     CarDealerStack(app, "ButtressCarDealer", description="buttress example: SNS fan-out, car dealer (FanoutTopic)")
     ProcurementStack(app, "ButtressProcurement", description="buttress example: SNS filter operators (FanoutTopic)")
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(*compliance.plugins(app))
     return app
 
 

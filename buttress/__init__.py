@@ -12,20 +12,30 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from buttress.alb_fargate import AlbFargateService, Sidecar
+    from buttress.alb_fargate import AlbFargateService, Deployment, Sidecar, Waf
     from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
     from buttress.kill_switch import BudgetKillSwitch
     from buttress.network import Network
-    from buttress.options import BuildCache, CpuArchitecture, DeadLetterQueue, FilterScope, ListenerProtocol
+    from buttress.options import (
+        BuildCache,
+        CpuArchitecture,
+        DeadLetterQueue,
+        DeploymentStrategy,
+        FilterScope,
+        ListenerProtocol,
+        WafMode,
+    )
     from buttress.rules.filter_policy import FilterPolicyError
     from buttress.rules.subnets import usable_addresses
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
     "AlbFargateService": "buttress.alb_fargate",
+    "Deployment": "buttress.alb_fargate",
     "Sidecar": "buttress.alb_fargate",
+    "Waf": "buttress.alb_fargate",
     "VpcCodeBuild": "buttress.codebuild",
     "ButtressError": "buttress.errors",
     "FanoutSubscriber": "buttress.fanout",
@@ -36,8 +46,10 @@ _EXPORTS: dict[str, str] = {
     "BuildCache": "buttress.options",
     "CpuArchitecture": "buttress.options",
     "DeadLetterQueue": "buttress.options",
+    "DeploymentStrategy": "buttress.options",
     "FilterScope": "buttress.options",
     "ListenerProtocol": "buttress.options",
+    "WafMode": "buttress.options",
     "usable_addresses": "buttress.rules.subnets",
 }
 
@@ -48,6 +60,8 @@ __all__ = [
     "ButtressError",
     "CpuArchitecture",
     "DeadLetterQueue",
+    "Deployment",
+    "DeploymentStrategy",
     "FanoutSubscriber",
     "FanoutTopic",
     "FilterPolicyError",
@@ -56,6 +70,8 @@ __all__ = [
     "Network",
     "Sidecar",
     "VpcCodeBuild",
+    "Waf",
+    "WafMode",
     "usable_addresses",
 ]
 __version__ = "0.1.0"

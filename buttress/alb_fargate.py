@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsii
 from aws_cdk import (
     Annotations,
+    ArnFormat,
     Aws,
     CfnCondition,
     CfnMapping,
     Duration,
     Fn,
+    Names,
     RemovalPolicy,
     Stack,
     Token,
@@ -26,17 +30,23 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 from jsii.errors import JSIIError
 
 from buttress.errors import invalid, reports_errors
 from buttress.network import Network
-from buttress.options import CpuArchitecture, ListenerProtocol
+from buttress.options import CpuArchitecture, DeploymentStrategy, ListenerProtocol, WafMode
 from buttress.parts import nag
-from buttress.parts.log_buckets import log_delivery_bucket
+from buttress.parts.keys import optional_key
+from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION, log_delivery_bucket
+from buttress.parts.log_groups import log_group
 from buttress.parts.vpc import VpcInput, vpc_input
 from buttress.rules import fargate as rules
 from buttress.rules import props as checks
@@ -54,11 +64,22 @@ _FIFTEEN_SECONDS = Duration.seconds(15)
 _THIRTY_SECONDS = Duration.seconds(30)
 _ONE_MINUTE = Duration.seconds(60)
 _FIVE_MINUTES = Duration.seconds(300)
+_TEN_MINUTES = Duration.minutes(10)
 
 #: The TLS policy of an HTTPS listener when ``ssl_policy`` is not given.
 DEFAULT_SSL_POLICY = elbv2.SslPolicy.TLS13_12_PQ
 
-#: Props the construct checks itself (CDK types); every other prop is checked by ``rules.check_props``.
+#: Key of the load balancer's template metadata recording its WAF choice (and the reason for none).
+WAF_METADATA = "buttress:waf"
+
+#: AWS managed rule groups of the web ACL built by default, in evaluation order (no subscription fee).
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+)
+
+#: Props the construct checks itself (CDK types, domain, WAF, routing); the rest go to ``rules.check_props``.
 _CDK_PROPS = frozenset(
     {
         "vpc",
@@ -79,9 +100,50 @@ _CDK_PROPS = frozenset(
         "load_balancer_subnets",
         "log_retention",
         "access_logs_bucket",
+        "access_log_expiration",
+        "log_key",
         "removal_policy",
+        "domain_name",
+        "hosted_zone",
+        "waf",
+        "load_balancer_of",
+        "priority",
+        "path_patterns",
+        "host_headers",
+        "container_health_check",
+        "deployment",
+        "idle_timeout",
+        "user",
+        "read_only_root_filesystem",
+        "writable_paths",
+        "enable_exec",
     }
 )
+#: Priority of the catch-all production rule a traffic-shifting deployment needs on its own listener
+#: (the last one, so rules of services sharing the load balancer match first).
+_PRODUCTION_RULE_PRIORITY = 50_000
+#: Props that configure the load balancer and its listener: with ``load_balancer_of`` the shared
+#: load balancer's settings apply, so giving any of them (other than its default) is an error.
+_LOAD_BALANCER_PROPS = (
+    "internal",
+    "ingress_cidrs",
+    "protocol",
+    "certificate",
+    "listener_port",
+    "redirect_http",
+    "ssl_policy",
+    "load_balancer_subnets",
+    "access_logs_bucket",
+    "access_logs_prefix",
+    "deletion_protection",
+    "domain_name",
+    "hosted_zone",
+    "waf",
+    "idle_timeout",
+    "dual_stack",
+)
+#: Props of a listener rule, only with ``load_balancer_of``.
+_ROUTE_PROPS = ("priority", "path_patterns", "host_headers")
 #: Names in ``locals()`` at the top of ``__init__`` that are not props.
 _NOT_PROPS = frozenset({"self", "scope", "id_", "__class__"})
 
@@ -100,6 +162,8 @@ class Sidecar:
     :param command: command override.
     :param cpu: CPU units reserved for it, or ``None``.
     :param memory_reservation_mib: soft memory reservation, or ``None``.
+    :param health_check: an ``ecs.HealthCheck`` (checked like ``AlbFargateService``'s
+        ``container_health_check``), or ``None``.
     """
 
     name: str
@@ -111,6 +175,128 @@ class Sidecar:
     command: Sequence[str] | None = None
     cpu: int | None = None
     memory_reservation_mib: int | None = None
+    health_check: ecs.HealthCheck | None = None
+
+
+@dataclass(frozen=True)
+class Waf:
+    """How AWS WAF protects the load balancer: :meth:`managed` (the default of an internet-facing
+    service), :meth:`existing` or :meth:`none` (with the reason).
+
+    Build it with the class methods; the fields are what they record.
+    """
+
+    mode: WafMode
+    rate_limit: int | None = None
+    web_acl_arn: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def managed(cls, *, rate_limit: int = rules.DEFAULT_RATE_LIMIT) -> Waf:
+        """A web ACL built for this load balancer: AWS managed rule groups (IP reputation, common rule
+        set, known bad inputs), a rate-based rule blocking a client IP above ``rate_limit`` requests per
+        5 minutes (10 to 2,000,000,000; default 2000), logged to a CloudWatch log group ``aws-waf-logs-*``."""
+        return cls(WafMode.MANAGED, rate_limit=rate_limit)
+
+    @classmethod
+    def existing(cls, web_acl_arn: str) -> Waf:
+        """An existing REGIONAL web ACL (its ARN), e.g. one shared by many load balancers."""
+        return cls(WafMode.EXISTING, web_acl_arn=web_acl_arn)
+
+    @classmethod
+    def none(cls, reason: str) -> Waf:
+        """No web ACL; ``reason`` (a sentence) is recorded in the template metadata of the load balancer."""
+        return cls(WafMode.NONE, reason=reason)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """How a new revision is rolled out: :meth:`rolling` (the default), :meth:`blue_green`, :meth:`canary`
+    or :meth:`linear` (ECS-native traffic shifting between two target groups).
+
+    Build it with the class methods; the fields are what they record.
+    """
+
+    strategy: DeploymentStrategy
+    bake_time: Duration | None = None
+    percent: float | None = None
+    step_bake_time: Duration | None = None
+    test_listener_port: int | None = None
+    rollback_on_5xx: int | None = None
+    rollback_alarms: Sequence[cloudwatch.IAlarm] = ()
+
+    @classmethod
+    def rolling(cls, *, rollback_alarms: Sequence[cloudwatch.IAlarm] = ()) -> Deployment:
+        """Replace tasks in place, the circuit breaker rolling back a revision whose tasks fail;
+        ``rollback_alarms`` roll it back too when one goes off during the deployment."""
+        return cls(DeploymentStrategy.ROLLING, rollback_alarms=tuple(rollback_alarms))
+
+    @classmethod
+    def blue_green(
+        cls,
+        *,
+        bake_time: Duration = _TEN_MINUTES,
+        test_listener_port: int | None = None,
+        rollback_on_5xx: int | None = 10,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> Deployment:
+        """Start the new revision beside the old, shift all traffic, keep the old one for ``bake_time``
+        (0-1440 min) to roll back to. ``test_listener_port``: a listener that reaches the new revision
+        before production does. ``rollback_on_5xx``: roll back when the tasks return at least this many 5xx
+        responses in each of two consecutive minutes (``None``: no such alarm)."""
+        return cls(
+            DeploymentStrategy.BLUE_GREEN,
+            bake_time=bake_time,
+            test_listener_port=test_listener_port,
+            rollback_on_5xx=rollback_on_5xx,
+            rollback_alarms=tuple(rollback_alarms),
+        )
+
+    @classmethod
+    def canary(
+        cls,
+        *,
+        percent: float = 10.0,
+        step_bake_time: Duration = _FIVE_MINUTES,
+        bake_time: Duration = _TEN_MINUTES,
+        test_listener_port: int | None = None,
+        rollback_on_5xx: int | None = 10,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> Deployment:
+        """Shift ``percent`` (0.1-100, multiples of 0.1) of the traffic first, wait ``step_bake_time``, then
+        shift the rest; otherwise as :meth:`blue_green`."""
+        return cls(
+            DeploymentStrategy.CANARY,
+            bake_time=bake_time,
+            percent=percent,
+            step_bake_time=step_bake_time,
+            test_listener_port=test_listener_port,
+            rollback_on_5xx=rollback_on_5xx,
+            rollback_alarms=tuple(rollback_alarms),
+        )
+
+    @classmethod
+    def linear(
+        cls,
+        *,
+        step_percent: float = 25.0,
+        step_bake_time: Duration = _FIVE_MINUTES,
+        bake_time: Duration = _TEN_MINUTES,
+        test_listener_port: int | None = None,
+        rollback_on_5xx: int | None = 10,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+    ) -> Deployment:
+        """Shift ``step_percent`` (3-100) of the traffic per step, waiting ``step_bake_time`` after each;
+        otherwise as :meth:`blue_green`."""
+        return cls(
+            DeploymentStrategy.LINEAR,
+            bake_time=bake_time,
+            percent=step_percent,
+            step_bake_time=step_bake_time,
+            test_listener_port=test_listener_port,
+            rollback_on_5xx=rollback_on_5xx,
+            rollback_alarms=tuple(rollback_alarms),
+        )
 
 
 @dataclass(frozen=True)
@@ -132,7 +318,20 @@ class _CdkProps:
     load_balancer_subnets: ec2.SubnetSelection | None
     log_retention: logs.RetentionDays
     access_logs_bucket: s3.IBucket | None
+    access_log_expiration: Duration
+    log_key: kms.IKey | None
     removal_policy: RemovalPolicy
+    hosted_zone: route53.IHostedZone | None
+    waf: Waf | None
+    load_balancer_of: AlbFargateService | None
+    container_health_check: ecs.HealthCheck | None
+    sidecar_health_checks: list[ecs.HealthCheck | None]
+    deployment: Deployment
+    idle_timeout: Duration | None
+    user: str | None
+    read_only_root_filesystem: bool
+    writable_paths: list[str]
+    enable_exec: bool
 
 
 @dataclass(frozen=True)
@@ -144,6 +343,10 @@ class _Checked:
     image: ecs.ContainerImage
     task_subnets: ec2.SubnetSelection
     load_balancer_subnets: ec2.SubnetSelection
+    domain: rules.DomainSpec
+    waf: Waf
+    route: rules.RouteSpec | None
+    deployment: rules.DeploymentSpec
 
 
 @jsii.implements(ec2.IConnectable)
@@ -201,6 +404,48 @@ class AlbFargateService(Construct):
     :param ssl_policy: TLS policy of the HTTPS listener; an error with ``protocol="HTTP"``. Default
         :data:`DEFAULT_SSL_POLICY`, ``elbv2.SslPolicy.TLS13_12_PQ`` (TLS 1.3 and 1.2 with post-quantum
         key exchange; what aws-cdk-lib's ``usePostQuantumTlsPolicy`` flag picks) (``None``: not given).
+    :param domain_name: the name callers use (``www.example.com``); :attr:`url` becomes
+        ``https://<domain_name>``. With ``hosted_zone``: alias records to the load balancer and, unless
+        ``certificate`` is given, a DNS-validated ACM certificate for it. A given certificate must cover
+        it (checked when the certificate's names are known). Default none.
+    :param hosted_zone: the Route 53 zone of ``domain_name`` (``domain_name`` must be in it; a private
+        zone needs ``certificate``: ACM validates through public DNS). Only with ``domain_name``.
+    :param waf: :class:`Waf`: ``Waf.managed(rate_limit=2000)``, ``Waf.existing(web_acl_arn)`` or
+        ``Waf.none(reason)``. Default: ``Waf.managed()`` for an internet-facing load balancer, none for
+        an internal one.
+    :param load_balancer_of: another ``AlbFargateService`` whose load balancer, listener, WAF and access
+        logs this service shares; requests matching ``path_patterns``/``host_headers`` go to this
+        service's target group through a listener rule of ``priority``. The load balancer props
+        (``internal``, ``protocol``, ``certificate``, ``waf``, ``domain_name``...) are then the other
+        service's and giving them is an error. Default none: a load balancer of its own.
+    :param priority: the listener rule's priority, 1-50000, unique on the listener (lower wins). Only with
+        ``load_balancer_of``.
+    :param path_patterns: e.g. ``["/docs/*"]``: at most 3, each at most 128 characters (ALB limits).
+    :param host_headers: e.g. ``["docs.example.com"]``: at most 3; with ``path_patterns`` at most 5
+        values and 5 wildcards in all.
+    :param deployment: :class:`Deployment`: ``Deployment.rolling()`` (default: circuit breaker with
+        rollback, 100 %/200 %), or ECS-native ``Deployment.blue_green(...)``, ``Deployment.canary(percent=10,
+        ...)``, ``Deployment.linear(step_percent=25, ...)``: a second (alternate) target group, a catch-all
+        production listener rule ECS shifts traffic on, bake time, an optional test listener, and rollback
+        when the construct's 5xx alarm or any of ``rollback_alarms`` goes off.
+    :param container_health_check: the main container's own health check, an ``ecs.HealthCheck``:
+        ``command`` ``["CMD-SHELL", "curl -f http://localhost/ || exit 1"]`` or ``["CMD", exe, args...]``
+        (the tool must exist in the image), ``interval`` 5-300 s (default 30), ``timeout`` 2-120 s and
+        shorter than the interval (default 5), ``retries`` 1-10 (default 3), ``start_period`` 0-300 s
+        (default 0), whole seconds. ECS replaces a task whose essential container turns unhealthy.
+        Default none (the load balancer's health check still applies).
+    :param user: the main container's user (``"1000"``, ``"app:app"``); root is an error. Default: the image's.
+    :param read_only_root_filesystem: mount the main container's root filesystem read-only. Default ``False``.
+    :param writable_paths: with ``read_only_root_filesystem``, the paths the container writes to
+        (``["/tmp"]``), each an ephemeral task volume (gone with the task). Default none.
+    :param idle_timeout: the load balancer's connection idle timeout, 1-4000 s. Default: ALB's 60 s.
+    :param enable_exec: ECS Exec (``aws ecs execute-command``) into the tasks, the sessions encrypted and
+        logged to a KMS-encrypted log group (``exec_log_group``, ``exec_key``); only with a cluster the
+        construct creates (the logging is a cluster setting). Default ``False``.
+    :param dual_stack: an IPv4 and IPv6 load balancer (``ingress_cidrs`` may hold IPv6 CIDRs; a public
+        service admits ``::/0`` too by default; an AAAA alias record with ``domain_name``). The VPC
+        must have IPv6: an error for an ``ec2.Vpc`` (or ``Network``) without it; an imported VPC is not
+        checked at synth (ELB refuses it at deploy). Default ``False``.
     :param health_check_path: target health-check path. Default ``"/"``.
     :param health_check_codes: healthy HTTP codes. Default ``"200-399"``.
     :param health_check_interval: 5-300 s. Default 15 s.
@@ -228,6 +473,11 @@ class AlbFargateService(Construct):
     :param access_logs_bucket: bucket for the load balancer's access logs. Default: a new bucket.
         An imported bucket must already allow ELB log delivery.
     :param access_logs_prefix: key prefix of the access logs. Default: this construct's id.
+    :param access_log_expiration: how long access logs are kept in a bucket created here.
+        Default one year.
+    :param log_key: customer-managed KMS key of the container log group (its policy is extended to
+        let CloudWatch Logs use it); $1/month per key plus requests. Default ``None``: CloudWatch
+        Logs' own encryption.
     :param deletion_protection: deletion protection of the load balancer. Default ``False``.
     :param removal_policy: of the log group and of a bucket created here (what holds data).
         Default ``RemovalPolicy.RETAIN``.
@@ -260,6 +510,21 @@ class AlbFargateService(Construct):
         listener_port: int | None = None,
         redirect_http: bool | None = None,
         ssl_policy: elbv2.SslPolicy | None = None,
+        domain_name: str | None = None,
+        hosted_zone: route53.IHostedZone | None = None,
+        waf: Waf | None = None,
+        load_balancer_of: AlbFargateService | None = None,
+        priority: int | None = None,
+        path_patterns: Sequence[str] | None = None,
+        host_headers: Sequence[str] | None = None,
+        deployment: Deployment | None = None,
+        container_health_check: ecs.HealthCheck | None = None,
+        user: str | None = None,
+        read_only_root_filesystem: bool = False,
+        writable_paths: Sequence[str] = (),
+        idle_timeout: Duration | None = None,
+        enable_exec: bool = False,
+        dual_stack: bool = False,
         health_check_path: str = "/",
         health_check_codes: str = "200-399",
         health_check_interval: Duration = _FIFTEEN_SECONDS,
@@ -281,13 +546,19 @@ class AlbFargateService(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         access_logs_bucket: s3.IBucket | None = None,
         access_logs_prefix: str | None = None,
+        access_log_expiration: Duration = DEFAULT_LOG_EXPIRATION,
+        log_key: kms.IKey | None = None,
         deletion_protection: bool = False,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         # Every prop by name, all checked in one place before any resource exists.
-        checked = _check(id_, {name: value for name, value in locals().items() if name not in _NOT_PROPS})
+        given = {name: value for name, value in locals().items() if name not in _NOT_PROPS}
+        checked = _check(id_, given, _stack_region(scope))
         props, cdk = checked.props, checked.cdk
         super().__init__(scope, id_)
+        self._props = props
+        self._rule_priorities: dict[int, str] = {}
+        self._ssl_policy = cdk.ssl_policy or DEFAULT_SSL_POLICY
 
         #: ``ListenerProtocol.HTTPS`` or ``ListenerProtocol.HTTP`` (equal to ``"HTTPS"``/``"HTTP"``).
         self.protocol = props.protocol
@@ -296,45 +567,176 @@ class AlbFargateService(Construct):
         #: Whether the load balancer is internal.
         self.internal = props.internal
         vpc_ = cdk.network.vpc
+        #: The KMS key and the log group of ECS Exec sessions (``enable_exec=True``; else ``None``).
+        exec_logging = self._exec_logging(cdk) if cdk.enable_exec else None
+        self.exec_key: kms.Key | None = None if exec_logging is None else exec_logging[0]
+        self.exec_log_group: logs.LogGroup | None = None if exec_logging is None else exec_logging[1]
         #: The ECS cluster the service runs in.
         self.cluster = self._cluster(cdk.cluster, vpc_, spot=props.spot)
         #: Log group of every container of the task.
-        self.log_group = logs.LogGroup(self, "Logs", retention=cdk.log_retention, removal_policy=cdk.removal_policy)
+        self.log_group = log_group(
+            self, "Logs", retention=cdk.log_retention, removal_policy=cdk.removal_policy, key=cdk.log_key
+        )
         #: The task definition (awsvpc, Linux, ``cpu_architecture``).
         self.task_definition = self._task_definition(props)
         #: The main container.
-        self.container = self._main_container(props, checked.image, cdk.secrets)
+        self.container = self._main_container(props, checked.image, cdk.secrets, cdk)
         #: Sidecar containers by name.
-        self.sidecars = {sidecar.name: self._sidecar(sidecar) for sidecar in cdk.sidecars}
-        #: Security groups of the tasks (admit only the load balancer) and of the load balancer.
-        self.task_security_group, self.load_balancer_security_group = self._security_groups(vpc_)
+        self.sidecars = {
+            sidecar.name: self._sidecar(sidecar, health)
+            for sidecar, health in zip(cdk.sidecars, cdk.sidecar_health_checks, strict=True)
+        }
+        #: Security groups of the tasks (admit only the load balancer) and of the load balancer (shared
+        #: with ``load_balancer_of`` when given).
+        self.task_security_group, self.load_balancer_security_group = self._security_groups(vpc_, cdk.load_balancer_of)
         #: The ECS service.
-        self.service = self._service(props, cdk, checked.task_subnets)
+        self.service = self._service(props, cdk, checked.task_subnets, checked.deployment)
         self._connections = self.service.connections
+        self._acknowledge_exec_wildcards()
+        if cdk.load_balancer_of is None:
+            self._own_load_balancer(checked)
+        else:
+            self._shared_load_balancer(checked, cdk.load_balancer_of)
+        #: Task-count scaling (``None`` when no scaling policy is set).
+        self.scaling = self._scaling(props, cdk) if props.scales else None
+        #: The alarm on the tasks' 5xx responses that rolls a traffic-shifting deployment back, if any.
+        self.rollback_alarm = self._rollback_alarms(checked.deployment, cdk.deployment.rollback_alarms)
+
+    def _own_load_balancer(self, checked: _Checked) -> None:
+        """The load balancer, its listeners, certificate, DNS records, WAF and access logs."""
+        props, cdk = checked.props, checked.cdk
         #: The Application Load Balancer.
-        self.load_balancer = self._load_balancer(props, vpc_, checked.load_balancer_subnets)
-        #: The target group (IP targets: the tasks' network interfaces).
-        self.target_group = self._target_group(props, cdk)
+        self.load_balancer = self._load_balancer(props, cdk, checked.load_balancer_subnets)
+        #: The target group (IP targets: the tasks' network interfaces); with a traffic-shifting
+        #: deployment, the alternate one ECS moves the new revision's tasks and the traffic to.
+        self.target_group, self.alternate_target_group = self._target_groups(props, cdk, checked.deployment)
+        #: The HTTPS listener's certificate: the one given, one issued for ``domain_name``, or ``None``.
+        self.certificate = self._certificate(checked.domain, cdk)
         #: The listener callers use (HTTPS, or HTTP when opted in); the HTTP redirect listener, if any.
         self.listener, self.redirect_listener = self._listeners(props, cdk)
+        #: The listener rule routing to this service (only with ``load_balancer_of``).
+        self.listener_rule: elbv2.ApplicationListenerRule | None = None
+        #: The rule ECS shifts production traffic on, and the test listener (traffic-shifting deployments).
+        self.production_rule, self.test_listener = self._traffic_shifting(props, checked.deployment, None)
         self._ingress(props)
         #: Bucket of the load balancer's access logs.
         self.access_logs_bucket = self._access_logs(cdk, props.access_logs_prefix)
-        #: Task-count scaling (``None`` when no scaling policy is set).
-        self.scaling = self._scaling(props, cdk) if props.scales else None
+        #: Route 53 alias records of ``domain_name`` (empty without ``hosted_zone``).
+        self.alias_records = self._alias_records(checked.domain, cdk.hosted_zone)
+        #: The web ACL built here (``Waf.managed()``), its log group, and the ARN of the ACL in force, if any.
+        self.web_acl, self.waf_log_group, self.web_acl_arn = self._waf(checked.waf, cdk)
         #: DNS name of the load balancer.
         self.dns_name = self.load_balancer.load_balancer_dns_name
-        #: ``http(s)://<load balancer DNS name>[:port]`` (with HTTPS, clients normally use a DNS
-        #: alias that matches the certificate instead).
-        self.url = rules.service_url(props.protocol, self.dns_name, props.listener_port)
+        #: ``https://<domain_name>`` with a domain, else ``http(s)://<load balancer DNS name>`` (``:port``
+        #: when not the protocol's standard port).
+        self.url = rules.service_url(props.protocol, checked.domain.domain_name or self.dns_name, props.listener_port)
+        self._acknowledge_compliance(checked)
+
+    def _shared_load_balancer(self, checked: _Checked, owner: AlbFargateService) -> None:
+        """A target group behind a listener rule on ``owner``'s listener; everything else is ``owner``'s."""
+        props, cdk, route = checked.props, checked.cdk, checked.route
+        assert route is not None  # checked: load_balancer_of comes with a route
+        self.load_balancer = owner.load_balancer
+        self.target_group, self.alternate_target_group = self._target_groups(props, cdk, checked.deployment)
+        self.certificate = owner.certificate
+        self.listener, self.redirect_listener = owner.listener, owner.redirect_listener
+        conditions = [
+            *([elbv2.ListenerCondition.host_headers(route.host_headers)] if route.host_headers else []),
+            *([elbv2.ListenerCondition.path_patterns(route.path_patterns)] if route.path_patterns else []),
+        ]
+        self.listener_rule = elbv2.ApplicationListenerRule(
+            self,
+            "ListenerRule",
+            listener=owner.listener,
+            priority=route.priority,
+            conditions=conditions,
+            action=self._forward(),
+        )
+        owner._rule_priorities[route.priority] = self.node.path
+        self.production_rule, self.test_listener = self._traffic_shifting(props, checked.deployment, self.listener_rule)
+        self.access_logs_bucket = owner.access_logs_bucket
+        self.alias_records = []
+        self.web_acl, self.waf_log_group, self.web_acl_arn = owner.web_acl, owner.waf_log_group, owner.web_acl_arn
+        self.dns_name = owner.dns_name
+        exact_hosts = [host for host in route.host_headers if "*" not in host and "?" not in host]
+        base = rules.service_url(props.protocol, exact_hosts[0], props.listener_port) if exact_hosts else owner.url
+        self.url = base + route.url_suffix()
+        self._acknowledge_task(checked)
 
     # -- builders -----------------------------------------------------------------------------
 
     def _cluster(self, cluster: ecs.ICluster | None, vpc: ec2.IVpc, *, spot: bool) -> ecs.ICluster:
-        built = cluster or ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        exec_config = (
+            None
+            if self.exec_log_group is None
+            else ecs.ExecuteCommandConfiguration(
+                kms_key=self.exec_key,
+                logging=ecs.ExecuteCommandLogging.OVERRIDE,
+                log_configuration=ecs.ExecuteCommandLogConfiguration(
+                    cloud_watch_log_group=self.exec_log_group, cloud_watch_encryption_enabled=True
+                ),
+            )
+        )
+        built = cluster or ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+            execute_command_configuration=exec_config,
+        )
         if spot and isinstance(built, ecs.Cluster):
             built.enable_fargate_capacity_providers()
         return built
+
+    def _acknowledge_exec_wildcards(self) -> None:
+        """IAM5 on the task role for the two wildcards aws-cdk-lib's ECS Exec grant needs, and nothing else."""
+        if self.exec_log_group is None:
+            return
+        streams = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"{self.exec_log_group.log_group_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        nag.acknowledge_wildcards(
+            self.task_definition.task_role,
+            resources={
+                "*": "ECS Exec: the ssmmessages channel actions have no resource type (they only accept '*'), and "
+                "logs:DescribeLogGroups lists groups, which has no narrower resource.",
+                streams: "ECS Exec writes session logs to streams it names per session, in this one log group.",
+            },
+        )
+
+    def _exec_logging(self, cdk: _CdkProps) -> tuple[kms.Key, logs.LogGroup]:
+        key = kms.Key(
+            self,
+            "ExecKey",
+            description=f"{self.node.path}: ECS Exec sessions and their log group",
+            enable_key_rotation=True,
+            removal_policy=cdk.removal_policy,
+        )
+        log_group = logs.LogGroup(
+            self, "ExecLogs", retention=cdk.log_retention, removal_policy=cdk.removal_policy, encryption_key=key
+        )
+        # CloudWatch Logs encrypts the group with the key only if the key policy lets it, for this group.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": Stack.of(self).format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        return key, log_group
 
     def _task_definition(self, props: rules.FargateProps) -> ecs.FargateTaskDefinition:
         return ecs.FargateTaskDefinition(
@@ -349,9 +751,14 @@ class AlbFargateService(Construct):
         )
 
     def _main_container(
-        self, props: rules.FargateProps, image: ecs.ContainerImage, secrets: dict[str, ecs.Secret]
+        self,
+        props: rules.FargateProps,
+        image: ecs.ContainerImage,
+        secrets: dict[str, ecs.Secret],
+        cdk: _CdkProps,
     ) -> ecs.ContainerDefinition:
-        return self.task_definition.add_container(
+        health_check = cdk.container_health_check
+        container = self.task_definition.add_container(
             "Container",
             container_name=props.container_name,
             image=image,
@@ -361,9 +768,18 @@ class AlbFargateService(Construct):
             secrets=secrets or None,
             port_mappings=[ecs.PortMapping(container_port=props.container_port, protocol=ecs.Protocol.TCP)],
             logging=ecs.LogDrivers.aws_logs(stream_prefix=props.container_name, log_group=self.log_group),
+            health_check=health_check,
+            user=cdk.user,
+            readonly_root_filesystem=cdk.read_only_root_filesystem or None,
         )
+        for index, path in enumerate(cdk.writable_paths):
+            # A task volume with no host or EFS source is Fargate ephemeral storage, gone with the task.
+            volume = f"writable-{index}"
+            self.task_definition.add_volume(name=volume)
+            container.add_mount_points(ecs.MountPoint(container_path=path, source_volume=volume, read_only=False))
+        return container
 
-    def _sidecar(self, sidecar: Sidecar) -> ecs.ContainerDefinition:
+    def _sidecar(self, sidecar: Sidecar, health_check: ecs.HealthCheck | None) -> ecs.ContainerDefinition:
         return self.task_definition.add_container(
             f"Sidecar{sidecar.name}",
             container_name=sidecar.name,
@@ -376,9 +792,12 @@ class AlbFargateService(Construct):
             memory_reservation_mib=sidecar.memory_reservation_mib,
             port_mappings=[ecs.PortMapping(container_port=sidecar.port)] if sidecar.port is not None else None,
             logging=ecs.LogDrivers.aws_logs(stream_prefix=sidecar.name, log_group=self.log_group),
+            health_check=health_check,
         )
 
-    def _security_groups(self, vpc: ec2.IVpc) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup]:
+    def _security_groups(
+        self, vpc: ec2.IVpc, owner: AlbFargateService | None
+    ) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup]:
         tasks = ec2.SecurityGroup(
             self,
             "TaskSecurityGroup",
@@ -386,6 +805,8 @@ class AlbFargateService(Construct):
             description=f"{self.node.path} tasks: only the load balancer, on the container port",
             allow_all_outbound=True,
         )
+        if owner is not None:
+            return tasks, owner.load_balancer_security_group
         load_balancer = ec2.SecurityGroup(
             self,
             "LoadBalancerSecurityGroup",
@@ -395,7 +816,9 @@ class AlbFargateService(Construct):
         )
         return tasks, load_balancer
 
-    def _service(self, props: rules.FargateProps, cdk: _CdkProps, subnets: ec2.SubnetSelection) -> ecs.FargateService:
+    def _service(
+        self, props: rules.FargateProps, cdk: _CdkProps, subnets: ec2.SubnetSelection, spec: rules.DeploymentSpec
+    ) -> ecs.FargateService:
         return ecs.FargateService(
             self,
             "Service",
@@ -414,27 +837,175 @@ class AlbFargateService(Construct):
             platform_version=ecs.FargatePlatformVersion.LATEST,
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            enable_execute_command=cdk.enable_exec or None,
+            **_strategy(spec),
         )
 
     def _load_balancer(
-        self, props: rules.FargateProps, vpc: ec2.IVpc, subnets: ec2.SubnetSelection
+        self, props: rules.FargateProps, cdk: _CdkProps, subnets: ec2.SubnetSelection
     ) -> elbv2.ApplicationLoadBalancer:
         return elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
-            vpc=vpc,
+            vpc=cdk.network.vpc,
             internet_facing=not props.internal,
             vpc_subnets=subnets,
             security_group=self.load_balancer_security_group,
             drop_invalid_header_fields=True,
             deletion_protection=props.deletion_protection,
+            idle_timeout=cdk.idle_timeout,
+            ip_address_type=elbv2.IpAddressType.DUAL_STACK if props.dual_stack else None,
         )
 
-    def _target_group(self, props: rules.FargateProps, cdk: _CdkProps) -> elbv2.ApplicationTargetGroup:
+    def _target_groups(
+        self, props: rules.FargateProps, cdk: _CdkProps, spec: rules.DeploymentSpec
+    ) -> tuple[elbv2.ApplicationTargetGroup, elbv2.ApplicationTargetGroup | None]:
+        """The target group; with a traffic-shifting deployment also the alternate one, and the tasks
+        registered later (by :meth:`_traffic_shifting`, once the production rule exists)."""
+        if not spec.shifts_traffic:
+            return self._target_group(props, cdk, "TargetGroup", register=True), None
+        return (
+            self._target_group(props, cdk, "TargetGroup", register=False),
+            self._target_group(props, cdk, "AlternateTargetGroup", register=False),
+        )
+
+    def _forward(self) -> elbv2.ListenerAction:
+        """Forward to the target group; with an alternate one, weighted 100/0 for ECS to shift."""
+        if self.alternate_target_group is None:
+            return elbv2.ListenerAction.forward([self.target_group])
+        return elbv2.ListenerAction.weighted_forward(
+            [
+                elbv2.WeightedTargetGroup(target_group=self.target_group, weight=100),
+                elbv2.WeightedTargetGroup(target_group=self.alternate_target_group, weight=0),
+            ]
+        )
+
+    def _traffic_shifting(
+        self,
+        props: rules.FargateProps,
+        spec: rules.DeploymentSpec,
+        production_rule: elbv2.ApplicationListenerRule | None,
+    ) -> tuple[elbv2.ApplicationListenerRule | None, elbv2.ApplicationListener | None]:
+        """The production rule (a catch-all on an own listener), the test listener, and the tasks registered."""
+        green = self.alternate_target_group
+        if green is None:
+            return None, None
+        if production_rule is None:
+            production_rule = elbv2.ApplicationListenerRule(
+                self,
+                "ProductionRule",
+                listener=self.listener,
+                priority=_PRODUCTION_RULE_PRIORITY,
+                conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
+                action=self._forward(),
+            )
+            self._rule_priorities[_PRODUCTION_RULE_PRIORITY] = production_rule.node.path
+        test_listener, test_rule = self._test_listener(props, spec.test_listener_port)
+        alternate = ecs.AlternateTarget(
+            "AlternateTarget",
+            alternate_target_group=green,
+            production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(production_rule),
+            test_listener=None
+            if test_rule is None
+            else ecs.ListenerRuleConfiguration.application_listener_rule(test_rule),
+        )
+        self.target_group.add_target(
+            self.service.load_balancer_target(
+                container_name=props.container_name, container_port=props.container_port, alternate_target=alternate
+            )
+        )
+        self._acknowledge_traffic_role()
+        return production_rule, test_listener
+
+    def _acknowledge_traffic_role(self) -> None:
+        """IAM4 on the role ECS shifts traffic with, for exactly its AWS managed policy."""
+        role = self.service.node.try_find_child("AlternateTargetRole")
+        resource = None if role is None else role.node.default_child
+        if role is None or not isinstance(resource, iam.CfnRole):
+            return
+        arns = Stack.of(self).resolve(resource.managed_policy_arns) or []
+        nag.acknowledge(
+            role,
+            "AwsSolutions-IAM4",
+            "The role ECS assumes to shift traffic between the two target groups of a blue/green, canary or "
+            "linear deployment carries AWS's purpose-built AmazonECSInfrastructureRolePolicyForLoadBalancers "
+            "(listener rules and target registration only), kept current by AWS as ECS deployments evolve.",
+            findings=[f"Policy::{nag.flatten_reference(arn)}" for arn in arns],
+        )
+
+    def _test_listener(
+        self, props: rules.FargateProps, port: int | None
+    ) -> tuple[elbv2.ApplicationListener | None, elbv2.ApplicationListenerRule | None]:
+        if port is None:
+            return None, None
+        listener = self.load_balancer.add_listener(
+            "TestListener",
+            port=port,
+            protocol=elbv2.ApplicationProtocol.HTTPS if props.https else elbv2.ApplicationProtocol.HTTP,
+            certificates=[elbv2.ListenerCertificate.from_certificate_manager(self.certificate)]
+            if self.certificate
+            else None,
+            ssl_policy=self._ssl_policy if props.https else None,
+            open=False,
+            default_action=self._forward(),
+        )
+        rule = elbv2.ApplicationListenerRule(
+            self,
+            "TestRule",
+            listener=listener,
+            priority=1,
+            conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
+            action=self._forward(),
+        )
+        return listener, rule
+
+    def _rollback_alarms(
+        self, spec: rules.DeploymentSpec, alarms: Sequence[cloudwatch.IAlarm]
+    ) -> cloudwatch.Alarm | None:
+        names = [alarm.alarm_name for alarm in alarms]
+        built = None
+        if spec.rollback_on_5xx is not None and self.alternate_target_group is not None:
+            minute = Duration.minutes(1)
+            built = cloudwatch.Alarm(
+                self,
+                "Deployment5xxAlarm",
+                alarm_description=f"{self.node.path}: the tasks return 5xx; rolls a deployment back",
+                metric=cloudwatch.MathExpression(
+                    expression="FILL(blue, 0) + FILL(green, 0)",
+                    using_metrics={
+                        name: group.metrics.http_code_target(
+                            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=minute, statistic="Sum"
+                        )
+                        for name, group in (("blue", self.target_group), ("green", self.alternate_target_group))
+                    },
+                    period=minute,
+                    label="5xx responses of the tasks (both target groups)",
+                ),
+                threshold=spec.rollback_on_5xx,
+                evaluation_periods=2,
+                datapoints_to_alarm=2,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            names.append(built.alarm_name)
+            nag.acknowledge_rule(
+                built,
+                "CloudWatchAlarmAction",
+                "This alarm's action is the rollback: ECS watches it during a deployment and rolls back when it "
+                "fires (the service's deployment alarms); it is not meant to page anyone.",
+                guard=["cloudwatch_alarm_action_check"],
+            )
+        if names:
+            self.service.enable_deployment_alarms(names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
+        return built
+
+    def _target_group(
+        self, props: rules.FargateProps, cdk: _CdkProps, id_: str, *, register: bool
+    ) -> elbv2.ApplicationTargetGroup:
         health = props.health
         return elbv2.ApplicationTargetGroup(
             self,
-            "TargetGroup",
+            id_,
             vpc=cdk.network.vpc,
             port=props.container_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -453,13 +1024,15 @@ class AlbFargateService(Construct):
                 self.service.load_balancer_target(
                     container_name=props.container_name, container_port=props.container_port
                 )
-            ],
+            ]
+            if register
+            else None,
         )
 
     def _listeners(
         self, props: rules.FargateProps, cdk: _CdkProps
     ) -> tuple[elbv2.ApplicationListener, elbv2.ApplicationListener | None]:
-        certificate = cdk.certificate
+        certificate = self.certificate
         listener = self.load_balancer.add_listener(
             "Listener",
             port=props.listener_port,
@@ -483,11 +1056,12 @@ class AlbFargateService(Construct):
     def _ingress(self, props: rules.FargateProps) -> None:
         open_ports = [props.listener_port, *([80] if props.redirect_http else [])]
         for cidr in props.ingress_cidrs:
+            peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
             for open_port in open_ports:
                 self.load_balancer_security_group.add_ingress_rule(
-                    ec2.Peer.ipv4(cidr), ec2.Port.tcp(open_port), f"from {cidr} on {open_port}"
+                    peer, ec2.Port.tcp(open_port), f"from {cidr} on {open_port}"
                 )
-        if not props.internal and "0.0.0.0/0" in props.ingress_cidrs:
+        if not props.internal and {"0.0.0.0/0", "::/0"} & set(props.ingress_cidrs):
             nag.acknowledge(
                 self.load_balancer_security_group,
                 "AwsSolutions-EC23",
@@ -502,12 +1076,164 @@ class AlbFargateService(Construct):
                 "encrypted. Give a certificate for HTTPS, or acknowledge this warning where plain HTTP is deliberate.",
             )
 
+    def _certificate(self, domain: rules.DomainSpec, cdk: _CdkProps) -> acm.ICertificate | None:
+        if not domain.creates_certificate:
+            return cdk.certificate
+        assert cdk.hosted_zone is not None and domain.domain_name is not None  # checked
+        return acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=domain.domain_name,
+            validation=acm.CertificateValidation.from_dns(cdk.hosted_zone),
+        )
+
+    def _alias_records(self, domain: rules.DomainSpec, zone: route53.IHostedZone | None) -> list[route53.RecordSet]:
+        if zone is None or domain.domain_name is None:
+            return []
+        target = route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(self.load_balancer))
+        # A trailing dot: the name as given, never with the zone name appended again.
+        name = f"{domain.domain_name}."
+        records: list[route53.RecordSet] = [
+            route53.ARecord(self, "AliasRecord", zone=zone, record_name=name, target=target)
+        ]
+        if self._props.dual_stack:
+            records.append(route53.AaaaRecord(self, "AliasRecordIpv6", zone=zone, record_name=name, target=target))
+        return records
+
+    def _waf(self, waf: Waf, cdk: _CdkProps) -> tuple[wafv2.CfnWebACL | None, logs.LogGroup | None, str | None]:
+        load_balancer = self.load_balancer.node.default_child
+        assert isinstance(load_balancer, elbv2.CfnLoadBalancer)
+        record: dict[str, str] = {"mode": waf.mode.value}
+        acl: wafv2.CfnWebACL | None = None
+        log_group: logs.LogGroup | None = None
+        arn: str | None = None
+        if waf.mode is WafMode.NONE:
+            record["reason"] = waf.reason or ""
+        elif waf.mode is WafMode.EXISTING:
+            arn = waf.web_acl_arn
+        else:
+            acl, log_group = self._web_acl(waf.rate_limit or rules.DEFAULT_RATE_LIMIT, cdk)
+            arn = acl.attr_arn
+        load_balancer.add_metadata(WAF_METADATA, record)
+        if arn is not None:
+            wafv2.CfnWebACLAssociation(
+                self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=arn
+            )
+        return acl, log_group, arn
+
+    def _web_acl(self, rate_limit: int, cdk: _CdkProps) -> tuple[wafv2.CfnWebACL, logs.LogGroup]:
+        metric_prefix = Names.unique_id(self)[-100:]
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            description=f"{self.node.path}: AWS managed rules and a per-IP rate limit",
+            rules=_waf_rules(rate_limit, metric_prefix),
+            visibility_config=_visibility(metric_prefix, "WebAcl"),
+        )
+        # WAF only logs to log groups whose name starts with aws-waf-logs-.
+        waf_logs = log_group(
+            self,
+            "WafLogs",
+            log_group_name=f"aws-waf-logs-{Names.unique_id(self)[-200:]}",
+            retention=cdk.log_retention,
+            removal_policy=cdk.removal_policy,
+            key=cdk.log_key,
+        )
+        destination = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=waf_logs.log_group_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        wafv2.CfnLoggingConfiguration(
+            self,
+            "WafLogging",
+            log_destination_configs=[destination],
+            resource_arn=acl.attr_arn,
+            # Credentials and sessions stay out of the logs.
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "cookie"}),
+            ],
+        )
+        return acl, waf_logs
+
     def _access_logs(self, cdk: _CdkProps, prefix: str) -> s3.IBucket:
         bucket = cdk.access_logs_bucket or log_delivery_bucket(
-            self, "AccessLogs", removal_policy=cdk.removal_policy, receives="load balancer access logs written by ELB"
+            self,
+            "AccessLogs",
+            removal_policy=cdk.removal_policy,
+            receives="load balancer access logs written by ELB",
+            expiration=cdk.access_log_expiration,
         )
         self._log_access(bucket, prefix)
         return bucket
+
+    def _acknowledge_compliance(self, checked: _Checked) -> None:
+        """The compliance rules this service legitimately does not meet, each on its resource with the reason."""
+        self._acknowledge_task(checked)
+        self._acknowledge_load_balancer(checked)
+
+    def _acknowledge_task(self, checked: _Checked) -> None:
+        """Task-level rules: also on a service that shares another's load balancer."""
+        cdk = checked.cdk
+        if self.task_definition.execution_role is not None:
+            nag.acknowledge_rule(
+                self.task_definition.execution_role,
+                "IAMNoInlinePolicy",
+                "aws-cdk-lib's task execution role with one policy: pull this task's images, write its log group, "
+                "read its secrets; a customer-managed policy would be a reusable object nothing else should attach.",
+            )
+        nag.acknowledge_rule(
+            self.task_definition,
+            "",
+            "On Fargate the task's memory (memory_mib) is the hard limit its containers share and ECS enforces; "
+            "a per-container limit would only split it.",
+            guard=["ecs_task_definition_memory_hard_limit_check"],
+        )
+        image_dependent = [
+            *([] if cdk.user else ["ecs_task_definition_nonroot_user_check"]),
+            *([] if cdk.read_only_root_filesystem else ["ecs_containers_readonly_access_check"]),
+        ]
+        if image_dependent:
+            nag.acknowledge_rule(
+                self.task_definition,
+                "",
+                "Whether a container can run as a non-root user with a read-only root filesystem depends on its "
+                "image (nginx binds port 80 as root); set `user` and `read_only_root_filesystem` (with "
+                "`writable_paths`) for images that support it.",
+                guard=image_dependent,
+            )
+
+    def _acknowledge_load_balancer(self, checked: _Checked) -> None:
+        """Load-balancer rules: only on the service that owns the load balancer."""
+        props = checked.props
+        if self.redirect_listener is not None:
+            nag.acknowledge_rule(
+                self.redirect_listener,
+                "ELBv2ACMCertificateRequired",
+                "This listener answers plain HTTP only with a permanent redirect to the HTTPS listener, which "
+                "uses the ACM certificate; it forwards nothing.",
+            )
+        if self.web_acl_arn is None:
+            nag.acknowledge_rule(
+                self.load_balancer,
+                "ALBWAFEnabled",
+                "An internal load balancer is reachable only from inside the VPC; a WAF web ACL is for internet "
+                "traffic."
+                if props.internal
+                else f"No WAF by explicit choice (waf=Waf.none): {checked.waf.reason}",
+            )
+        if not props.deletion_protection:
+            nag.acknowledge_rule(
+                self.load_balancer,
+                "ELBDeletionProtectionEnabled",
+                "deletion_protection is off by default so the stack can be torn down; the load balancer holds no "
+                "data (re-creating it changes its DNS name). Turn it on for long-lived environments.",
+                guard=["elbv2_deletion_protection_enabled_check"],
+            )
 
     def _scaling(self, props: rules.FargateProps, cdk: _CdkProps) -> ecs.ScalableTaskCount:
         scaling = self.service.auto_scale_task_count(min_capacity=props.min_capacity, max_capacity=props.max_capacity)
@@ -668,6 +1394,64 @@ def _image(image: str | ecs.ContainerImage) -> ecs.ContainerImage:
     return ecs.ContainerImage.from_registry(image) if isinstance(image, str) else image
 
 
+def _visibility(prefix: str, name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=f"{prefix}-{name}", sampled_requests_enabled=True
+    )
+
+
+def _waf_rules(rate_limit: int, metric_prefix: str) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """The AWS managed rule groups (their own actions), then the per-IP rate rule (block)."""
+    rules_ = [
+        wafv2.CfnWebACL.RuleProperty(
+            name=group,
+            priority=index,
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name=group
+                )
+            ),
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            visibility_config=_visibility(metric_prefix, group),
+        )
+        for index, group in enumerate(MANAGED_RULE_GROUPS)
+    ]
+    rules_.append(
+        wafv2.CfnWebACL.RuleProperty(
+            name="RateLimitPerIp",
+            priority=len(rules_),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="IP", limit=rate_limit
+                )
+            ),
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            visibility_config=_visibility(metric_prefix, "RateLimitPerIp"),
+        )
+    )
+    return rules_
+
+
+def _strategy(spec: rules.DeploymentSpec) -> dict[str, Any]:
+    """The ``FargateService`` props of a traffic-shifting deployment (none for a rolling one)."""
+    if not spec.shifts_traffic:
+        return {}
+    shift = (
+        None
+        if spec.percent is None
+        else ecs.TrafficShiftConfig(
+            step_percent=spec.percent,
+            step_bake_time=None if spec.step_bake_minutes is None else Duration.minutes(spec.step_bake_minutes),
+        )
+    )
+    return {
+        "deployment_strategy": ecs.DeploymentStrategy[spec.strategy],
+        "bake_time": None if spec.bake_minutes is None else Duration.minutes(spec.bake_minutes),
+        "canary_configuration": shift if spec.strategy == "CANARY" else None,
+        "linear_configuration": shift if spec.strategy == "LINEAR" else None,
+    }
+
+
 def _capacity_strategy(spot: bool, on_demand_base: int) -> list[ecs.CapacityProviderStrategy] | None:
     if not spot:
         return None
@@ -692,22 +1476,162 @@ def _optional(prop: str, value: object, kind: type[Any], what: str) -> Any:
     return None if value is None else checks.instance(prop, value, kind, what)
 
 
-def _check(id_: str, given: Mapping[str, Any]) -> _Checked:
+def _check(id_: str, given: Mapping[str, Any], stack_region: str | None) -> _Checked:
     """Check every prop (``given``: each by name): types first, then the rules between them."""
     cdk = _check_cdk_props(given)
+    owner = cdk.load_balancer_of
+    route = None
+    if owner is None:
+        for prop in _ROUTE_PROPS:
+            if given[prop] is not None:
+                raise invalid(
+                    prop, given[prop], "only with load_balancer_of: a load balancer of its own sends it everything"
+                )
+        https = props_protocol(given["protocol"]) is ListenerProtocol.HTTPS
+        domain = _check_domain(given["domain_name"], cdk, https=https, stack_region=stack_region)
+        has_certificate = cdk.certificate is not None or domain.creates_certificate
+        listener_props = given
+    else:
+        _check_not_given_when_shared(given, owner)
+        route = rules.check_route(
+            priority=given["priority"],
+            path_patterns=given["path_patterns"],
+            host_headers=given["host_headers"],
+            taken=owner._rule_priorities,
+        )
+        domain = rules.DomainSpec(None, creates_certificate=False, creates_records=False)
+        shared = owner._props
+        has_certificate = shared.https
+        listener_props = {
+            **given,
+            "internal": shared.internal,
+            "dual_stack": shared.dual_stack,
+            "ingress_cidrs": shared.ingress_cidrs,
+            "protocol": shared.protocol,
+            "listener_port": shared.listener_port,
+            "redirect_http": shared.redirect_http if shared.https else None,
+        }
     props = rules.check_props(
         id_=id_,
-        **{name: value for name, value in given.items() if name not in _CDK_PROPS},
+        **{name: value for name, value in listener_props.items() if name not in _CDK_PROPS},
         secret_names=list(cdk.secrets),
         sidecars=cdk.sidecar_specs,
-        has_certificate=cdk.certificate is not None,
+        has_certificate=has_certificate,
         ssl_policy=cdk.ssl_policy,
         durations=cdk.seconds,
     )
     _check_cluster(cdk.cluster, spot=props.spot)
     image = _main_image(cdk.image, cdk.docker_directory, props.cpu_architecture)
     task_subnets, load_balancer_subnets = _check_subnets(cdk, internal=props.internal)
-    return _Checked(props, cdk, image, task_subnets, load_balancer_subnets)
+    if props.dual_stack and owner is None:
+        _check_ipv6(cdk.network)
+    waf = _check_waf(cdk.waf, internal=props.internal, stack_region=stack_region)
+    deployment = _check_deployment(cdk.deployment, props, shared=owner is not None)
+    return _Checked(props, cdk, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment)
+
+
+def props_protocol(value: object) -> ListenerProtocol:
+    """The ``protocol`` prop as the enum (the checks that need it before ``rules.check_props``)."""
+    return checks.option("protocol", value, ListenerProtocol)
+
+
+def _stack_region(scope: Construct) -> str | None:
+    """The region of the stack ``scope`` is in, ``None`` when the stack is environment-agnostic."""
+    region = Stack.of(scope).region
+    return None if Token.is_unresolved(region) else region
+
+
+@cache
+def _signature_defaults() -> dict[str, Any]:
+    parameters = inspect.signature(AlbFargateService.__init__).parameters
+    return {name: parameter.default for name, parameter in parameters.items()}
+
+
+def _check_not_given_when_shared(given: Mapping[str, Any], owner: object) -> None:
+    """With ``load_balancer_of``, the load balancer props are the shared load balancer's: none may be given."""
+    if not isinstance(owner, AlbFargateService):
+        raise invalid("load_balancer_of", owner, f"an AlbFargateService, not {type(owner).__name__}")
+    if owner.listener_rule is not None:
+        raise invalid(
+            "load_balancer_of",
+            owner.node.path,
+            "a service with a load balancer of its own (this one shares another's: pass that one)",
+        )
+    defaults = _signature_defaults()
+    for prop in _LOAD_BALANCER_PROPS:
+        value, default = given[prop], defaults[prop]
+        if value is not default and value != default:
+            raise invalid(
+                prop,
+                value,
+                f"not given with load_balancer_of: the shared load balancer of {owner.node.path} sets it",
+            )
+
+
+def _check_domain(domain_name: object, cdk: _CdkProps, *, https: bool, stack_region: str | None) -> rules.DomainSpec:
+    zone = cdk.hosted_zone
+    domain = rules.check_domain(
+        domain_name=domain_name,
+        has_hosted_zone=zone is not None,
+        zone_name=None if zone is None else _zone_name(zone),
+        zone_is_private=isinstance(zone, route53.PrivateHostedZone),
+        has_certificate=cdk.certificate is not None,
+        https=https,
+    )
+    if cdk.certificate is not None:
+        _check_certificate(cdk.certificate, domain.domain_name, stack_region)
+    return domain
+
+
+def _zone_name(zone: route53.IHostedZone) -> str | None:
+    """The zone's name when known at synth (a zone imported by id alone has none)."""
+    try:
+        name = zone.zone_name
+    except (JSIIError, RuntimeError):  # from_hosted_zone_id: "Cannot reference zoneName ..."
+        return None
+    return None if Token.is_unresolved(name) else name
+
+
+def _check_certificate(certificate: acm.ICertificate, domain_name: str | None, stack_region: str | None) -> None:
+    """The certificate's region and names against the stack and ``domain_name``, where known at synth."""
+    arn = certificate.certificate_arn
+    if not Token.is_unresolved(arn):
+        rules.check_certificate_arn(arn, stack_region)
+    elif isinstance(certificate, acm.Certificate):
+        home = _stack_region(certificate)
+        if home is not None and stack_region is not None and home != stack_region:
+            raise invalid(
+                "certificate",
+                certificate.node.path,
+                f"a certificate in the stack's region ({stack_region}), not {home}: a load balancer can only "
+                "use ACM certificates of its own region",
+            )
+    if domain_name is None or not isinstance(certificate, acm.Certificate):
+        return
+    resource = certificate.node.default_child
+    if not isinstance(resource, acm.CfnCertificate):
+        return
+    names = [resource.domain_name, *(resource.subject_alternative_names or [])]
+    if all(isinstance(name, str) and not Token.is_unresolved(name) for name in names):
+        rules.check_certificate_domain(names, domain_name)
+
+
+def _check_waf(waf: Waf | None, *, internal: bool, stack_region: str | None) -> Waf:
+    """The WAF choice (default: managed when internet-facing, none when internal), checked."""
+    if waf is None:
+        if internal:
+            return Waf.none("internal load balancer: reachable only from inside the VPC (the default)")
+        return Waf.managed()
+    mode = checks.option("waf.mode", waf.mode, WafMode)
+    rules.check_waf(
+        mode=mode.value,
+        web_acl_arn=waf.web_acl_arn,
+        rate_limit=waf.rate_limit,
+        reason=waf.reason,
+        stack_region=stack_region,
+        arn_known=not (isinstance(waf.web_acl_arn, str) and Token.is_unresolved(waf.web_acl_arn)),
+    )
+    return Waf(mode, rate_limit=waf.rate_limit, web_acl_arn=waf.web_acl_arn, reason=waf.reason)
 
 
 def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
@@ -726,6 +1650,12 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
         )
     durations = _check_durations(given)
     sidecars, specs = _check_sidecars(given["sidecars"])
+    if given["idle_timeout"] is not None:
+        rules.check_idle_timeout(
+            _whole_seconds(
+                "idle_timeout", checks.instance("idle_timeout", given["idle_timeout"], Duration, "a Duration")
+            )
+        )
     return _CdkProps(
         network=vpc_input("vpc", given["vpc"]),
         image=image,
@@ -754,8 +1684,48 @@ def _check_cdk_props(given: Mapping[str, Any]) -> _CdkProps:
         else _interface(
             "access_logs_bucket", given["access_logs_bucket"], ("bucket_name", "bucket_arn"), "an s3.IBucket"
         ),
+        access_log_expiration=checks.instance(
+            "access_log_expiration", given["access_log_expiration"], Duration, "a Duration (e.g. Duration.days(365))"
+        ),
+        log_key=optional_key("log_key", given["log_key"]),
         removal_policy=checks.instance("removal_policy", given["removal_policy"], RemovalPolicy, "a RemovalPolicy"),
+        **_check_production_props(given, sidecars),
     )
+
+
+def _check_production_props(given: Mapping[str, Any], sidecars: Sequence[Sidecar]) -> dict[str, Any]:
+    """Domain, WAF, sharing, deployment and task-hardening props of ``_CdkProps``, type-checked."""
+    return {
+        "hosted_zone": None
+        if given["hosted_zone"] is None
+        else _interface("hosted_zone", given["hosted_zone"], ("hosted_zone_id",), "a route53.IHostedZone"),
+        "waf": _optional(
+            "waf", given["waf"], Waf, "a buttress.Waf (Waf.managed(), Waf.existing(arn), Waf.none(reason))"
+        ),
+        "idle_timeout": _optional(
+            "idle_timeout", given["idle_timeout"], Duration, "a Duration such as Duration.minutes(5)"
+        ),
+        "user": rules.check_user(given["user"]),
+        "enable_exec": _check_exec(given["enable_exec"], given["cluster"]),
+        "read_only_root_filesystem": checks.boolean("read_only_root_filesystem", given["read_only_root_filesystem"]),
+        "writable_paths": rules.check_writable_paths(
+            given["writable_paths"],
+            read_only_root_filesystem=given["read_only_root_filesystem"] is True,
+        ),
+        "deployment": Deployment.rolling()
+        if given["deployment"] is None
+        else checks.instance(
+            "deployment", given["deployment"], Deployment, "a buttress.Deployment (Deployment.canary(), ...)"
+        ),
+        "load_balancer_of": given["load_balancer_of"],
+        "container_health_check": _check_container_health_check(
+            "container_health_check", given["container_health_check"]
+        ),
+        "sidecar_health_checks": [
+            _check_container_health_check(f"sidecars[{index}].health_check", sidecar.health_check)
+            for index, sidecar in enumerate(sidecars)
+        ],
+    }
 
 
 #: Duration props -> their effective default when given as ``None`` (only the cooldowns may be).
@@ -820,6 +1790,107 @@ def _check_sidecars(value: object) -> tuple[list[Sidecar], list[rules.ContainerS
         sidecars.append(sidecar)
         specs.append(spec)
     return sidecars, specs
+
+
+def _check_container_health_check(prop: str, value: object) -> ecs.HealthCheck | None:
+    """An ``ecs.HealthCheck`` within ECS's limits, returned with every default spelled out."""
+    if value is None:
+        return None
+    given = checks.instance(prop, value, ecs.HealthCheck, "an ecs.HealthCheck(command=[...], ...)")
+    seconds = {
+        name: None
+        if duration is None
+        else _whole_seconds(f"{prop}.{name}", checks.instance(f"{prop}.{name}", duration, Duration, "a Duration"))
+        for name, duration in (
+            ("interval", given.interval),
+            ("timeout", given.timeout),
+            ("start_period", given.start_period),
+        )
+    }
+    spec = rules.check_container_health_check(prop, command=given.command, retries=given.retries, **seconds)
+    return ecs.HealthCheck(
+        command=spec.command,
+        interval=Duration.seconds(spec.interval),
+        timeout=Duration.seconds(spec.timeout),
+        retries=spec.retries,
+        start_period=Duration.seconds(spec.start_period),
+    )
+
+
+def _check_deployment(deployment: Deployment, props: rules.FargateProps, *, shared: bool) -> rules.DeploymentSpec:
+    strategy = checks.option("deployment.strategy", deployment.strategy, DeploymentStrategy)
+    if strategy is not DeploymentStrategy.ROLLING and props.scale_on_requests_per_target is not None:
+        raise invalid(
+            "scale_on_requests_per_target",
+            props.scale_on_requests_per_target,
+            f"not given with deployment strategy {strategy.value}: ECS moves the traffic to the alternate "
+            "target group, which a request-count policy does not follow; scale on CPU or memory",
+        )
+    if shared and deployment.test_listener_port is not None:
+        raise invalid(
+            "deployment.test_listener_port",
+            deployment.test_listener_port,
+            "not given with load_balancer_of: give the test listener to the service that owns the load balancer",
+        )
+    minutes = {
+        name: None if value is None else _whole_minutes(f"deployment.{name}", value)
+        for name, value in (("bake_time", deployment.bake_time), ("step_bake_time", deployment.step_bake_time))
+    }
+    alarms = deployment.rollback_alarms
+    if isinstance(alarms, str) or not isinstance(alarms, Sequence):
+        raise invalid("deployment.rollback_alarms", alarms, "a list of cloudwatch.IAlarm")
+    for index, alarm in enumerate(alarms):
+        _interface(f"deployment.rollback_alarms[{index}]", alarm, ("alarm_name", "alarm_arn"), "a cloudwatch.IAlarm")
+    return rules.check_deployment(
+        strategy=strategy.value,
+        bake_minutes=minutes["bake_time"],
+        percent=deployment.percent,
+        step_bake_minutes=minutes["step_bake_time"],
+        test_listener_port=deployment.test_listener_port,
+        rollback_on_5xx=deployment.rollback_on_5xx,
+        listener_port=props.listener_port,
+        redirect_http=props.redirect_http,
+    )
+
+
+def _check_exec(value: object, cluster: object) -> bool:
+    enabled = checks.boolean("enable_exec", value)
+    if enabled and cluster is not None:
+        raise invalid(
+            "enable_exec",
+            True,
+            "only without cluster: ECS Exec session logging is a cluster setting, so the construct needs its "
+            "own cluster; on a shared cluster, configure execute_command_configuration there",
+        )
+    return enabled
+
+
+def _whole_minutes(prop: str, value: object) -> int:
+    duration = checks.instance(prop, value, Duration, "a Duration such as Duration.minutes(10)")
+    seconds = _whole_seconds(prop, duration)
+    if seconds % 60:
+        raise invalid(prop, duration.to_human_string(), "a whole number of minutes")
+    return seconds // 60
+
+
+def _check_ipv6(network: VpcInput) -> None:
+    """A dual-stack load balancer needs IPv6 in the VPC: an error when a VPC built in the app has none."""
+    vpc = network.vpc
+    if not isinstance(vpc, ec2.Vpc):
+        return  # imported: not known at synth; the ELB API rejects a VPC without IPv6 at deploy
+    ipv6 = [
+        child
+        for child in vpc.node.children
+        if isinstance(child, ec2.CfnVPCCidrBlock)
+        and (child.amazon_provided_ipv6_cidr_block or child.ipv6_ipam_pool_id or child.ipv6_pool)
+    ]
+    if not ipv6:
+        raise invalid(
+            "dual_stack",
+            True,
+            f"only in a VPC with IPv6 ({vpc.node.path} has none): create it with "
+            "ip_protocol=ec2.IpProtocol.DUAL_STACK, or leave dual_stack out",
+        )
 
 
 def _check_cluster(cluster: ecs.ICluster | None, *, spot: bool) -> None:

@@ -20,8 +20,10 @@ from constructs import Construct, IValidation
 from buttress.errors import ButtressError, invalid, reports_errors
 from buttress.network import GATEWAY_ENDPOINTS, KNOWN_INTERFACE_ENDPOINTS, Network
 from buttress.options import BuildCache
-from buttress.parts.log_buckets import log_delivery_bucket
-from buttress.parts.nag import acknowledge_wildcards
+from buttress.parts.keys import limit_grants_to_aws_services
+from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION, log_delivery_bucket
+from buttress.parts.log_groups import acknowledge_short_retention
+from buttress.parts.nag import acknowledge_rule, acknowledge_wildcards
 from buttress.parts.vpc import VpcInput, vpc_input
 from buttress.rules import props as check
 from buttress.rules.codebuild import (
@@ -167,6 +169,8 @@ class VpcCodeBuild(Construct):
         policy must let CloudWatch Logs use it. Default a new key with rotation.
     :param role: service role. An imported role must be mutable. Default a new role.
     :param log_retention: build log retention. Default one month.
+    :param access_log_expiration: how long the artifacts bucket's server access logs are kept.
+        Default one year.
     :param removal_policy: of the key, log group and buckets. Default ``RETAIN``.
     :param description: project description. Default none.
     """
@@ -211,6 +215,7 @@ class VpcCodeBuild(Construct):
         encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        access_log_expiration: Duration = DEFAULT_LOG_EXPIRATION,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         description: str | None = None,
     ) -> None:
@@ -250,6 +255,7 @@ class VpcCodeBuild(Construct):
                 encryption_key=encryption_key,
                 role=role,
                 log_retention=log_retention,
+                access_log_expiration=access_log_expiration,
                 removal_policy=removal_policy,
                 description=description,
             )
@@ -268,6 +274,7 @@ class VpcCodeBuild(Construct):
         eni_arn = self._network_policy(subnets)
         self._acknowledge_nag_findings(eni_arn)
         self._alarm(props)
+        self._acknowledge_compliance(props)
 
     # --- builders, in the order the template holds their resources ---------------------------
 
@@ -348,6 +355,9 @@ class VpcCodeBuild(Construct):
             enable_key_rotation=True,
             removal_policy=props.removal_policy,
         )
+        if props.encryption_key is None:
+            assert isinstance(self.encryption_key, kms.Key)
+            limit_grants_to_aws_services(self.encryption_key)
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchLogsForTheBuildLogGroup",
@@ -395,6 +405,7 @@ class VpcCodeBuild(Construct):
             "AccessLogs",
             removal_policy=props.removal_policy,
             receives="the S3 server access logs of the artifacts bucket",
+            expiration=props.access_log_expiration,
         )
         self.bucket = s3.Bucket(
             self,
@@ -733,6 +744,70 @@ class VpcCodeBuild(Construct):
         if props.alarm_action is not None:
             self.failed_builds_alarm.add_alarm_action(props.alarm_action)
 
+    def _acknowledge_compliance(self, props: _Props) -> None:
+        """The compliance rules this project's resources legitimately do not meet, each on its resource."""
+        acknowledge_short_retention(self.log_group, props.log_retention, "log_retention")
+        acknowledge_rule(
+            self.role,
+            "IAMNoInlinePolicy",
+            "The project's own service role with one policy holding exactly its grants (its logs, key, bucket, "
+            "parameters); a customer-managed policy would be a reusable object nothing else should attach.",
+        )
+        acknowledge_rule(
+            self.vpc_policy,
+            "IAMNoInlinePolicy",
+            "The ENI permissions CodeBuild needs in the VPC, on this project's role only, in a policy of their own "
+            "so the project can wait for it; conditioned on this project's subnets.",
+        )
+        if self.batch_role is not None:
+            acknowledge_rule(
+                self.batch_role,
+                "IAMNoInlinePolicy",
+                "The batch service role aws-cdk-lib creates for this project only; its one policy allows starting, "
+                "stopping and retrying builds of this project and nothing else.",
+            )
+        if props.source is None or props.source.type not in ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET"):
+            acknowledge_rule(
+                self.project,
+                "CodeBuildProjectSourceRepoUrl",
+                "The rule asks GitHub and Bitbucket sources to authenticate with OAuth; this project has no such "
+                f"source ({props.source.type if props.source else 'NO_SOURCE'}), so there is no repository URL "
+                "or credential in it.",
+            )
+        if self.bucket is not None:
+            self._acknowledge_bucket(props)
+
+    def _acknowledge_bucket(self, props: _Props) -> None:
+        assert self.bucket is not None
+        kept = "for ever" if props.artifact_expiration is None else f"{props.artifact_expiration.to_days()} days"
+        acknowledge_rule(
+            self.bucket,
+            "S3BucketVersioningEnabled",
+            "Build artifacts are keyed by build id and never overwritten; the S3 cache is rebuilt by any build, "
+            f"so old versions would only add storage. Artifacts are kept {kept} (artifact_expiration).",
+            guard=["s3_bucket_versioning_enabled_check"],
+        )
+        acknowledge_rule(
+            self.bucket,
+            "S3BucketReplicationEnabled",
+            "Build outputs and caches are reproducible from the source by running the build again; a replica in "
+            "another region would be a second copy of disposable data.",
+        )
+        acknowledge_rule(
+            self.bucket,
+            "",
+            "Object Lock (WORM) would keep artifacts and caches past their expiry; release artifacts belong in "
+            "the release repository, not in a build bucket.",
+            guard=["s3_bucket_object_lock_enabled_check"],
+        )
+        acknowledge_rule(
+            self.bucket,
+            "",
+            "Nothing consumes the bucket's events: builds read and write it directly; its server access logs "
+            "record every request.",
+            guard=["s3_event_notifications_enabled_check"],
+        )
+
     # --- public methods ------------------------------------------------------------------------
 
     @reports_errors
@@ -822,6 +897,7 @@ class _Given:
     encryption_key: object
     role: object
     log_retention: object
+    access_log_expiration: object
     removal_policy: object
     description: object
 
@@ -852,6 +928,7 @@ class _Props:
     encryption_key: kms.IKey | None
     role: iam.IRole | None
     log_retention: logs.RetentionDays
+    access_log_expiration: Duration
     removal_policy: RemovalPolicy
 
 
@@ -924,6 +1001,9 @@ def _check(given: _Given) -> _Props:
         encryption_key=_interface("encryption_key", given.encryption_key, ("key_arn",), "a kms.IKey"),
         role=_interface("role", given.role, ("role_arn", "grant_principal"), "an iam.IRole"),
         log_retention=check.instance("log_retention", given.log_retention, logs.RetentionDays, "a logs.RetentionDays"),
+        access_log_expiration=check.instance(
+            "access_log_expiration", given.access_log_expiration, Duration, "a Duration (e.g. Duration.days(365))"
+        ),
         removal_policy=check.instance("removal_policy", given.removal_policy, RemovalPolicy, "a RemovalPolicy"),
     )
 

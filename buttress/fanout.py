@@ -25,6 +25,7 @@ from buttress.errors import ButtressError, invalid, reports_errors
 from buttress.network import Network
 from buttress.options import DeadLetterQueue, FilterScope
 from buttress.parts import nag
+from buttress.parts.keys import limit_grants_to_aws_services
 from buttress.parts.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
 from buttress.parts.vpc import vpc_input
 from buttress.rules import props
@@ -303,7 +304,11 @@ class FanoutTopic(Construct):
         self.node.add_validation(_ResourceLimit(self, checked.resource_limit))
 
     def _topic(self, id_: str, checked: TopicProps, given: kms.IKey | None) -> tuple[kms.IKey, sns.Topic]:
-        key = given or kms.Key(self, "Key", description=f"SNS topic {self.node.path}", enable_key_rotation=True)
+        key = given
+        if key is None:
+            created = kms.Key(self, "Key", description=f"SNS topic {self.node.path}", enable_key_rotation=True)
+            limit_grants_to_aws_services(created)
+            key = created
         topic = sns.Topic(
             self,
             "Topic",
@@ -811,12 +816,14 @@ class FanoutTopic(Construct):
             if self.shares_key:
                 self.queue_key = self.key
             else:
-                self.queue_key = kms.Key(
+                created = kms.Key(
                     self,
                     "QueueKey",
                     description=f"SQS queues subscribed to SNS topic {self.node.path}",
                     enable_key_rotation=True,
                 )
+                limit_grants_to_aws_services(created)
+                self.queue_key = created
             # SNS encrypts what it delivers to these queues (and to the subscription dead-letter
             # queue, whatever the protocol) with this key, for this topic only.
             self._allow_sns_on_key(self.queue_key)
@@ -912,6 +919,13 @@ class FanoutTopic(Construct):
         return self.shared_dead_letter_queue
 
     def _dead_letter_alarm(self, name: str, queue: sqs.IQueue) -> None:
+        nag.acknowledge_rule(
+            queue,
+            "SQSRedrivePolicy",
+            "This queue is a dead-letter queue (the alarm below watches it); a dead-letter queue needs no "
+            "redrive policy of its own: a message that reaches it stays until an operator redrives it.",
+            guard=["sqs_dlq_check"],
+        )
         self.dead_letter_alarms[name] = self._alarm(
             f"{name}Alarm",
             queue.metric_approximate_number_of_messages_visible(statistic="Maximum", period=Duration.minutes(5)),

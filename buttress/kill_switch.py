@@ -18,6 +18,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -25,7 +26,9 @@ from constructs import Construct
 from buttress._lambda_src.kill_switch.config import EXEMPT_TAG_KEY, EXEMPT_TAG_VALUE, Config, Kind
 from buttress.errors import reports_errors
 from buttress.fanout import FanoutTopic
+from buttress.parts import nag
 from buttress.parts.functions import python_function
+from buttress.parts.keys import optional_key
 from buttress.parts.nag import acknowledge_wildcards
 from buttress.rules import kill_switch as rules
 from buttress.rules.kill_switch import DEFAULT_DENY_ACTIONS, MAX_EMAILS, KillSwitchProps
@@ -91,9 +94,13 @@ class BudgetKillSwitch(Construct):
     :param removal_policy: of the records table and the functions' log groups. Default
         ``RETAIN`` (the records are what restore needs).
     :param log_retention: of the functions' logs. Default one year.
+    :param table_key: customer-managed KMS key of the records table ($1/month plus requests).
+        Default ``None``: DynamoDB's AWS-managed key.
+    :param log_key: customer-managed KMS key of the functions' log groups (its policy is extended
+        to let CloudWatch Logs use it). Default ``None``: CloudWatch Logs' own encryption.
     :param alarm_action: what every alarm the switch creates notifies (the engage function's
-        errors, the two topics' delivery failures). Default: the engage errors alarm notifies
-        ``operator_topic``; the topics' delivery-failure alarms notify nothing.
+        errors, the two topics' delivery failures). Default: every one of them notifies
+        ``operator_topic`` (whose own delivery-failure alarm then reaches the addresses that still work).
 
     Attributes: ``budget``, ``alert_topic``, ``operator_topic``, ``table``, ``engage_function``,
     ``restore_function``, ``deny_policy`` (or ``None``), ``budget_action`` and
@@ -130,6 +137,8 @@ class BudgetKillSwitch(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         alarm_action: cloudwatch.IAlarmAction | None = None,
+        table_key: kms.IKey | None = None,
+        log_key: kms.IKey | None = None,
     ) -> None:
         checked = rules.check(
             limit_usd=limit_usd,
@@ -159,11 +168,13 @@ class BudgetKillSwitch(Construct):
             log_retention_type=logs.RetentionDays,
             alarm_action=alarm_action,
         )
+        keys = (optional_key("table_key", table_key), optional_key("log_key", log_key))
         super().__init__(scope, id_)
         self.tag_key, self.tag_value, self.dry_run = checked.tag_key, checked.tag_value, checked.dry_run
         Tags.of(self).add(*EXEMPT_TAG)
 
-        self.table = self._table(removal_policy)
+        self.table = self._table(removal_policy, keys[0])
+        self._log_key = keys[1]
         self.alert_topic, self.operator_topic = self._topics(checked.operator_emails, alarm_action)
         self.deny_policy = self._deny_policy(checked)
         #: A name known at synth: the engage function matches it in the notification text, and a
@@ -173,6 +184,8 @@ class BudgetKillSwitch(Construct):
         self.restore_function, self.engage_function = self._functions(checked, log_retention, removal_policy)
         self.alert_topic.add_function("Engage", self.engage_function)
         self.errors_alarm = self._errors_alarm(alarm_action)
+        if alarm_action is None:
+            self._topic_alarms_notify_operators()
         self.budget_action_role, self.budget_action = self._native_action(checked)
         self.restore_command = (
             f"aws lambda invoke --function-name {self.restore_function.function_name} "
@@ -206,19 +219,27 @@ class BudgetKillSwitch(Construct):
     # ------------------------------------------------------------------------------------------
     # builders, in the order the constructor calls them
 
-    def _table(self, removal_policy: RemovalPolicy) -> dynamodb.Table:
-        return dynamodb.Table(
+    def _table(self, removal_policy: RemovalPolicy, key: kms.IKey | None) -> dynamodb.Table:
+        table = dynamodb.Table(
             self,
             "Records",
             partition_key=dynamodb.Attribute(name="switch", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="resource", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if key else dynamodb.TableEncryption.AWS_MANAGED,
+            encryption_key=key,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
             removal_policy=removal_policy,
         )
+        nag.acknowledge_rule(
+            table,
+            "DynamoDBInBackupPlan",
+            "Point-in-time recovery is on (continuous backups, 35 days); the table holds only the records a "
+            "restore needs, so an AWS Backup plan would add a second copy of the same history.",
+        )
+        return table
 
     def _topics(
         self, emails: Sequence[str], alarm_action: cloudwatch.IAlarmAction | None
@@ -349,6 +370,7 @@ class BudgetKillSwitch(Construct):
             environment=config.to_environment(Stack.of(self).to_json_string),
             reserved_concurrency=reserved_concurrency,
             json_logs=True,
+            log_key=self._log_key,
         )
         role = function.role
         assert role is not None  # python_function always gives the function its own role
@@ -356,6 +378,13 @@ class BudgetKillSwitch(Construct):
         self.table.grant(role, *table_actions)
         _acknowledge_wildcards(role)
         return function
+
+    def _topic_alarms_notify_operators(self) -> None:
+        """Without ``alarm_action``, the topics' delivery-failure alarms notify the operator topic too."""
+        action = cloudwatch_actions.SnsAction(self.operator_topic.topic)
+        for topic in (self.alert_topic, self.operator_topic):
+            for alarm in (topic.failed_alarm, *topic.dead_letter_alarms.values()):
+                alarm.add_alarm_action(action)
 
     def _errors_alarm(self, alarm_action: cloudwatch.IAlarmAction | None) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
@@ -385,6 +414,13 @@ class BudgetKillSwitch(Construct):
             description="AWS Budgets applies and reverses the kill-switch deny policy with this role",
         )
         role.add_to_policy(_iam_statement(stack, checked.principals, ("Attach", "Detach"), self.deny_policy))
+        nag.acknowledge_rule(
+            role,
+            "IAMNoInlinePolicy",
+            "The Budgets action's own role with one statement: attach and detach this switch's deny policy on "
+            "the named principals only; a customer-managed policy would be a reusable object nothing else "
+            "should attach.",
+        )
         action = budgets.CfnBudgetsAction(
             self,
             "BudgetAction",

@@ -7,10 +7,14 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from buttress.errors import reports_errors
+from buttress.parts.keys import optional_key
+from buttress.parts.log_groups import log_group
+from buttress.parts.nag import acknowledge_rule
 from buttress.rules import props
 from buttress.rules.network import (
     KNOWN_INTERFACE_ENDPOINTS,
@@ -65,6 +69,12 @@ class Network(Construct):
     :param log_retention: retention of the flow-log log group. Default one month.
     :param removal_policy: removal policy of the flow-log log group (the only thing here that
         holds data). Default ``RETAIN``.
+    :param log_key: customer-managed KMS key for the flow-log group (its policy is extended to let
+        CloudWatch Logs use it); ``$1``/month per key plus requests. Default ``None``: CloudWatch
+        Logs' own encryption.
+
+    Public subnets do not give instances public IPs (``MapPublicIpOnLaunch`` false): load
+    balancers and NAT gateways bring their own addresses; an instance that needs one asks for it.
 
     Methods: :meth:`add_interface_endpoint`, :meth:`grant_read_flow_logs`, :meth:`endpoint_subnets`,
     :meth:`has_endpoint`, :meth:`usable_addresses`.
@@ -88,6 +98,7 @@ class Network(Construct):
         interface_endpoints: Sequence[str] = (),
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        log_key: kms.IKey | None = None,
     ) -> None:
         checked = check_network(
             cidr=cidr,
@@ -101,15 +112,19 @@ class Network(Construct):
         )
         props.instance("log_retention", log_retention, logs.RetentionDays, "a logs.RetentionDays")
         props.instance("removal_policy", removal_policy, RemovalPolicy, "a RemovalPolicy")
+        key = optional_key("log_key", log_key)
         super().__init__(scope, id_)
         #: The VPC's IPv4 block as given (a literal, so rules and checks can read it at synth).
         self.cidr = checked.cidr
         #: The subnet layout computed before CDK builds it (same CIDRs as the VPC's subnets).
         self.plan: list[PlannedSubnet] = list(checked.subnets)
         #: Flow-log destination.
-        self.flow_log_group = logs.LogGroup(self, "FlowLogs", retention=log_retention, removal_policy=removal_policy)
+        self.flow_log_group = log_group(
+            self, "FlowLogs", retention=log_retention, removal_policy=removal_policy, key=key
+        )
         #: The underlying L2 VPC.
         self.vpc = self._vpc(checked)
+        self._acknowledge_compliance()
         #: Security group shared by the interface endpoints; admits HTTPS from the VPC CIDR.
         self.endpoint_security_group: ec2.SecurityGroup | None = None
         #: Interface endpoints by service name.
@@ -135,6 +150,31 @@ class Network(Construct):
                 )
             },
         )
+
+    def _acknowledge_compliance(self) -> None:
+        """What a VPC with public subnets legitimately has, acknowledged on those resources only."""
+        for subnet in self.vpc.public_subnets:
+            acknowledge_rule(
+                subnet,
+                "VPCNoUnrestrictedRouteToIGW",
+                "A public subnet's route 0.0.0.0/0 to the internet gateway is what makes it public: it carries "
+                "the load balancers and NAT gateways; tasks and builds run in the private subnets.",
+            )
+        acknowledge_rule(
+            self.vpc.node.find_child("All"),
+            "IAMNoInlinePolicy",
+            "aws-cdk-lib's flow-log role with its one policy (logs:CreateLogStream/PutLogEvents... on this "
+            "flow-log group only); a managed policy would be a reusable object nothing else should attach.",
+        )
+        provider = Stack.of(self).node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+        if provider is not None:
+            acknowledge_rule(
+                provider,
+                "",
+                "aws-cdk-lib's deploy-time handler that removes the default security group's rules: it calls "
+                "only the EC2 API, once per deployment; a VPC would add interfaces for no isolation gain.",
+                guard=["lambda_inside_vpc_check"],
+            )
 
     def _endpoint_security_group(self) -> ec2.SecurityGroup:
         if self.endpoint_security_group is None:
@@ -214,7 +254,12 @@ def _subnet_configuration(checked: NetworkPlan) -> list[ec2.SubnetConfiguration]
         ("Isolated", ec2.SubnetType.PRIVATE_ISOLATED, checked.isolated_subnet_mask),
     ]
     return [
-        ec2.SubnetConfiguration(name=name, subnet_type=subnet_type, cidr_mask=mask)
+        ec2.SubnetConfiguration(
+            name=name,
+            subnet_type=subnet_type,
+            cidr_mask=mask,
+            map_public_ip_on_launch=False if subnet_type == ec2.SubnetType.PUBLIC else None,
+        )
         for name, subnet_type, mask in groups
         if mask is not None
     ]

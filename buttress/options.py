@@ -51,3 +51,27 @@ class FilterScope(StrEnum):
 
     MESSAGE_ATTRIBUTES = "MessageAttributes"
     MESSAGE_BODY = "MessageBody"
+
+
+class WafMode(StrEnum):
+    """How an :class:`~buttress.AlbFargateService`'s load balancer is protected by AWS WAF (see ``buttress.Waf``)."""
+
+    #: A web ACL built by the construct: AWS managed rule groups and a rate-based rule, logged.
+    MANAGED = "MANAGED"
+    #: An existing regional web ACL, by ARN (one ACL shared by many load balancers).
+    EXISTING = "EXISTING"
+    #: No web ACL, by explicit choice with the reason recorded.
+    NONE = "NONE"
+
+
+class DeploymentStrategy(StrEnum):
+    """How an :class:`~buttress.AlbFargateService` deploys a new revision (see ``buttress.Deployment``)."""
+
+    #: Replace tasks in place, guarded by the circuit breaker (the default).
+    ROLLING = "ROLLING"
+    #: Start the new revision next to the old one, then shift all traffic at once.
+    BLUE_GREEN = "BLUE_GREEN"
+    #: Shift a small share of traffic first, bake, then the rest.
+    CANARY = "CANARY"
+    #: Shift traffic in equal steps, baking after each.
+    LINEAR = "LINEAR"

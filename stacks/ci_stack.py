@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from buttress import AlbFargateService, Network, VpcCodeBuild
+from stacks.operators import OperatorTopic, stack_key
 
 #: The test suites the batch runs side by side, one build each: ``GET /`` once, and ten times in a row.
 SUITES: dict[str, int] = {"smoke": 1, "stability": 10}
@@ -65,6 +66,8 @@ class CiStack(Stack):
 
     def __init__(self, scope: Construct, id_: str, *, network: Network, api: AlbFargateService, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
+        #: Where the failed-builds alarm goes (an e-mail to the operators).
+        self.operators = OperatorTopic(self, "Operators", key=stack_key(self))
         #: The integration-test project.
         self.integration_tests = VpcCodeBuild(
             self,
@@ -80,6 +83,7 @@ class CiStack(Stack):
             batch_max_builds=len(SUITES),
             artifacts=True,
             reports=INTEGRATION_REPORTS,
+            alarm_action=self.operators.alarm_action,
         )
         api.allow_from(self.integration_tests, "integration tests (CodeBuild) to the api")
         CfnOutput(

@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from buttress import BudgetKillSwitch
+from buttress.parts import nag
 
 #: Context key of the operators' e-mail addresses (a string, comma-separated for several).
 EMAIL_CONTEXT = "buttress:costGuardEmails"
@@ -31,6 +32,22 @@ class CostGuardStack(Stack):
         emails = [e.strip() for e in str(emails_context).split(",") if e.strip()]
         # A group of Beta developers, who lose the right to start instances.
         self.developers = iam.Group(self, "BetaDevelopers")
+        nag.acknowledge_rule(
+            self.developers,
+            "IAMGroupHasUsers",
+            "Example group: its members are added where the team manages people (IAM Identity Center or its own "
+            "stack); the kill switch needs only the group's name.",
+        )
+        nag.acknowledge_rule(
+            self.developers,
+            "",
+            "The group has no inline policy at all (no Properties); cfn-guard's rule fails on a resource without "
+            "Properties instead of skipping it.",
+            guard=[
+                "iam_inline_policy_no_statements_with_admin_access_check",
+                "iam_inline_policy_no_statements_with_full_access_check",
+            ],
+        )
         self.switch = BudgetKillSwitch(
             self,
             "BetaKillSwitch",

@@ -10,6 +10,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
+from buttress.parts import nag
+from buttress.parts.keys import limit_grants_to_aws_services
+
 #: Context key of the operators' e-mail address; the default is a placeholder (.invalid never resolves).
 OPERATOR_EMAIL_CONTEXT = "operator_email"
 OPERATOR_EMAIL_PLACEHOLDER = "operators@example.invalid"
@@ -49,15 +52,24 @@ class OperatorTopic(Construct):
                 conditions=alarms_here,
             )
         )
-        self.topic.add_subscription(subs.EmailSubscription(email))
+        subscription = self.topic.add_subscription(subs.EmailSubscription(email))
+        nag.acknowledge_rule(
+            subscription,
+            "SNSRedrivePolicy",
+            "The operators' e-mail subscription of alarm notifications: an alarm that cannot be e-mailed stays "
+            "in ALARM in CloudWatch, which is the record; a dead-letter queue of alarm e-mails would itself need "
+            "an alarm that reaches someone.",
+        )
         self.alarm_action = cw_actions.SnsAction(self.topic)
 
 
 def stack_key(scope: Construct) -> kms.Key:
     """One customer-managed key per example stack: its FanoutTopic, queues and operator topic."""
-    return kms.Key(
+    key = kms.Key(
         scope,
         "StackKey",
         description=f"{Stack.of(scope).stack_name}: SNS topics and SQS queues",
         enable_key_rotation=True,
     )
+    limit_grants_to_aws_services(key)
+    return key

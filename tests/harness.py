@@ -31,6 +31,8 @@ class SynthResult:
     templates: dict[str, Template]
     normalized: dict[str, Template]
     messages: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    #: The synthesized ``App`` (its construct tree holds the acknowledgements docs/security.md lists).
+    app: Any = None
 
 
 def asset_sources(app: Any) -> dict[str, str]:
@@ -113,7 +115,7 @@ def synthesize() -> SynthResult:
     templates = {s.stack_name: copy.deepcopy(s.template) for s in assembly.stacks}
     placeholders = asset_placeholders(outdir, asset_sources(app))
     normalized = {name: normalize(t, placeholders) for name, t in templates.items()}
-    return SynthResult(outdir, templates, normalized, _stack_messages(assembly))
+    return SynthResult(outdir, templates, normalized, _stack_messages(assembly), app)
 
 
 def resources_of_type(template: Template, type_: str) -> dict[str, dict[str, Any]]:

@@ -799,11 +799,11 @@ def test_nag_acknowledgements_cover_only_the_constructs_own_grants() -> None:
 
 @pytest.mark.parametrize("env", [None, ("111122223333", "eu-west-1")], ids=["env-agnostic", "explicit-env"])
 def test_nag_clean_with_and_without_an_explicit_environment(env: tuple[str, str] | None) -> None:
-    """The acknowledgements are rendered from the policies' own ARN tokens, so they match in both."""
+    """The acknowledgements are rendered from the policies' own ARN tokens, so they match in both (every pack)."""
     from aws_cdk import App, Environment, Validations
-    from cdk_nag import AwsSolutionsChecks
 
     from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+    from buttress.compliance import plugins
 
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
     stack = Stack(app, "S", env=Environment(account=env[0], region=env[1]) if env else None)
@@ -829,5 +829,5 @@ def test_nag_clean_with_and_without_an_explicit_environment(env: tuple[str, str]
         role=imported,
         subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
     )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(*plugins(app))
     app.synth()  # raises on any unacknowledged finding

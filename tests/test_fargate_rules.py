@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -231,6 +232,7 @@ def _props(**overrides: object) -> rules.FargateProps:
         "secret_names": [],
         "sidecars": [],
         "internal": False,
+        "dual_stack": False,
         "ingress_cidrs": None,
         "protocol": "HTTP",
         "has_certificate": False,
@@ -366,3 +368,375 @@ def test_docker_directory(tmp_path: Path) -> None:
         rules.check_docker_directory(3)
     with pytest.raises(ButtressError, match=r"an existing folder that contains a Dockerfile"):
         rules.check_docker_directory(tmp_path / "missing")
+
+
+# -- domain and certificate -------------------------------------------------------------------
+
+
+def test_domain_names_are_normalized_and_checked() -> None:
+    assert rules.check_domain_name("domain_name", "WWW.Example.com.") == "www.example.com"
+    for bad in ("localhost", "*.example.com", "-a.example.com", "a..example.com", "a" * 64 + ".com", "x y.com"):
+        with pytest.raises(ButtressError, match=r"^domain_name=.* is invalid: a DNS name such as www.example.com"):
+            rules.check_domain_name("domain_name", bad)
+    with pytest.raises(ButtressError, match=r"^domain_name=8080 is invalid: a string"):
+        rules.check_domain_name("domain_name", 8080)
+
+
+def test_domain_must_be_in_the_zone() -> None:
+    rules.check_domain_in_zone("example.com", "example.com.")
+    rules.check_domain_in_zone("a.b.example.com", "Example.com")
+    with pytest.raises(
+        ButtressError, match=r"^domain_name='www.badexample.com' is invalid: a name in hosted_zone 'example.com'"
+    ):
+        rules.check_domain_in_zone("www.badexample.com", "example.com")
+
+
+def test_certificate_names_cover_the_domain_exactly_or_by_one_wildcard_level() -> None:
+    assert rules.certificate_covers(["www.example.com"], "www.example.com")
+    assert rules.certificate_covers(["example.com", "*.example.com"], "api.example.com")
+    assert not rules.certificate_covers(["*.example.com"], "a.b.example.com")
+    assert not rules.certificate_covers(["*.example.com"], "example.com")
+    with pytest.raises(
+        ButtressError,
+        match=r"^certificate=\['\*.example.com'\] is invalid: a certificate whose name or alternative names cover "
+        r"domain_name 'a.b.example.com'",
+    ):
+        rules.check_certificate_domain(["*.example.com"], "a.b.example.com")
+
+
+def test_a_certificate_of_another_region_is_an_error_when_both_regions_are_known() -> None:
+    us_east = "arn:aws:acm:us-east-1:111122223333:certificate/abcd-1234"
+    assert rules.certificate_region(us_east) == "us-east-1"
+    rules.check_certificate_arn(us_east, None)  # environment-agnostic stack: not known
+    rules.check_certificate_arn(us_east, "us-east-1")
+    with pytest.raises(
+        ButtressError,
+        match=r"^certificate='arn:aws:acm:us-east-1:.*' is invalid: a certificate in the stack's region "
+        r"\(eu-west-1\), not us-east-1",
+    ):
+        rules.check_certificate_arn(us_east, "eu-west-1")
+    with pytest.raises(ButtressError, match=r"^certificate='arn:aws:iam::1:x' is invalid: an ACM certificate ARN"):
+        rules.check_certificate_arn("arn:aws:iam::1:x", None)
+
+
+def _domain(**overrides: object) -> rules.DomainSpec:
+    given: dict[str, object] = {
+        "domain_name": "www.example.com",
+        "has_hosted_zone": True,
+        "zone_name": "example.com",
+        "zone_is_private": False,
+        "has_certificate": False,
+        "https": True,
+    }
+    return rules.check_domain(**{**given, **overrides})  # type: ignore[arg-type]
+
+
+def test_domain_modes() -> None:
+    assert _domain() == rules.DomainSpec("www.example.com", creates_certificate=True, creates_records=True)
+    assert _domain(has_certificate=True).creates_certificate is False
+    assert _domain(has_hosted_zone=False, zone_name=None, has_certificate=True) == rules.DomainSpec(
+        "www.example.com", creates_certificate=False, creates_records=False
+    )
+    assert _domain(https=False).creates_certificate is False
+    assert _domain(zone_name=None).creates_records  # a zone imported by id: its name is not checked
+    assert _domain(domain_name=None, has_hosted_zone=False).domain_name is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"domain_name": None}, r"^hosted_zone='given' is invalid: only with domain_name"),
+        (
+            {"has_hosted_zone": False, "zone_name": None},
+            r"^domain_name='www.example.com' is invalid: with hosted_zone \(to validate its certificate",
+        ),
+        (
+            {"zone_is_private": True},
+            r"^hosted_zone='example.com' is invalid: a public hosted zone when the certificate",
+        ),
+        ({"zone_name": "example.org"}, r"^domain_name='www.example.com' is invalid: a name in hosted_zone"),
+    ],
+)
+def test_domain_errors(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ButtressError, match=message):
+        _domain(**overrides)
+
+
+# -- WAF ----------------------------------------------------------------------------------------
+
+WAF_ARN = "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/shared/0a1b2c3d-0000-1111-2222-333344445555"
+
+
+def _waf(**overrides: object) -> None:
+    given: dict[str, object] = {
+        "mode": "MANAGED",
+        "web_acl_arn": None,
+        "rate_limit": 2000,
+        "reason": None,
+        "stack_region": None,
+    }
+    rules.check_waf(**{**given, **overrides})  # type: ignore[arg-type]
+
+
+def test_waf_choices() -> None:
+    _waf()
+    _waf(mode="EXISTING", web_acl_arn=WAF_ARN, rate_limit=None, stack_region="eu-west-1")
+    _waf(mode="EXISTING", web_acl_arn="${Token[TOKEN.1]}", rate_limit=None, arn_known=False)
+    _waf(mode="NONE", rate_limit=None, reason="CloudFront in front has the web ACL")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"rate_limit": 5},
+            r"^waf.rate_limit=5 is invalid: requests per 5 minutes per client IP, from 10 to 2,000,000,000",
+        ),
+        ({"rate_limit": "2000"}, r"^waf.rate_limit='2000' is invalid: a whole number"),
+        (
+            {"mode": "EXISTING", "web_acl_arn": WAF_ARN.replace("regional", "global")},
+            r"^waf.web_acl_arn=.* is invalid: the ARN of a REGIONAL WAFv2 web ACL",
+        ),
+        (
+            {"mode": "EXISTING", "web_acl_arn": WAF_ARN, "stack_region": "us-east-1"},
+            r"^waf.web_acl_arn=.* is invalid: a web ACL in the stack's region \(us-east-1\)",
+        ),
+        ({"mode": "NONE", "reason": None}, r"^waf.reason=None is invalid: a string"),
+        ({"mode": "NONE", "reason": "no"}, r"^waf.reason='no' is invalid: why the load balancer needs no WAF"),
+    ],
+)
+def test_waf_errors(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ButtressError, match=message):
+        _waf(**overrides)
+
+
+# -- routing on a shared load balancer ----------------------------------------------------------
+
+
+def test_route_conditions_and_url_suffix() -> None:
+    route = rules.check_route(priority=10, path_patterns=["/docs/*"], host_headers=None, taken={})
+    assert route == rules.RouteSpec(10, ["/docs/*"], [])
+    assert route.url_suffix() == "/docs"
+    hosts = rules.check_route(priority=1, path_patterns=None, host_headers=["Docs.Example.com"], taken={5: "S/Other"})
+    assert hosts.host_headers == ["docs.example.com"] and hosts.url_suffix() == ""
+    assert rules.check_route(priority=50000, path_patterns=["/a?c"], host_headers=None, taken={}).url_suffix() == "/a"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"priority": 0}, r"^priority=0 is invalid: a whole number from 1 to 50000"),
+        ({"priority": 50001}, r"^priority=50001 is invalid"),
+        ({"priority": 5}, r"^priority=5 is invalid: a priority no other rule of the listener has \(S/Other has 5\)"),
+        ({"path_patterns": None}, r"^path_patterns=None is invalid: path_patterns or host_headers"),
+        ({"path_patterns": "/docs/*"}, r"^path_patterns='/docs/\*' is invalid: a list of strings, not one string"),
+        (
+            {"path_patterns": ["docs/*"]},
+            r"^path_patterns='docs/\*' is invalid: at most 128 characters starting with '/'",
+        ),
+        ({"path_patterns": ["/" + "a" * 128]}, r"^path_patterns='/a+' is invalid: at most 128 characters"),
+        ({"path_patterns": ["/a", "/b", "/c", "/d"]}, r"is invalid: at most 3 values \(the ALB limit per condition\)"),
+        ({"path_patterns": ["/a", "/a"]}, r"^path_patterns=\['/a', '/a'\] is invalid: each value once"),
+        ({"host_headers": ["bad_host.com"]}, r"^host_headers='bad_host.com' is invalid: at most 128 characters of"),
+        (
+            {"path_patterns": ["/a", "/b", "/c"], "host_headers": ["a.com", "b.com", "c.com"]},
+            r"with host_headers at most 5 values \(the ALB limit per rule\)",
+        ),
+        (
+            {"path_patterns": ["/*/*/*", "/?/?/?"]},
+            r"is invalid: at most 5 wildcards with host_headers \(ALB limit per rule\)",
+        ),
+    ],
+)
+def test_route_errors(given: dict[str, object], message: str) -> None:
+    arguments: dict[str, object] = {"priority": 10, "path_patterns": ["/docs/*"], "host_headers": None}
+    with pytest.raises(ButtressError, match=message):
+        rules.check_route(**{**arguments, **given}, taken={5: "S/Other"})
+
+
+# -- container health checks --------------------------------------------------------------------
+
+
+def test_container_health_check_defaults_are_the_ecs_ones() -> None:
+    spec = rules.check_container_health_check(
+        "container_health_check",
+        command=["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
+        interval=None,
+        timeout=None,
+        retries=None,
+        start_period=None,
+    )
+    assert (spec.interval, spec.timeout, spec.retries, spec.start_period) == (30, 5, 3, 0)
+    rules.check_container_health_check(
+        "c", command=["CMD", "/bin/check", "--fast"], interval=5, timeout=2, retries=10, start_period=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"command": "curl localhost"}, r"^c.command='curl localhost' is invalid: a list of strings, not one string"),
+        ({"command": ["curl -f localhost"]}, r"^c.command=\['curl -f localhost'\] is invalid: \['CMD-SHELL'"),
+        ({"command": ["CMD-SHELL", "a", "b"]}, r"^c.command=.* is invalid: \['CMD-SHELL', 'curl"),
+        ({"command": ["CMD"]}, r"^c.command=\['CMD'\] is invalid"),
+        ({"interval": 4}, r"^c.interval='4s' is invalid: 5 to 300 seconds \(the ECS limit\)"),
+        ({"interval": 301}, r"^c.interval='301s' is invalid: 5 to 300 seconds"),
+        ({"timeout": 1}, r"^c.timeout='1s' is invalid: 2 to 120 seconds"),
+        ({"timeout": 30}, r"^c.timeout='30s' is invalid: shorter than the interval \(30s\)"),
+        ({"retries": 0}, r"^c.retries=0 is invalid: 1 to 10 \(the ECS limit\)"),
+        ({"retries": "3"}, r"^c.retries='3' is invalid: a whole number \(int\), not str"),
+        ({"start_period": 301}, r"^c.start_period='301s' is invalid: 0 to 300 seconds"),
+    ],
+)
+def test_container_health_check_errors(given: dict[str, object], message: str) -> None:
+    arguments: dict[str, object] = {
+        "command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
+        "interval": None,
+        "timeout": None,
+        "retries": None,
+        "start_period": None,
+    }
+    with pytest.raises(ButtressError, match=message):
+        rules.check_container_health_check("c", **{**arguments, **given})  # type: ignore[arg-type]
+
+
+# -- deployments --------------------------------------------------------------------------------
+
+
+def _deployment(**overrides: object) -> rules.DeploymentSpec:
+    given: dict[str, object] = {
+        "strategy": "CANARY",
+        "bake_minutes": 10,
+        "percent": 10.0,
+        "step_bake_minutes": 5,
+        "test_listener_port": None,
+        "rollback_on_5xx": 10,
+        "listener_port": 443,
+        "redirect_http": True,
+    }
+    return rules.check_deployment(**{**given, **overrides})  # type: ignore[arg-type]
+
+
+def test_deployment_strategies() -> None:
+    assert _deployment().shifts_traffic
+    rolling = _deployment(
+        strategy="ROLLING",
+        bake_minutes=None,
+        percent=None,
+        step_bake_minutes=None,
+        rollback_on_5xx=None,
+    )
+    assert rolling == rules.DeploymentSpec("ROLLING", None, None, None, None, None)
+    assert not rolling.shifts_traffic
+    assert (
+        _deployment(
+            strategy="BLUE_GREEN", percent=None, step_bake_minutes=None, test_listener_port=8443
+        ).test_listener_port
+        == 8443
+    )
+    assert _deployment(strategy="LINEAR", percent=3.0, step_bake_minutes=50, bake_minutes=0).percent == 3.0
+    assert _deployment(percent=0.1).percent == 0.1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"strategy": "ROLLING", "percent": None, "step_bake_minutes": None, "rollback_on_5xx": None},
+            r"^deployment.bake_time=10 is invalid: not given with the ROLLING strategy",
+        ),
+        (
+            {"strategy": "BLUE_GREEN", "step_bake_minutes": None},
+            r"^deployment.percent=10.0 is invalid: not given with BLUE_GREEN",
+        ),
+        ({"bake_minutes": 1441}, r"^deployment.bake_time='1441 min' is invalid: 0 to 1440 minutes"),
+        ({"step_bake_minutes": -1}, r"^deployment.step_bake_time='-1 min' is invalid: 0 to 1440 minutes"),
+        ({"percent": 0.05}, r"^deployment.percent=0.05 is invalid: a multiple of 0.1 from 0.1 to 100 percent"),
+        ({"percent": 10.05}, r"^deployment.percent=10.05 is invalid: a multiple of 0.1"),
+        (
+            {"strategy": "LINEAR", "percent": 2.0},
+            r"^deployment.percent=2.0 is invalid: a multiple of 0.1 from 3 to 100",
+        ),
+        ({"percent": "10"}, r"^deployment.percent='10' is invalid: a number, not str"),
+        (
+            {"strategy": "LINEAR", "percent": 10.0, "step_bake_minutes": 190, "bake_minutes": 100},
+            r"^deployment.step_bake_time='190 min' is invalid: .*x 10 step\(s\) \(2000 min\) within 1980 minutes",
+        ),
+        ({"bake_minutes": 1440, "step_bake_minutes": 600}, r"\(2040 min\) within 1980 minutes"),
+        (
+            {"test_listener_port": 80},
+            r"^deployment.test_listener_port=80 is invalid: a port no other listener uses \(\[80, 443\]\)",
+        ),
+        ({"test_listener_port": 70000}, r"^deployment.test_listener_port=70000 is invalid: a TCP port"),
+        ({"rollback_on_5xx": 0}, r"^deployment.rollback_on_5xx=0 is invalid: a whole number of at least 1"),
+    ],
+)
+def test_deployment_errors(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ButtressError, match=message):
+        _deployment(**overrides)
+
+
+# -- task hardening and idle timeout ---------------------------------------------------------------
+
+
+def test_user_writable_paths_and_idle_timeout() -> None:
+    assert rules.check_user(None) is None
+    assert rules.check_user("1000:1000") == "1000:1000"
+    assert rules.check_user("nginx") == "nginx"
+    assert rules.check_writable_paths(["/tmp", "/var/cache/nginx"], read_only_root_filesystem=True) == [
+        "/tmp",
+        "/var/cache/nginx",
+    ]
+    assert rules.check_writable_paths((), read_only_root_filesystem=False) == []
+    rules.check_idle_timeout(1)
+    rules.check_idle_timeout(4000)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: rules.check_user("root"), r"^user='root' is invalid: a non-root user"),
+        (lambda: rules.check_user("0:0"), r"^user='0:0' is invalid: a non-root user"),
+        (lambda: rules.check_user("a b"), r"^user='a b' is invalid: a user name or uid"),
+        (lambda: rules.check_user(1000), r"^user=1000 is invalid: a string"),
+        (
+            lambda: rules.check_writable_paths(["/tmp"], read_only_root_filesystem=False),
+            r"^writable_paths=\['/tmp'\] is invalid: only with read_only_root_filesystem=True",
+        ),
+        (
+            lambda: rules.check_writable_paths("/tmp", read_only_root_filesystem=True),
+            r"^writable_paths='/tmp' is invalid: a list of strings, not one string",
+        ),
+        (
+            lambda: rules.check_writable_paths(["tmp"], read_only_root_filesystem=True),
+            r"^writable_paths='tmp' is invalid: an absolute path",
+        ),
+        (
+            lambda: rules.check_writable_paths(["/a/../b"], read_only_root_filesystem=True),
+            r"^writable_paths='/a/../b' is invalid: an absolute path",
+        ),
+        (
+            lambda: rules.check_writable_paths(["/var", "/var/run"], read_only_root_filesystem=True),
+            r"^writable_paths='/var/run' is invalid: a path not inside another writable path \(/var\)",
+        ),
+        (
+            lambda: rules.check_writable_paths(["/tmp", "/tmp"], read_only_root_filesystem=True),
+            r"^writable_paths=\['/tmp', '/tmp'\] is invalid: each path once",
+        ),
+        (lambda: rules.check_idle_timeout(4001), r"^idle_timeout='4001s' is invalid: 1 to 4000 seconds"),
+        (lambda: rules.check_idle_timeout(0), r"^idle_timeout='0s' is invalid"),
+    ],
+)
+def test_hardening_errors(call: Any, message: str) -> None:
+    with pytest.raises(ButtressError, match=message):
+        call()
+
+
+def test_dual_stack_admits_ipv6_cidrs_and_defaults_to_both_internets() -> None:
+    assert _props(dual_stack=True).ingress_cidrs == ["0.0.0.0/0", "::/0"]
+    assert _props(dual_stack=True, internal=True).ingress_cidrs == []
+    assert rules.check_ingress_cidrs(["2001:db8::/32"], internal=False, dual_stack=True) == ["2001:db8::/32"]
+    with pytest.raises(ButtressError, match=r"^ingress_cidrs='::/0' is invalid: no internet-wide CIDR on an internal"):
+        rules.check_ingress_cidrs(["::/0"], internal=True, dual_stack=True)
+    with pytest.raises(ButtressError, match=r"^dual_stack='yes' is invalid: True or False"):
+        _props(dual_stack="yes")

@@ -460,12 +460,11 @@ def test_metric_engage_errors_takes_a_keyword_period(built: tuple[Stack, BudgetK
 )
 def test_cdk_nag_clean_with_and_without_an_explicit_environment(env: Environment | None, native: bool) -> None:
     """The wildcard acknowledgements are rendered from the policies' own ARN tokens, so they match in any env."""
-    from cdk_nag import AwsSolutionsChecks
-
     from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+    from buttress.compliance import plugins
 
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
     stack = Stack(app, "S", env=env)
     _switch(stack, native_iam_action=native)
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(*plugins(app))
     app.synth()  # raises on any unacknowledged finding

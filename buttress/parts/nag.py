@@ -71,3 +71,62 @@ def acknowledge_wildcards(
     ]
     if acks:
         Validations.of(scope).acknowledge(*acks)
+
+
+#: cdk-nag pack names (the prefix of their rule ids) and the cfn-guard plugin's name.
+AWS_SOLUTIONS = "AwsSolutions"
+NIST = "NIST.800.53.R5"
+HIPAA = "HIPAA.Security"
+PCI = "PCI.DSS.321"
+SERVERLESS = "Serverless"
+GUARD = "cdk-validator-cfnguard"
+
+#: cdk-nag rule (the id after the pack prefix) -> the packs that have it, for the rules buttress's
+#: resources meet. A rule not listed here is an error in :func:`acknowledge_rule`, so an
+#: acknowledgement never silently names a rule that no pack has.
+PACKS_OF_RULE: Mapping[str, tuple[str, ...]] = {
+    "ALBHttpToHttpsRedirection": (NIST, HIPAA, PCI),
+    "ALBWAFEnabled": (NIST, PCI),
+    "CloudWatchAlarmAction": (NIST, HIPAA),
+    "CloudWatchLogGroupEncrypted": (NIST, HIPAA, PCI),
+    "CodeBuildProjectSourceRepoUrl": (HIPAA, PCI),
+    "DynamoDBInBackupPlan": (NIST, HIPAA),
+    "ELBDeletionProtectionEnabled": (NIST, HIPAA),
+    "ELBv2ACMCertificateRequired": (NIST, HIPAA, PCI),
+    "IAMGroupHasUsers": (HIPAA, PCI),
+    "IAMNoInlinePolicy": (NIST, HIPAA, PCI),
+    "LambdaConcurrency": (NIST, HIPAA),
+    "LambdaDLQ": (NIST, HIPAA, SERVERLESS),
+    "LambdaInsideVPC": (NIST, HIPAA, PCI),
+    "LambdaTracing": (SERVERLESS,),
+    "S3BucketLoggingEnabled": (NIST, HIPAA, PCI),
+    "S3BucketReplicationEnabled": (NIST, HIPAA, PCI),
+    "S3BucketVersioningEnabled": (NIST, HIPAA, PCI),
+    "S3DefaultEncryptionKMS": (NIST, HIPAA, PCI),
+    "SNSRedrivePolicy": (SERVERLESS,),
+    "SQSRedrivePolicy": (SERVERLESS,),
+    "VPCNoUnrestrictedRouteToIGW": (NIST, HIPAA, PCI),
+    "VPCSubnetAutoAssignPublicIpDisabled": (NIST, HIPAA, PCI),
+}
+
+
+def rule_ids(rule: str, *, guard: Iterable[str] = ()) -> list[str]:
+    """The acknowledgement ids of cdk-nag ``rule`` in every pack that has it, and of the cfn-guard ``guard`` rules."""
+    if rule and rule not in PACKS_OF_RULE:
+        raise ValueError(f"unknown cdk-nag rule {rule!r}: add the packs that have it to PACKS_OF_RULE")
+    ids = [f"{pack}-{rule}" for pack in PACKS_OF_RULE.get(rule, ())]
+    return ids + [f"{GUARD}::{name}" for name in guard]
+
+
+def acknowledge_rule(scope: IConstruct, rule: str, reason: str, *, guard: Iterable[str] = ()) -> None:
+    """Acknowledge, on ``scope`` only, cdk-nag ``rule`` in every pack and the matching cfn-guard rules.
+
+    :param rule: the rule id after the pack prefix (``"CloudWatchLogGroupEncrypted"``), or ``""``
+        for cfn-guard rules only.
+    :param guard: Control Tower rule names as cfn-guard reports them
+        (``"cloudwatch_log_group_encrypted_check"``).
+
+    The ids carry no resource name, so they match with and without an explicit environment.
+    """
+    ids = rule_ids(rule, guard=guard)
+    Validations.of(scope).acknowledge(*(Acknowledgment(id=id_, reason=reason) for id_ in ids))

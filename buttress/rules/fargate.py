@@ -134,21 +134,28 @@ def check_protocol(*, protocol: str, has_certificate: bool) -> None:
         raise invalid("protocol", protocol, "'HTTPS' when a certificate is given (the certificate would be unused)")
 
 
-def default_ingress_cidrs(*, internal: bool) -> list[str]:
-    """The internet for a public service; nobody (only ``allow_from``) for an internal one."""
-    return [] if internal else ["0.0.0.0/0"]
+def default_ingress_cidrs(*, internal: bool, dual_stack: bool = False) -> list[str]:
+    """The internet (IPv6 too when dual-stack) for a public service; nobody (``allow_from`` only) when internal."""
+    if internal:
+        return []
+    return ["0.0.0.0/0", "::/0"] if dual_stack else ["0.0.0.0/0"]
 
 
-def check_ingress_cidrs(cidrs: Sequence[str], *, internal: bool) -> list[str]:
-    """IPv4 CIDRs; none that is the whole internet on an internal service. Returns them normalized."""
+def check_ingress_cidrs(cidrs: Sequence[str], *, internal: bool, dual_stack: bool = False) -> list[str]:
+    """IPv4 CIDRs (IPv6 too when dual-stack); none that is the whole internet on an internal service.
+
+    Returns them normalized.
+    """
     normalized = []
     for cidr in cidrs:
         try:
             network = ipaddress.ip_network(cidr, strict=True)
         except ValueError as error:
             raise invalid("ingress_cidrs", cidr, f"an IPv4 CIDR such as 10.0.0.0/16 ({error})") from None
-        if network.version != 4:
-            raise invalid("ingress_cidrs", cidr, "an IPv4 CIDR: the load balancer has IPv4 addresses only")
+        if network.version != 4 and not dual_stack:
+            raise invalid(
+                "ingress_cidrs", cidr, "an IPv4 CIDR: the load balancer has IPv4 addresses only (see dual_stack)"
+            )
         if internal and network.prefixlen == 0:
             raise invalid(
                 "ingress_cidrs",
@@ -382,6 +389,7 @@ class FargateProps:
     on_demand_base: int
     environment: dict[str, str]
     internal: bool
+    dual_stack: bool
     ingress_cidrs: list[str]
     protocol: ListenerProtocol
     listener_port: int
@@ -417,6 +425,7 @@ def check_props(
     secret_names: Sequence[str],
     sidecars: Sequence[ContainerSpec],
     internal: object,
+    dual_stack: object,
     ingress_cidrs: object,
     protocol: object,
     has_certificate: bool,
@@ -466,6 +475,7 @@ def check_props(
     )
     listener = _check_listener(
         internal=internal,
+        dual_stack=dual_stack,
         ingress_cidrs=ingress_cidrs,
         protocol=protocol,
         has_certificate=has_certificate,
@@ -583,6 +593,7 @@ def _optional_number(prop: str, value: object) -> float | None:
 def _check_listener(
     *,
     internal: object,
+    dual_stack: object,
     ingress_cidrs: object,
     protocol: object,
     has_certificate: bool,
@@ -591,8 +602,9 @@ def _check_listener(
     redirect_http: object,
 ) -> dict[str, Any]:
     is_internal = props.boolean("internal", internal)
-    cidrs = default_ingress_cidrs(internal=is_internal) if ingress_cidrs is None else ingress_cidrs
-    checked = check_ingress_cidrs(props.strings("ingress_cidrs", cidrs), internal=is_internal)
+    both = props.boolean("dual_stack", dual_stack)
+    cidrs = default_ingress_cidrs(internal=is_internal, dual_stack=both) if ingress_cidrs is None else ingress_cidrs
+    checked = check_ingress_cidrs(props.strings("ingress_cidrs", cidrs), internal=is_internal, dual_stack=both)
     chosen = props.option("protocol", protocol, ListenerProtocol)
     check_protocol(protocol=chosen.value, has_certificate=has_certificate)
     port = _port_of(chosen, None if listener_port is None else props.integer("listener_port", listener_port))
@@ -609,6 +621,7 @@ def _check_listener(
         raise invalid("listener_port", port, "not 80 while redirect_http=True (the redirect listens on 80)")
     return {
         "internal": is_internal,
+        "dual_stack": both,
         "ingress_cidrs": checked,
         "protocol": chosen,
         "listener_port": port,
@@ -639,3 +652,439 @@ def _check_health(
 
 #: ``listener_port`` under a name the ``listener_port`` parameters above do not shadow.
 _port_of = listener_port
+
+
+# -- domain and certificate -------------------------------------------------------------------
+
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
+
+
+def check_domain_name(prop: str, value: object) -> str:
+    """A fully qualified DNS name (``www.example.com``), lower-cased, without a trailing dot."""
+    name = props.string(prop, value).lower().removesuffix(".")
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise invalid(
+            prop,
+            value,
+            "a DNS name such as www.example.com: at least two labels of letters, digits and '-' "
+            "(no wildcard), each at most 63 characters, 253 in all",
+        )
+    return name
+
+
+def check_domain_in_zone(domain_name: str, zone_name: str) -> None:
+    """``domain_name`` is the zone's apex or a name under it (records exist only inside their zone)."""
+    zone = zone_name.lower().removesuffix(".")
+    if domain_name != zone and not domain_name.endswith("." + zone):
+        raise invalid(
+            "domain_name", domain_name, f"a name in hosted_zone {zone!r} (equal to it or ending in '.{zone}')"
+        )
+
+
+def certificate_covers(names: Sequence[str], domain_name: str) -> bool:
+    """Whether a certificate for ``names`` (wildcards like ``*.example.com`` included) is valid for ``domain_name``."""
+    for raw in names:
+        name = raw.lower().removesuffix(".")
+        if name == domain_name:
+            return True
+        if name.startswith("*.") and domain_name.partition(".")[2] == name[2:]:
+            return True
+    return False
+
+
+def check_certificate_domain(names: Sequence[str], domain_name: str) -> None:
+    """The certificate's names cover ``domain_name``, or clients would fail TLS verification."""
+    if not certificate_covers(names, domain_name):
+        raise invalid(
+            "certificate",
+            list(names),
+            f"a certificate whose name or alternative names cover domain_name {domain_name!r} "
+            "(the exact name, or a wildcard one level above it)",
+        )
+
+
+def certificate_region(arn: str) -> str | None:
+    """The region of an ACM certificate ARN; ``None`` when ``arn`` is not an ACM certificate ARN."""
+    match = _ACM_ARN.match(arn)
+    return match.group(1) if match else None
+
+
+def check_certificate_arn(arn: str, stack_region: str | None) -> None:
+    """An ACM certificate ARN, in the stack's region when that is known (ALB listeners use regional certificates)."""
+    region = certificate_region(arn)
+    if region is None:
+        raise invalid("certificate", arn, "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)")
+    if stack_region is not None and region != stack_region:
+        raise invalid(
+            "certificate",
+            arn,
+            f"a certificate in the stack's region ({stack_region}), not {region}: a load balancer can only use "
+            f"ACM certificates of its own region (us-east-1 certificates elsewhere serve CloudFront only)",
+        )
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """The checked domain props: the name callers use, and whether the construct issues its certificate."""
+
+    domain_name: str | None
+    creates_certificate: bool
+    creates_records: bool
+
+
+def check_domain(
+    *,
+    domain_name: object,
+    has_hosted_zone: bool,
+    zone_name: str | None,
+    zone_is_private: bool,
+    has_certificate: bool,
+    https: bool,
+) -> DomainSpec:
+    """``domain_name`` with ``hosted_zone`` (alias records; a DNS-validated certificate unless one is given).
+
+    ``zone_name`` is ``None`` when not known at synth (a zone imported by id only).
+    """
+    if domain_name is None:
+        if has_hosted_zone:
+            raise invalid("hosted_zone", "given", "only with domain_name (the name its alias records get)")
+        return DomainSpec(None, creates_certificate=False, creates_records=False)
+    name = check_domain_name("domain_name", domain_name)
+    if zone_name is not None:
+        check_domain_in_zone(name, zone_name)
+    creates_certificate = https and not has_certificate
+    if creates_certificate and not has_hosted_zone:
+        raise invalid(
+            "domain_name",
+            name,
+            "with hosted_zone (to validate its certificate in DNS and hold the alias records), "
+            "or with certificate when the DNS is managed elsewhere",
+        )
+    if creates_certificate and zone_is_private:
+        raise invalid(
+            "hosted_zone",
+            zone_name,
+            "a public hosted zone when the certificate is issued here (ACM validates through public DNS); "
+            "with a private zone, give certificate",
+        )
+    return DomainSpec(name, creates_certificate=creates_certificate, creates_records=has_hosted_zone)
+
+
+# -- WAF ----------------------------------------------------------------------------------------
+
+_WAF_ARN = re.compile(
+    r"^arn:aws[a-z-]*:wafv2:([a-z0-9-]+):\d{12}:(regional|global)/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]+$"
+)
+#: Requests per evaluation window (5 minutes) a client IP may send before the rate-based rule blocks it.
+DEFAULT_RATE_LIMIT = 2000
+
+
+def check_waf(
+    *,
+    mode: object,
+    web_acl_arn: object,
+    rate_limit: object,
+    reason: object,
+    stack_region: str | None,
+    arn_known: bool = True,
+) -> None:
+    """One of: a web ACL built here (``rate_limit``), an existing regional ACL by ARN, or none with a reason.
+
+    ``arn_known=False``: the ARN is a token (resolved at deploy time), so only its type is checked.
+    """
+    if mode == "MANAGED":
+        props.integer(
+            "waf.rate_limit",
+            rate_limit,
+            low=10,
+            high=2_000_000_000,
+            allowed="requests per 5 minutes per client IP, from 10 to 2,000,000,000",
+        )
+        return
+    if mode == "EXISTING":
+        arn = props.string("waf.web_acl_arn", web_acl_arn)
+        if not arn_known:
+            return
+        match = _WAF_ARN.match(arn)
+        if match is None or match.group(2) != "regional":
+            raise invalid(
+                "waf.web_acl_arn",
+                arn,
+                "the ARN of a REGIONAL WAFv2 web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); "
+                "CLOUDFRONT (global) web ACLs cannot protect a load balancer",
+            )
+        if stack_region is not None and match.group(1) != stack_region:
+            raise invalid("waf.web_acl_arn", arn, f"a web ACL in the stack's region ({stack_region})")
+        return
+    text = props.string("waf.reason", reason)
+    if len(text.strip()) < 10:
+        raise invalid("waf.reason", text, "why the load balancer needs no WAF, in a sentence (at least 10 characters)")
+
+
+# -- routing on a shared load balancer ------------------------------------------------------------
+
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+&*?]*$")
+_HOST_PATTERN = re.compile(r"^[A-Za-z0-9\-.*?]+$")
+#: ALB limits of one listener rule: condition values per condition, per rule, wildcards per rule.
+MAX_VALUES_PER_CONDITION = 3
+MAX_VALUES_PER_RULE = 5
+MAX_WILDCARDS_PER_RULE = 5
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """A listener rule on a shared load balancer."""
+
+    priority: int
+    path_patterns: list[str]
+    host_headers: list[str]
+
+    def url_suffix(self) -> str:
+        """The literal path prefix of the first path pattern (``/docs/*`` -> ``/docs``), for the service URL."""
+        if not self.path_patterns:
+            return ""
+        pattern = self.path_patterns[0]
+        cut = min((i for i, c in enumerate(pattern) if c in "*?"), default=len(pattern))
+        return pattern[:cut].rstrip("/")
+
+
+def check_route(
+    *, priority: object, path_patterns: object, host_headers: object, taken: Mapping[int, str]
+) -> RouteSpec:
+    """Priority 1-50000 not used by another rule of the listener; conditions within the ALB limits."""
+    chosen = props.integer("priority", priority, low=1, high=50_000)
+    if chosen in taken:
+        raise invalid(
+            "priority", chosen, f"a priority no other rule of the listener has ({taken[chosen]} has {chosen})"
+        )
+    paths = [] if path_patterns is None else props.strings("path_patterns", path_patterns)
+    hosts = [] if host_headers is None else [h.lower() for h in props.strings("host_headers", host_headers)]
+    if not paths and not hosts:
+        raise invalid("path_patterns", None, "path_patterns or host_headers (or both) on a shared load balancer")
+    for prop, values, pattern, what in (
+        (
+            "path_patterns",
+            paths,
+            _PATH_PATTERN,
+            "starting with '/', of A-Z a-z 0-9 _-.$/~\"'@:+& and the wildcards * ?",
+        ),
+        ("host_headers", hosts, _HOST_PATTERN, "of A-Z a-z 0-9 - . and the wildcards * ?"),
+    ):
+        if len(values) > MAX_VALUES_PER_CONDITION:
+            raise invalid(prop, values, f"at most {MAX_VALUES_PER_CONDITION} values (the ALB limit per condition)")
+        if len(set(values)) != len(values):
+            raise invalid(prop, values, "each value once")
+        for value in values:
+            if len(value) > 128 or not pattern.match(value):
+                raise invalid(prop, value, f"at most 128 characters {what}")
+    if len(paths) + len(hosts) > MAX_VALUES_PER_RULE:
+        raise invalid(
+            "path_patterns", paths, f"with host_headers at most {MAX_VALUES_PER_RULE} values (the ALB limit per rule)"
+        )
+    wildcards = sum(value.count("*") + value.count("?") for value in [*paths, *hosts])
+    if wildcards > MAX_WILDCARDS_PER_RULE:
+        raise invalid(
+            "path_patterns", paths, f"at most {MAX_WILDCARDS_PER_RULE} wildcards with host_headers (ALB limit per rule)"
+        )
+    return RouteSpec(chosen, paths, hosts)
+
+
+# -- container health checks ----------------------------------------------------------------------
+
+#: ECS container health-check limits, in seconds (retries: a count) and defaults.
+CONTAINER_HEALTH_LIMITS: Mapping[str, tuple[int, int, int]] = {
+    "interval": (5, 300, 30),
+    "timeout": (2, 120, 5),
+    "retries": (1, 10, 3),
+    "start_period": (0, 300, 0),
+}
+
+
+@dataclass(frozen=True)
+class ContainerHealthCheckSpec:
+    """A container health check in plain values, every default resolved."""
+
+    command: list[str]
+    interval: int
+    timeout: int
+    retries: int
+    start_period: int
+
+
+def check_container_health_check(
+    prop: str,
+    *,
+    command: object,
+    interval: int | None,
+    timeout: int | None,
+    retries: object,
+    start_period: int | None,
+) -> ContainerHealthCheckSpec:
+    """``["CMD", exe, args...]`` or ``["CMD-SHELL", "one shell line"]``; timings within ECS's limits.
+
+    ``None`` for a timing means ECS's default (interval 30 s, timeout 5 s, retries 3, start period 0 s).
+    """
+    words = props.strings(f"{prop}.command", command)
+    shell_ok = len(words) == 2 and words[0] == "CMD-SHELL" and words[1].strip()
+    exec_ok = len(words) >= 2 and words[0] == "CMD" and all(w.strip() for w in words[1:])
+    if not (shell_ok or exec_ok):
+        raise invalid(
+            f"{prop}.command",
+            words,
+            "['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] (one shell line) or ['CMD', executable, args...]",
+        )
+    checked = {"retries": None if retries is None else props.integer(f"{prop}.retries", retries)}
+    checked.update(interval=interval, timeout=timeout, start_period=start_period)
+    values: dict[str, int] = {}
+    for name, (low, high, default) in CONTAINER_HEALTH_LIMITS.items():
+        value = checked[name]
+        values[name] = default if value is None else value
+        if not low <= values[name] <= high:
+            unit = "" if name == "retries" else " seconds"
+            shown: object = values[name] if name == "retries" else f"{values[name]}s"
+            raise invalid(f"{prop}.{name}", shown, f"{low} to {high}{unit} (the ECS limit)")
+    if values["timeout"] >= values["interval"]:
+        raise invalid(
+            f"{prop}.timeout",
+            f"{values['timeout']}s",
+            f"shorter than the interval ({values['interval']}s): a check must end before the next starts",
+        )
+    return ContainerHealthCheckSpec(command=words, **values)
+
+
+# -- deployments ----------------------------------------------------------------------------------
+
+#: ECS limits of the traffic-shifting strategies (minutes, percent).
+MAX_BAKE_MINUTES = 1440
+#: CloudFormation rejects a canary or linear deployment whose computed duration exceeds 33 hours.
+MAX_DEPLOYMENT_MINUTES = 33 * 60
+LINEAR_STEP_PERCENT = (3.0, 100.0)
+CANARY_PERCENT = (0.1, 100.0)
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """The checked deployment: strategy and its timings (minutes), ``None`` where the strategy has none."""
+
+    strategy: str
+    bake_minutes: int | None
+    percent: float | None
+    step_bake_minutes: int | None
+    test_listener_port: int | None
+    rollback_on_5xx: int | None
+
+    @property
+    def shifts_traffic(self) -> bool:
+        """Blue/green, canary or linear: two target groups and ECS shifting traffic between them."""
+        return self.strategy != "ROLLING"
+
+
+def check_deployment(
+    *,
+    strategy: str,
+    bake_minutes: int | None,
+    percent: object,
+    step_bake_minutes: int | None,
+    test_listener_port: object,
+    rollback_on_5xx: object,
+    listener_port: int,
+    redirect_http: bool,
+) -> DeploymentSpec:
+    """Each strategy's settings within ECS's and CloudFormation's limits; none given that the strategy ignores."""
+    rolling = strategy == "ROLLING"
+    for prop, value in (
+        ("deployment.bake_time", bake_minutes),
+        ("deployment.step_bake_time", step_bake_minutes),
+        ("deployment.percent", percent),
+        ("deployment.test_listener_port", test_listener_port),
+        ("deployment.rollback_on_5xx", rollback_on_5xx),
+    ):
+        if rolling and value is not None:
+            raise invalid(prop, value, "not given with the ROLLING strategy (it shifts no traffic)")
+    if rolling:
+        return DeploymentSpec(strategy, None, None, None, None, None)
+    shifts = strategy in ("CANARY", "LINEAR")
+    if not shifts:
+        for prop, value in (("deployment.percent", percent), ("deployment.step_bake_time", step_bake_minutes)):
+            if value is not None:
+                raise invalid(prop, value, "not given with BLUE_GREEN (all traffic shifts at once)")
+    minutes = {"deployment.bake_time": bake_minutes, "deployment.step_bake_time": step_bake_minutes}
+    for prop, value in minutes.items():
+        if value is not None and not 0 <= value <= MAX_BAKE_MINUTES:
+            raise invalid(prop, f"{value} min", f"0 to {MAX_BAKE_MINUTES} minutes (24 hours, the ECS limit)")
+    share = None
+    if shifts:
+        low, high = CANARY_PERCENT if strategy == "CANARY" else LINEAR_STEP_PERCENT
+        share = props.number("deployment.percent", percent)
+        if not low <= share <= high or abs(share * 10 - round(share * 10)) > 1e-9:
+            raise invalid("deployment.percent", share, f"a multiple of 0.1 from {low:g} to {high:g} percent (ECS)")
+        _check_deployment_duration(strategy, bake_minutes or 0, share, step_bake_minutes or 0)
+    port = None if test_listener_port is None else props.integer("deployment.test_listener_port", test_listener_port)
+    if port is not None:
+        check_port("deployment.test_listener_port", port)
+        taken = {listener_port, *([80] if redirect_http else [])}
+        if port in taken:
+            raise invalid("deployment.test_listener_port", port, f"a port no other listener uses ({sorted(taken)})")
+    threshold = None if rollback_on_5xx is None else props.integer("deployment.rollback_on_5xx", rollback_on_5xx, low=1)
+    return DeploymentSpec(strategy, bake_minutes, share, step_bake_minutes, port, threshold)
+
+
+def _check_deployment_duration(strategy: str, bake: int, share: float, step_bake: int) -> None:
+    # Linear: ceil(100 / share) steps, computed in tenths of a percent to stay exact.
+    steps = 1 if strategy == "CANARY" else -(-1000 // round(share * 10))
+    total = bake + step_bake * steps
+    if total > MAX_DEPLOYMENT_MINUTES:
+        raise invalid(
+            "deployment.step_bake_time",
+            f"{step_bake} min",
+            f"a duration that keeps bake_time + step_bake_time x {steps} step(s) ({total} min) within "
+            f"{MAX_DEPLOYMENT_MINUTES} minutes: CloudFormation rejects longer canary and linear deployments",
+        )
+
+
+# -- task hardening and the load balancer's idle timeout -----------------------------------------
+
+_USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$")
+_PATH = re.compile(r"^(/[A-Za-z0-9._@+-]+)+$")
+#: ALB connection idle timeout, seconds.
+IDLE_TIMEOUT_SECONDS = (1, 4000)
+
+
+def check_idle_timeout(seconds: int) -> None:
+    """An ALB idle timeout: 1 to 4000 seconds."""
+    low, high = IDLE_TIMEOUT_SECONDS
+    if not low <= seconds <= high:
+        raise invalid("idle_timeout", f"{seconds}s", f"{low} to {high} seconds (the ALB limit)")
+
+
+def check_user(value: object) -> str | None:
+    """``name``, ``uid``, ``name:group`` or ``uid:gid``, not root (leave ``user`` out for the image's own user)."""
+    if value is None:
+        return None
+    user = props.string("user", value)
+    if not _USER.match(user):
+        raise invalid("user", user, "a user name or uid, optionally ':group' or ':gid' (e.g. '1000:1000')")
+    if user.partition(":")[0] in ("root", "0"):
+        raise invalid("user", user, "a non-root user: leave user out to run as the image's own user")
+    return user
+
+
+def check_writable_paths(value: object, *, read_only_root_filesystem: bool) -> list[str]:
+    """Absolute container paths, each once and none inside another, only with a read-only root filesystem."""
+    paths = props.strings("writable_paths", value, empty=True)
+    if paths and not read_only_root_filesystem:
+        raise invalid(
+            "writable_paths", paths, "only with read_only_root_filesystem=True (the root filesystem is writable)"
+        )
+    for path in paths:
+        if not _PATH.match(path) or any(part in (".", "..") for part in path.split("/")):
+            raise invalid("writable_paths", path, "an absolute path such as /tmp (no '..', no trailing '/')")
+    for path in paths:
+        for other in paths:
+            if path != other and other.startswith(path + "/"):
+                raise invalid("writable_paths", other, f"a path not inside another writable path ({path})")
+    if len(set(paths)) != len(paths):
+        raise invalid("writable_paths", paths, "each path once")
+    return paths

@@ -440,7 +440,9 @@ class _Estimator:
             self.result.free[str(resource["Type"]) + " (Standard)"] += 1
 
     def _AWS_WAFv2_WebACL(self, logical_id: str, resource: Resource) -> None:
-        notes: list[str] = []
+        notes = (
+            [f"plus {self.prices.usage_based['wafv2_web_acl']}"] if "wafv2_web_acl" in self.prices.usage_based else []
+        )
         rules = self.count_list(self.props(resource).get("Rules", []), 0, "Rules", notes)
         self.add(logical_id, resource, "wafv2_web_acl", 1, *notes)
         self.add(logical_id, resource, "wafv2_rule", rules, *notes)

@@ -75,6 +75,8 @@ FREE_TYPES: frozenset[str] = frozenset(
         "AWS::Route53::RecordSetGroup",
         "AWS::ServiceDiscovery::Service",
         "AWS::ECR::RegistryPolicy",
+        "AWS::WAFv2::WebACLAssociation",
+        "AWS::WAFv2::LoggingConfiguration",
     }
 )
 #: Prefixes of free types (IAM, CloudFormation plumbing).

@@ -42,12 +42,17 @@ class Route:
 
 
 def _topics(template: Mapping[str, Any]) -> dict[str, str]:
-    """Topic name (buttress metadata, else TopicName, else logical id) -> logical id."""
+    """Topic name (buttress metadata, else TopicName, else logical id) -> logical id.
+
+    When the template has ``FanoutTopic`` topics (they carry buttress metadata), only those: a
+    plain topic beside them (an operators' alarm topic) is not one to route on.
+    """
+    topics = {k: r for k, r in template.get("Resources", {}).items() if r.get("Type") == "AWS::SNS::Topic"}
+    fanout = {k: r for k, r in topics.items() if TOPIC_METADATA in r.get("Metadata", {})}
     found = {}
-    for logical_id, resource in template.get("Resources", {}).items():
-        if resource.get("Type") == "AWS::SNS::Topic":
-            name = resource.get("Metadata", {}).get(TOPIC_METADATA) or resource.get("Properties", {}).get("TopicName")
-            found[str(name or logical_id)] = logical_id
+    for logical_id, resource in (fanout or topics).items():
+        name = resource.get("Metadata", {}).get(TOPIC_METADATA) or resource.get("Properties", {}).get("TopicName")
+        found[str(name or logical_id)] = logical_id
     return found
 
 
