@@ -31,7 +31,8 @@ import pytest
 from tests.harness import REPO, SynthResult
 
 DOCS = [REPO / "README.md", *sorted(p for p in (REPO / "docs").glob("*.md") if p.name != "api.md")]
-FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)\n(?P<body>.*?)^(?P=indent)```", re.S | re.M)
+#: A fence; an info string ``python no-run`` marks an elliptical sketch (``...`` for the props) that is not run.
+FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w-]*)(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)```", re.S | re.M)
 #: ``expr  # -> value``: the sample's claimed result.
 ARROW = re.compile(r"^(?P<indent> *)(?P<expr>\S.*?)\s+# -> (?P<value>.+)$")
 
@@ -52,7 +53,7 @@ def blocks(path: Path, *langs: str) -> list[Block]:
     text = path.read_text()
     found = []
     for match in FENCE.finditer(text):
-        if match["lang"] in langs:
+        if match["lang"] in langs and "no-run" not in match["info"]:
             indent = len(match["indent"])
             body = "\n".join(line[indent:] for line in match["body"].splitlines())
             found.append(Block(path, text.count("\n", 0, match.start()) + 1, match["lang"], body + "\n"))
@@ -139,7 +140,14 @@ def _service(ns: dict[str, Any]) -> Any:
 
 
 #: Names the docs' fragments use without defining them, made on first use.
+def _app(ns: dict[str, Any]) -> Any:
+    from aws_cdk import App
+
+    return App()
+
+
 FIXTURES: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "app": _app,
     "stack": _stack,
     "self": lambda ns: ns["stack"],
     "network": _network,
