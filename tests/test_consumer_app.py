@@ -1,8 +1,9 @@
 """examples/consumer installs buttress as a package in a throwaway venv and synthesizes.
 
 This is the packaging test: a module, package-data file or dependency that only works inside
-this repository fails here. It builds a venv (~20 s with a warm pip cache): ``-m "not slow"``
-deselects it.
+this repository fails here, and so does a construct that is not cdk-nag clean in a stack with an
+explicit account and region. It builds a wheel and a venv (about 30 s of CPU with a warm pip
+cache): ``-m "not slow"`` deselects it.
 """
 
 from __future__ import annotations
@@ -54,8 +55,15 @@ def test_lambda_sources_resolve_inside_the_installed_package(consumer: ConsumerB
         assert folder.is_relative_to(consumer.buttress_file.parent / "_lambda_src"), (name, folder)
 
 
-def test_consumer_stack_composes_network_fanout_and_fargate(consumer: ConsumerBuild) -> None:
+def test_buttress_is_the_wheel_built_from_the_clean_copy(consumer: ConsumerBuild) -> None:
+    assert consumer.wheel is not None and consumer.wheel.is_relative_to(consumer.root / "dist")
+    assert consumer.wheel.name == f"buttress-{consumer.buttress_version}-py3-none-any.whl"
+
+
+def test_consumer_stack_composes_all_five_constructs_with_an_explicit_env(consumer: ConsumerBuild) -> None:
+    """All five constructs in a stack with an account and region, synthesized under cdk-nag (a finding fails)."""
     assert consumer.templates, "the consumer app has no stacks"
+    assert consumer.environments == {"ConsumerOrders": "aws://111122223333/eu-west-1"}
     types = {r["Type"] for t in consumer.templates.values() for r in t["Resources"].values()}
     assert {
         "AWS::EC2::VPC",  # Network
@@ -63,7 +71,10 @@ def test_consumer_stack_composes_network_fanout_and_fargate(consumer: ConsumerBu
         "AWS::SQS::Queue",
         "AWS::ECS::Service",  # AlbFargateService
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "AWS::CodeBuild::Project",  # VpcCodeBuild
+        "AWS::Budgets::Budget",  # BudgetKillSwitch
     } <= types
+    assert "AwsSolutionsChecks" in (consumer.app_dir / "app.py").read_text()
     for name in consumer.templates:
         for asset in consumer.assets[name]:
             assert asset.exists() and any(asset.iterdir() if asset.is_dir() else [asset]), asset
