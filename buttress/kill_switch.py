@@ -70,18 +70,24 @@ class BudgetKillSwitch(Construct):
     :param operator_emails: 1 to 10 addresses for the forecast warning, the breach and the
         summaries. Required.
     :param budget_name: the budget's name (1-100 characters, no ``:`` or ``\\``), unique in the
-        account. Default: derived from the construct path.
+        account. Default: the construct path's unique id, then the account and the region
+        (``<id>-<account>-<region>``, CloudFormation references when the stack is env-agnostic),
+        so the same stack in two regions or accounts does not collide.
     :param services: Cost Explorer service names for the cost filter, e.g.
-        ``["Amazon Elastic Compute Cloud - Compute"]``. Default: all services.
+        ``["Amazon Elastic Compute Cloud - Compute"]`` (checked against
+        ``buttress/data/cost-explorer-services.json``; ``"EC2"`` is refused with the right name
+        suggested). Default: all services.
     :param forecast_percent: forecast warning threshold, percent of the limit (1-1000). Default 80.
-    :param actual_percent: breach threshold that engages the switch (1-1000). Default 100.
+    :param actual_percent: breach threshold that engages the switch (1-1000), at least
+        ``forecast_percent``. Default 100.
     :param lambda_functions: set tagged functions' reserved concurrency to 0. Default ``True``.
     :param ecs_services: stop tagged ECS services. Default ``True``.
     :param ec2_instances: stop tagged EC2 instances. Default ``True``.
     :param iam_groups: IAM group names (no path) that get the deny policy. Default none.
     :param iam_roles: IAM role names (no path). Default none.
     :param iam_users: IAM user names (no path). Default none.
-    :param deny_actions: actions the deny policy denies. Default ``ec2:RunInstances``,
+    :param deny_actions: actions the deny policy denies, each ``service:Action`` of a known IAM
+        service prefix (``*``/``?`` wildcards in the action). Default ``ec2:RunInstances``,
         ``ec2:StartInstances``.
     :param native_iam_action: let AWS Budgets attach the deny policy. Default ``False``.
     :param dry_run: record and change nothing, report only. Default ``False``.
@@ -168,7 +174,9 @@ class BudgetKillSwitch(Construct):
         self.deny_policy = self._deny_policy(checked)
         #: A name known at synth: the engage function matches it in the notification text, and a
         #: Ref to the budget would make the function depend on the budget that depends on its topic.
-        self.budget_name = checked.budget_name or Names.unique_id(self)[-100:]
+        self.budget_name = checked.budget_name or rules.default_budget_name(
+            Names.unique_id(self), Stack.of(self).account, Stack.of(self).region
+        )
         self.budget = self._budget(checked)
         self.restore_function, self.engage_function = self._functions(checked, log_retention, removal_policy)
         self.alert_topic.add_function("Engage", self.engage_function)

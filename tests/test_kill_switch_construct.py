@@ -304,8 +304,9 @@ def test_thresholds_and_generated_budget_name() -> None:
     _, switch, template = _build(forecast_percent=50, actual_percent=120, budget_name=None)
     notes = _one(template, "AWS::Budgets::Budget")["Properties"]["NotificationsWithSubscribers"]
     assert sorted(n["Notification"]["Threshold"] for n in notes) == [50, 120]
-    assert 1 <= len(switch.budget_name) <= 100
-    assert _config(template, "kill_switch.engage.handler").budget_name == switch.budget_name
+    # Env-agnostic: account and region are references, resolved at deploy (tests/test_kill_switch_rules.py).
+    assert switch.budget_name.startswith("TestSwitch")
+    assert _config(template, "kill_switch.engage.handler").budget_name == "TestSwitch66D8D13E-TOKEN-TOKEN"
 
 
 def test_group_name_token_accepted() -> None:

@@ -9,10 +9,14 @@ aws-cdk-lib.
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from pathlib import Path
 
 from buttress.errors import invalid
 from buttress.rules import props
@@ -26,8 +30,44 @@ MAX_LIMIT_USD = 1e12
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
-_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+#: An IAM action as a policy may name it: ``prefix:Action``, ``*`` and ``?`` wildcards in the action.
+_ACTION = re.compile(r"^([a-z0-9-]+):([A-Za-z0-9*?]+)$")
 _BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
+#: Budget names: 1-100 characters, no ``:`` or ``\\`` (the Budgets API's pattern).
+MAX_BUDGET_NAME = 100
+#: Room the default budget name keeps for ``-<account>-<region>`` (12 digits, the longest region names are 14).
+_ACCOUNT_REGION_ROOM = 1 + 12 + 1 + 16
+_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@cache
+def cost_explorer_services() -> tuple[frozenset[str], dict[str, str]]:
+    """The known Cost Explorer service names and the short names users type for them (``EC2``)."""
+    data = json.loads((_DATA / "cost-explorer-services.json").read_text(encoding="utf-8"))
+    return frozenset(data["services"]), dict(data["aliases"])
+
+
+@cache
+def iam_service_prefixes() -> frozenset[str]:
+    """The known IAM service prefixes (``ec2``, ``rds``, ...)."""
+    data = json.loads((_DATA / "iam-service-prefixes.json").read_text(encoding="utf-8"))
+    return frozenset(data["prefixes"])
+
+
+def nearest(value: str, known: Sequence[str] | frozenset[str], aliases: dict[str, str] | None = None) -> str | None:
+    """The known name closest to ``value`` (an alias such as ``EC2`` first, then difflib), or None."""
+    if aliases and value.strip().upper() in aliases:
+        return aliases[value.strip().upper()]
+    by_lower = {k.lower(): k for k in known}
+    found = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[found[0]] if found else None
+
+
+def default_budget_name(unique_id: str, account: str, region: str) -> str:
+    """``<unique id>-<account>-<region>``: budget names are unique per account, and the same stack
+    deployed to two regions must not collide. ``account``/``region`` may be tokens (resolved at deploy)."""
+    room = MAX_BUDGET_NAME - _ACCOUNT_REGION_ROOM
+    return f"{unique_id[-room:]}-{account}-{region}"
 
 
 def is_token(value: str) -> bool:
@@ -128,6 +168,13 @@ def check(
             else props.integer("reserved_concurrency", reserved_concurrency, low=1, allowed="None or at least 1")
         ),
     )
+    if checked.actual_percent < checked.forecast_percent:
+        raise invalid(
+            "actual_percent",
+            checked.actual_percent,
+            f"at least forecast_percent ({checked.forecast_percent:g}): the forecast warning must come "
+            "before the breach that stops resources, not after it",
+        )
     if checked.native_iam_action and not checked.has_iam:
         raise invalid("native_iam_action", True, "only with iam_groups, iam_roles or iam_users to apply it to")
     if not (checked.lambda_functions or checked.ecs_services or checked.ec2_instances or checked.has_iam):
@@ -200,6 +247,21 @@ def _services(value: object) -> tuple[str, ...]:
         raise invalid("services", value, allowed)
     if any(not isinstance(s, str) or not s.strip() for s in value):
         raise invalid("services", value, allowed)
+    known, aliases = cost_explorer_services()
+    for name in value:
+        if is_token(name) or name in known:
+            continue
+        guess = nearest(name, known, aliases)
+        hint = f"did you mean {guess!r}? " if guess else ""
+        raise invalid(
+            "services",
+            name,
+            f"{hint}a Cost Explorer service name as Budgets filters on it (a name Budgets does not know "
+            "matches no cost: the budget stays at $0 and the switch never fires); known names are in "
+            "buttress/data/cost-explorer-services.json",
+        )
+    if len(set(value)) != len(value):
+        raise invalid("services", list(value), "distinct names")
     return tuple(value)
 
 
@@ -225,6 +287,21 @@ def _deny_actions(value: object) -> tuple[str, ...]:
     allowed = "a non-empty list of IAM actions such as 'ec2:RunInstances'"
     if isinstance(value, str) or not isinstance(value, Sequence) or not value:
         raise invalid("deny_actions", value, allowed)
-    if any(not isinstance(a, str) or not _ACTION.match(a) for a in value):
-        raise invalid("deny_actions", value, allowed)
+    prefixes = iam_service_prefixes()
+    for action in value:
+        match = _ACTION.match(action) if isinstance(action, str) else None
+        if match is None:
+            raise invalid(
+                "deny_actions", action, "an IAM action 'service:Action' ('*' and '?' wildcards in the action only)"
+            )
+        if match.group(1) not in prefixes:
+            guess = nearest(match.group(1), prefixes)
+            hint = f"did you mean '{guess}:{match.group(2)}'? " if guess else ""
+            raise invalid(
+                "deny_actions",
+                action,
+                f"{hint}an action of a known IAM service prefix (buttress/data/iam-service-prefixes.json)",
+            )
+    if len(set(value)) != len(value):
+        raise invalid("deny_actions", list(value), "distinct actions")
     return tuple(value)
