@@ -98,8 +98,8 @@ class BudgetKillSwitch(Construct):
         ``RETAIN`` (the records are what restore needs).
     :param log_retention: of the functions' logs. Default one year.
     :param alarm_action: what every alarm the switch creates notifies (the engage function's
-        errors, the two topics' delivery failures). Default: the engage errors alarm notifies
-        ``operator_topic``; the topics' delivery-failure alarms notify nothing.
+        errors, the two topics' delivery failures). Default: ``operator_topic``, for every one of
+        them (a Budgets -> switch delivery that fails is seen).
 
     Attributes: ``budget``, ``alert_topic``, ``operator_topic``, ``table``, ``engage_function``,
     ``restore_function``, ``deny_policy`` (or ``None``), ``budget_action`` and
@@ -225,12 +225,23 @@ class BudgetKillSwitch(Construct):
     def _topics(
         self, emails: Sequence[str], alarm_action: cloudwatch.IAlarmAction | None
     ) -> tuple[FanoutTopic, FanoutTopic]:
-        alert = FanoutTopic(self, "AlertTopic", service_publishers=["budgets.amazonaws.com"], alarm_action=alarm_action)
+        """The operator topic first: by default every alarm of the switch notifies it, its own included."""
         operator = FanoutTopic(
             self, "OperatorTopic", service_publishers=["cloudwatch.amazonaws.com"], alarm_action=alarm_action
         )
+        self._alarm_action = alarm_action or cloudwatch_actions.SnsAction(operator.topic)
+        if alarm_action is None:
+            # A failed e-mail delivery of the operator topic can only be announced on the topic itself
+            # (the e-mail may still reach the others); alarm_action gives it a second path.
+            operator.failed_alarm.add_alarm_action(self._alarm_action)
+        alert = FanoutTopic(
+            self, "AlertTopic", service_publishers=["budgets.amazonaws.com"], alarm_action=self._alarm_action
+        )
         for index, address in enumerate(emails):
             operator.add_email(f"Operator{index}", address)
+        if alarm_action is None:
+            for alarm in operator.dead_letter_alarms.values():
+                alarm.add_alarm_action(self._alarm_action)
         return alert, operator
 
     def _deny_policy(self, checked: KillSwitchProps) -> iam.ManagedPolicy | None:
@@ -370,7 +381,7 @@ class BudgetKillSwitch(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        alarm.add_alarm_action(alarm_action or cloudwatch_actions.SnsAction(self.operator_topic.topic))
+        alarm.add_alarm_action(self._alarm_action)
         return alarm
 
     def _native_action(self, checked: KillSwitchProps) -> tuple[iam.Role | None, budgets.CfnBudgetsAction | None]:

@@ -438,6 +438,16 @@ def test_alarm_action_is_used_by_every_alarm_the_switch_creates() -> None:
         assert alarm["Properties"]["AlarmActions"] == [stack.resolve(ops.topic_arn)]
 
 
+def test_every_alarm_notifies_the_operator_topic_by_default(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
+    """CT.CLOUDWATCH.PR.1: no alarm without an action, so a failed Budgets -> switch delivery is seen."""
+    stack, switch, template = built
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 3
+    operator = stack.resolve(switch.operator_topic.topic.topic_arn)
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [operator]
+
+
 def test_default_errors_alarm_notifies_the_operator_topic(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
     stack, switch, template = built
     engage = _one(template, "AWS::CloudWatch::Alarm", lambda r: "engage" in r["Properties"]["AlarmDescription"])
