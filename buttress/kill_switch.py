@@ -482,16 +482,27 @@ class _Statements:
         return out
 
     def _ecs(self, *, describe_targets: bool) -> list[iam.PolicyStatement]:
-        scaling_actions = ["application-autoscaling:RegisterScalableTarget"]
-        if describe_targets:
-            scaling_actions.insert(0, "application-autoscaling:DescribeScalableTargets")
-        return [
-            # Application Auto Scaling also checks the caller may describe and update the service.
+        out = [
+            # Application Auto Scaling also checks the caller may describe and update the service,
+            # so the tag condition here bounds RegisterScalableTarget below to the tagged services.
             self._tag_conditioned(
                 "UpdateTaggedServices", ["ecs:DescribeServices", "ecs:UpdateService"], "ecs", "service/*"
             ),
-            iam.PolicyStatement(sid="HoldScalingBounds", actions=scaling_actions, resources=["*"]),
+            iam.PolicyStatement(
+                sid="HoldScalingBounds",
+                actions=["application-autoscaling:RegisterScalableTarget"],
+                resources=[_arn(self._stack, "application-autoscaling", "scalable-target/*")],
+            ),
         ]
+        if describe_targets:
+            out.append(
+                iam.PolicyStatement(
+                    sid="ReadScalingBounds",
+                    actions=["application-autoscaling:DescribeScalableTargets"],
+                    resources=["*"],
+                )
+            )
+        return out
 
 
 def _iam_statement(
@@ -530,8 +541,12 @@ def _acknowledge_wildcards(role: iam.IRole) -> None:
         },
         resources={
             "*": (
-                "tag:GetResources, ec2:DescribeInstances and application-autoscaling:Describe/RegisterScalableTarget "
-                "have no resource-level permissions; ECS scalable targets are not tagged with the project tag"
+                "tag:GetResources, ec2:DescribeInstances and application-autoscaling:DescribeScalableTargets "
+                "are reads without resource-level permissions"
+            ),
+            _arn(stack, "application-autoscaling", "scalable-target/*"): (
+                "scalable targets of this account and region; they do not carry the project tag, but Application "
+                "Auto Scaling also requires ecs:UpdateService on the service, which is tag-conditioned"
             ),
             _arn(stack, "lambda", "function:*"): (
                 "any function of this account and region, only when it carries the selecting tag (aws:ResourceTag)"

@@ -184,12 +184,12 @@ def test_deny_policy_denies_starting_instances(template: Template) -> None:
     assert policy == [{"Effect": "Deny", "Action": ["ec2:RunInstances", "ec2:StartInstances"], "Resource": "*"}]
 
 
-#: The only actions allowed on ``*``: their APIs have no resource-level permissions (README list).
+#: The only actions allowed on ``*``: reads whose APIs have no resource-level permissions (README list).
+#: No mutating action is among them (checkov CKV_AWS_111, cfripper WildcardResourceRule).
 WILDCARD_ACTIONS = {
     "tag:GetResources",
     "ec2:DescribeInstances",
     "application-autoscaling:DescribeScalableTargets",
-    "application-autoscaling:RegisterScalableTarget",
 }
 TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/Project": "Beta"}}
 
@@ -202,6 +202,9 @@ def _check_least_privilege(statements: list[dict[str, Any]]) -> None:
         if resource == "*":
             assert set(actions) <= WILDCARD_ACTIONS, actions
             continue
+        if "application-autoscaling:RegisterScalableTarget" in actions:
+            assert actions == ["application-autoscaling:RegisterScalableTarget"]
+            assert json.dumps(resource).endswith('":scalable-target/*"]]}'), resource
         text = json.dumps(resource)
         if text.endswith('":function:*"]]}') or text.endswith('":service/*"]]}') or text.endswith('":instance/*"]]}'):
             assert statement["Condition"] == TAG_CONDITION, statement
@@ -223,6 +226,13 @@ def test_engage_role_least_privilege(template: Template) -> None:
     # What only restoring needs is not the engage function's.
     assert not actions & {"ec2:StartInstances", "lambda:DeleteFunctionConcurrency", "iam:DetachGroupPolicy"}
     assert "iam:AttachUserPolicy" not in actions  # no users listed
+
+
+def test_scalable_targets_scoped_by_resource_type(template: Template) -> None:
+    for role in ("SwitchEngageRole", "SwitchRestoreRole"):
+        (register,) = [s for s in _policy_of(template, role) if s.get("Sid") == "HoldScalingBounds"]
+        assert register["Resource"] != "*"
+        assert ":application-autoscaling:" in json.dumps(register["Resource"])
 
 
 def test_restore_role_least_privilege(template: Template) -> None:
