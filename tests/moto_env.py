@@ -57,4 +57,7 @@ def kill_switch_clients(session: boto3.session.Session) -> Clients:
         iam=session.client("iam"),
         dynamodb=session.client("dynamodb"),
         sns=session.client("sns"),
+        rds=session.client("rds"),
+        asg=session.client("autoscaling"),
+        sagemaker=session.client("sagemaker"),
     )

@@ -25,4 +25,7 @@ def clients_from(session: Any) -> Clients:
         iam=client("iam"),
         dynamodb=client("dynamodb"),
         sns=client("sns"),
+        rds=client("rds"),
+        asg=client("autoscaling"),
+        sagemaker=client("sagemaker"),
     )

@@ -28,6 +28,10 @@ class Kind(StrEnum):
     ECS = "ecs"
     EC2 = "ec2"
     IAM = "iam"
+    RDS = "rds"
+    RDS_CLUSTER = "rds-cluster"
+    ASG = "asg"
+    SAGEMAKER = "sagemaker"
 
     @classmethod
     def parse(cls, value: object) -> Kind:
@@ -65,6 +69,8 @@ class Config:
     deny_policy_arn: str = ""
     dry_run: bool = False
     max_workers: int = 8
+    #: Stop EC2 instances with instance-store volumes too (their data is lost); else reported and left alone.
+    ec2_instance_store: bool = False
     #: Function names never throttled (the switch's own); only the engage function has any.
     protected_functions: tuple[str, ...] = ()
 
@@ -119,8 +125,9 @@ class Config:
         for name in ("exempt_tag_key", "exempt_tag_value", "deny_policy_arn"):
             if name in values:
                 values[name] = str(values[name])
-        if "dry_run" in values:
-            values["dry_run"] = bool(values["dry_run"])
+        for name in ("dry_run", "ec2_instance_store"):
+            if name in values:
+                values[name] = bool(values[name])
         if "max_workers" in values:
             values["max_workers"] = max(1, int(values["max_workers"]))
         config = cls(**values)

@@ -27,6 +27,10 @@ Two messages engage it:
 
   ``dryRun`` is optional (default false: the drill engages for real).
 
+* the switch's daily schedule, ``{"buttressKillSwitch": "restop", "budgetName": "Beta"}``: stop
+  again the databases AWS started by itself (after seven days stopped) while the switch is
+  engaged; it never engages anything new.
+
 A FORECASTED alert, another budget's or another account's alert, and anything unparseable are
 ignored: the forecast warning goes to people, only the actual breach stops resources.
 """
@@ -104,13 +108,16 @@ def _classify_drill(message: str, *, budget_name: str) -> Trigger | Ignored:
         return Ignored("neither a budget notification nor JSON")
     except RecursionError:
         return Ignored("JSON nested too deeply")
-    if not isinstance(data, Mapping) or data.get("buttressKillSwitch") != "drill":
+    command = data.get("buttressKillSwitch") if isinstance(data, Mapping) else None
+    if command not in ("drill", "restop"):
         return Ignored("JSON that is not a kill-switch drill")
     problem = payload_problem(data, DRILL_FIELDS, required=("buttressKillSwitch", "budgetName"))
     if problem:
         return Ignored(f"drill refused: {problem}")
     if data["budgetName"] != budget_name:
-        return Ignored("drill for another budget")
+        return Ignored(f"{command} for another budget")
+    if command == "restop":  # the switch's own daily schedule: stop again what AWS restarted
+        return Trigger("schedule", budget_name, "RESTOP", dry_run=bool(data.get("dryRun", False)))
     return Trigger("drill", budget_name, "DRILL", dry_run=bool(data.get("dryRun", False)))
 
 
