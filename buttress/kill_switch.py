@@ -17,6 +17,8 @@ from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -83,6 +85,14 @@ class BudgetKillSwitch(Construct):
     :param lambda_functions: set tagged functions' reserved concurrency to 0. Default ``True``.
     :param ecs_services: stop tagged ECS services. Default ``True``.
     :param ec2_instances: stop tagged EC2 instances. Default ``True``.
+    :param rds_databases: stop tagged RDS DB instances and Aurora clusters (Aurora members go with
+        their cluster), and stop them again daily while engaged, since AWS starts a stopped
+        database after seven days. Default ``True``.
+    :param auto_scaling_groups: set tagged EC2 Auto Scaling groups' min/desired/max to 0 with the
+        processes that would launch or replace instances suspended. Default ``True``.
+    :param sagemaker_notebooks: stop tagged SageMaker notebook instances. Default ``True``.
+    :param ec2_instance_store: also stop instances whose instance-store volumes lose their data
+        when stopped (otherwise reported and left alone); only with ``ec2_instances``. Default ``False``.
     :param iam_groups: IAM group names (no path) that get the deny policy. Default none.
     :param iam_roles: IAM role names (no path). Default none.
     :param iam_users: IAM user names (no path). Default none.
@@ -125,6 +135,10 @@ class BudgetKillSwitch(Construct):
         lambda_functions: bool = True,
         ecs_services: bool = True,
         ec2_instances: bool = True,
+        rds_databases: bool = True,
+        auto_scaling_groups: bool = True,
+        sagemaker_notebooks: bool = True,
+        ec2_instance_store: bool = False,
         iam_groups: Sequence[str] = (),
         iam_roles: Sequence[str] = (),
         iam_users: Sequence[str] = (),
@@ -149,6 +163,10 @@ class BudgetKillSwitch(Construct):
             lambda_functions=lambda_functions,
             ecs_services=ecs_services,
             ec2_instances=ec2_instances,
+            rds_databases=rds_databases,
+            auto_scaling_groups=auto_scaling_groups,
+            sagemaker_notebooks=sagemaker_notebooks,
+            ec2_instance_store=ec2_instance_store,
             iam_groups=iam_groups,
             iam_roles=iam_roles,
             iam_users=iam_users,
@@ -180,6 +198,7 @@ class BudgetKillSwitch(Construct):
         self.budget = self._budget(checked)
         self.restore_function, self.engage_function = self._functions(checked, log_retention, removal_policy)
         self.alert_topic.add_function("Engage", self.engage_function)
+        self.restop_rule = self._restop_rule(checked)
         self.errors_alarm = self._errors_alarm(alarm_action)
         self.budget_action_role, self.budget_action = self._native_action(checked)
         self.restore_command = (
@@ -303,6 +322,7 @@ class BudgetKillSwitch(Construct):
             deny_policy_arn=self.deny_policy.managed_policy_arn if self.deny_policy else "",
             dry_run=checked.dry_run,
             max_workers=checked.max_workers,
+            ec2_instance_store=checked.ec2_instance_store,
         )
 
     def _functions(
@@ -310,6 +330,7 @@ class BudgetKillSwitch(Construct):
     ) -> tuple[lambda_.Function, lambda_.Function]:
         """The restore function, then the engage function (which must never throttle the restore)."""
         config = self._config(checked)
+        self._kinds = set(checked.function_actions)
         statements = _Statements(Stack.of(self), self, checked)
         restore = self._function(
             "Restore",
@@ -367,8 +388,24 @@ class BudgetKillSwitch(Construct):
         assert role is not None  # python_function always gives the function its own role
         self.operator_topic.grant_publish(role)
         self.table.grant(role, *table_actions)
-        _acknowledge_wildcards(role)
+        _acknowledge_wildcards(role, self._kinds)
         return function
+
+    def _restop_rule(self, checked: KillSwitchProps) -> events.Rule | None:
+        """Daily, while engaged: stop again the databases AWS started after seven days stopped."""
+        if not checked.rds_databases:
+            return None
+        rule = events.Rule(
+            self,
+            "RestopSchedule",
+            description="buttress kill-switch: stop again the databases AWS restarted while the switch is engaged",
+            schedule=events.Schedule.rate(Duration.days(1)),
+        )
+        message = {"buttressKillSwitch": "restop", "budgetName": self.budget_name}
+        rule.add_target(
+            events_targets.LambdaFunction(self.engage_function, event=events.RuleTargetInput.from_object(message))
+        )
+        return rule
 
     def _errors_alarm(self, alarm_action: cloudwatch.IAlarmAction | None) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
@@ -436,6 +473,50 @@ def _arn(stack: Stack, service: str, resource: str, *, region: bool = True) -> s
     return f"arn:{stack.partition}:{service}:{stack.region if region else ''}:{stack.account}:{resource}"
 
 
+#: The Auto Scaling group ARN pattern (``autoScalingGroup:<uuid>:autoScalingGroupName/<name>``).
+_ASG_ARN = "autoScalingGroup:*:autoScalingGroupName/*"
+_ASG_ACTIONS = ("autoscaling:SuspendProcesses", "autoscaling:UpdateAutoScalingGroup", "autoscaling:ResumeProcesses")
+#: kind, statement id, read action (engage), engage actions, restore actions, service, resource.
+_MORE_KINDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str, str], ...] = (
+    (
+        "rds",
+        "TaggedDatabases",
+        "rds:DescribeDBInstances",
+        ("rds:StopDBInstance",),
+        ("rds:StartDBInstance",),
+        "rds",
+        "db:*",
+    ),
+    (
+        "rds-cluster",
+        "TaggedClusters",
+        "rds:DescribeDBClusters",
+        ("rds:StopDBCluster",),
+        ("rds:StartDBCluster",),
+        "rds",
+        "cluster:*",
+    ),
+    (
+        "asg",
+        "TaggedGroups",
+        "autoscaling:DescribeAutoScalingGroups",
+        _ASG_ACTIONS,
+        _ASG_ACTIONS,
+        "autoscaling",
+        _ASG_ARN,
+    ),
+    (
+        "sagemaker",
+        "TaggedNotebooks",
+        "sagemaker:DescribeNotebookInstance",
+        ("sagemaker:StopNotebookInstance",),
+        ("sagemaker:StartNotebookInstance",),
+        "sagemaker",
+        "notebook-instance/*",
+    ),
+)
+
+
 class _Statements:
     """The engage and restore functions' policy statements, for the kinds the functions act on."""
 
@@ -453,7 +534,7 @@ class _Statements:
 
     def engage(self) -> list[iam.PolicyStatement]:
         out: list[iam.PolicyStatement] = []
-        if self._kinds & {"lambda", "ecs", "ec2"}:
+        if self._kinds & {"lambda", "ecs", "ec2", "rds", "rds-cluster", "sagemaker"}:
             out.append(iam.PolicyStatement(sid="FindTaggedResources", actions=["tag:GetResources"], resources=["*"]))
         if "lambda" in self._kinds:
             lambda_actions = ["lambda:GetFunctionConcurrency", "lambda:PutFunctionConcurrency"]
@@ -461,8 +542,10 @@ class _Statements:
         if "ecs" in self._kinds:
             out.extend(self._ecs(describe_targets=True))
         if "ec2" in self._kinds:
-            out.append(iam.PolicyStatement(sid="ReadInstances", actions=["ec2:DescribeInstances"], resources=["*"]))
+            reads = ["ec2:DescribeInstances", "ec2:DescribeInstanceTypes"]
+            out.append(iam.PolicyStatement(sid="ReadInstances", actions=reads, resources=["*"]))
             out.append(self._tag_conditioned("StopTaggedInstances", ["ec2:StopInstances"], "ec2", "instance/*"))
+        out.extend(self._more(engage=True))
         if self._policy is not None:
             out.append(_iam_statement(self._stack, self._principals, ("ListAttached",), None))
             out.append(_iam_statement(self._stack, self._principals, ("Attach",), self._policy))
@@ -477,8 +560,24 @@ class _Statements:
             out.extend(self._ecs(describe_targets=False))
         if "ec2" in self._kinds:
             out.append(self._tag_conditioned("StartTaggedInstances", ["ec2:StartInstances"], "ec2", "instance/*"))
+        out.extend(self._more(engage=False))
         if self._policy is not None:
             out.append(_iam_statement(self._stack, self._principals, ("Detach",), self._policy))
+        return out
+
+    def _more(self, *, engage: bool) -> list[iam.PolicyStatement]:
+        """RDS, Aurora, Auto Scaling groups, SageMaker: reads by resource type (engage, which also
+        re-stops), changes by resource type and the tag condition."""
+        out: list[iam.PolicyStatement] = []
+        for kind, sid, read, stop, start, service, resource in _MORE_KINDS:
+            if kind not in self._kinds:
+                continue
+            if engage:
+                # DescribeAutoScalingGroups has no resource-level permissions; the others take the type.
+                scope = ["*"] if kind == "asg" else [_arn(self._stack, service, resource)]
+                out.append(iam.PolicyStatement(sid=f"Read{sid}", actions=[read], resources=scope))
+            actions = list(stop if engage else start)
+            out.append(self._tag_conditioned(("Stop" if engage else "Start") + sid, actions, service, resource))
         return out
 
     def _ecs(self, *, describe_targets: bool) -> list[iam.PolicyStatement]:
@@ -525,7 +624,7 @@ def _iam_statement(
     return iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
 
 
-def _acknowledge_wildcards(role: iam.IRole) -> None:
+def _acknowledge_wildcards(role: iam.IRole, kinds: set[str]) -> None:
     """The wildcards the APIs leave no way around, each explained (listed in docs/kill-switch.md).
 
     Each resource is the very token the statements hold, so the finding id matches with an
@@ -541,9 +640,18 @@ def _acknowledge_wildcards(role: iam.IRole) -> None:
         },
         resources={
             "*": (
-                "tag:GetResources, ec2:DescribeInstances and application-autoscaling:DescribeScalableTargets "
+                "tag:GetResources, ec2:DescribeInstances, ec2:DescribeInstanceTypes, "
+                "application-autoscaling:DescribeScalableTargets and autoscaling:DescribeAutoScalingGroups "
                 "are reads without resource-level permissions"
             ),
+            **{
+                _arn(stack, service, resource): (
+                    f"any {resource.split(':')[0].split('/')[0]} of this account and region: reads by type, "
+                    "changes only when it carries the selecting tag (aws:ResourceTag)"
+                )
+                for kind, _, _, _, _, service, resource in _MORE_KINDS
+                if kind in kinds
+            },
             _arn(stack, "application-autoscaling", "scalable-target/*"): (
                 "scalable targets of this account and region; they do not carry the project tag, but Application "
                 "Auto Scaling also requires ecs:UpdateService on the service, which is tag-conditioned"

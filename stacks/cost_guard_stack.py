@@ -1,4 +1,4 @@
-"""``ButtressCostGuard``: a Project=Beta budget of $2 with all four kill-switch actions."""
+"""``ButtressCostGuard``: a Project=Beta budget of $2 with every kind of kill-switch action."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ class CostGuardStack(Stack):
     """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs).
 
     On an actual breach: Beta Lambda functions get reserved concurrency 0, Beta ECS services go to
-    0 tasks with scaling held at 0, Beta EC2 instances stop, and the Beta developers' group gets a
-    policy denying ``ec2:RunInstances``/``ec2:StartInstances``.
+    0 tasks with scaling held at 0, Beta EC2 instances stop (instance-store ones are reported),
+    Beta RDS instances and Aurora clusters stop (and are stopped again daily while engaged), Beta
+    Auto Scaling groups go to 0 with their replacing processes suspended, Beta SageMaker notebooks
+    stop, and the Beta developers' group gets a policy denying ``ec2:RunInstances``/``ec2:StartInstances``.
     Operators' e-mails: ``cdk synth -c buttress:costGuardEmails=a@x.com,b@x.com``.
     """
 

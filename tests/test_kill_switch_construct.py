@@ -171,7 +171,7 @@ def test_functions_exempt_and_configured(template: Template) -> None:
     assert engage.budget_name == "beta"
     assert engage.tag_key == "Project"
     assert engage.tag_value == "Beta"
-    assert engage.actions == ("lambda", "ecs", "ec2", "iam")
+    assert engage.actions == ("lambda", "ecs", "ec2", "iam", "rds", "rds-cluster", "asg", "sagemaker")
     assert engage.iam_groups == ("beta-devs",)
     assert engage.iam_roles == ("beta-ci",)
     assert engage.protected_functions == ("TOKEN",)  # the restore function's name
@@ -190,6 +190,8 @@ WILDCARD_ACTIONS = {
     "tag:GetResources",
     "ec2:DescribeInstances",
     "application-autoscaling:DescribeScalableTargets",
+    "ec2:DescribeInstanceTypes",
+    "autoscaling:DescribeAutoScalingGroups",
 }
 TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/Project": "Beta"}}
 
@@ -207,6 +209,10 @@ def _check_least_privilege(statements: list[dict[str, Any]]) -> None:
             assert json.dumps(resource).endswith('":scalable-target/*"]]}'), resource
         text = json.dumps(resource)
         if text.endswith('":function:*"]]}') or text.endswith('":service/*"]]}') or text.endswith('":instance/*"]]}'):
+            assert statement["Condition"] == TAG_CONDITION, statement
+        mutating = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List"))]
+        if mutating and mutating[0].startswith(("lambda:", "ecs:", "ec2:", "rds:", "autoscaling:", "sagemaker:")):
+            # Every other mutating permission: by resource type and the tag condition.
             assert statement["Condition"] == TAG_CONDITION, statement
         if any(a.startswith(("iam:Attach", "iam:Detach")) for a in actions):
             assert statement["Condition"]["ArnEquals"]["iam:PolicyARN"]["Ref"].startswith("SwitchDenyPolicy")
@@ -294,14 +300,31 @@ def test_native_budgets_action() -> None:
         "iam:DetachRolePolicy",
     }
     # AWS does the IAM part: the functions do not, and hold no IAM permissions.
-    assert _config(template, "kill_switch.engage.handler").actions == ("lambda", "ecs", "ec2")
+    assert _config(template, "kill_switch.engage.handler").actions == (
+        "lambda",
+        "ecs",
+        "ec2",
+        "rds",
+        "rds-cluster",
+        "asg",
+        "sagemaker",
+    )
     engage_actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
     assert not any(a.startswith("iam:") for a in engage_actions)
     assert switch.budget_action is not None
 
 
 def test_dry_run_and_disabled_actions() -> None:
-    _, _, template = _build(dry_run=True, ecs_services=False, ec2_instances=False, iam_groups=[], iam_roles=[])
+    _, _, template = _build(
+        dry_run=True,
+        ecs_services=False,
+        ec2_instances=False,
+        rds_databases=False,
+        auto_scaling_groups=False,
+        sagemaker_notebooks=False,
+        iam_groups=[],
+        iam_roles=[],
+    )
     config = _config(template, "kill_switch.engage.handler")
     assert config.dry_run is True
     assert config.actions == ("lambda",)
@@ -370,6 +393,9 @@ def test_group_name_token_accepted() -> None:
                 "lambda_functions": False,
                 "ecs_services": False,
                 "ec2_instances": False,
+                "rds_databases": False,
+                "auto_scaling_groups": False,
+                "sagemaker_notebooks": False,
             },
             "lambda_functions",
         ),
@@ -490,3 +516,36 @@ def test_cdk_nag_clean_with_and_without_an_explicit_environment(env: Environment
     _switch(stack, native_iam_action=native)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()  # raises on any unacknowledged finding
+
+
+def test_new_kinds_scoped_by_type_and_tag(template: Template) -> None:
+    engage = {a: s for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
+    restore = {a: s for s in _policy_of(template, "SwitchRestoreRole") for a in _actions(s)}
+    for action, suffix in (
+        ("rds:StopDBInstance", ":db:*"),
+        ("rds:StopDBCluster", ":cluster:*"),
+        ("autoscaling:UpdateAutoScalingGroup", ":autoScalingGroup:*:autoScalingGroupName/*"),
+        ("autoscaling:SuspendProcesses", ":autoScalingGroup:*:autoScalingGroupName/*"),
+        ("sagemaker:StopNotebookInstance", ":notebook-instance/*"),
+    ):
+        assert json.dumps(engage[action]["Resource"]).endswith(f'{suffix}"]]}}'), action
+        assert engage[action]["Condition"] == TAG_CONDITION
+    for action in (
+        "rds:StartDBInstance",
+        "rds:StartDBCluster",
+        "autoscaling:ResumeProcesses",
+        "sagemaker:StartNotebookInstance",
+    ):
+        assert restore[action]["Condition"] == TAG_CONDITION
+    assert not set(restore) & {"rds:StopDBInstance", "sagemaker:StopNotebookInstance", "rds:DescribeDBInstances"}
+
+
+def test_restop_schedule_daily_while_rds_enabled(template: Template) -> None:
+    rule = _one(template, "AWS::Events::Rule")["Properties"]
+    assert rule["ScheduleExpression"] == "rate(1 day)"
+    (target,) = rule["Targets"]
+    assert json.loads(target["Input"]) == {"buttressKillSwitch": "restop", "budgetName": "beta"}
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("SwitchEngage")
+    _, _, without = _build(rds_databases=False)
+    without.resource_count_is("AWS::Events::Rule", 0)
+    assert "rds:StopDBInstance" not in json.dumps(without.to_json())

@@ -27,6 +27,10 @@ def _check(**overrides: Any) -> rules.KillSwitchProps:
         "lambda_functions": True,
         "ecs_services": True,
         "ec2_instances": True,
+        "rds_databases": True,
+        "auto_scaling_groups": True,
+        "sagemaker_notebooks": True,
+        "ec2_instance_store": False,
         "iam_groups": (),
         "iam_roles": (),
         "iam_users": (),
@@ -177,3 +181,15 @@ def test_construct_messages_name_the_path(overrides: dict[str, Any], expected: s
             **overrides,
         )
     assert str(caught.value).startswith(expected)
+
+
+def test_instance_store_needs_ec2_instances() -> None:
+    assert _message(ec2_instances=False, ec2_instance_store=True) == (
+        "ec2_instance_store=True is invalid: only with ec2_instances=True (no effect with ec2_instances=False)"
+    )
+
+
+def test_new_kinds_are_function_actions() -> None:
+    assert _check().function_actions == ("lambda", "ecs", "ec2", "rds", "rds-cluster", "asg", "sagemaker")
+    only_rds = _check(lambda_functions=False, ecs_services=False, ec2_instances=False, auto_scaling_groups=False)
+    assert only_rds.function_actions == ("rds", "rds-cluster", "sagemaker")

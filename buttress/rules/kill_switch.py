@@ -90,6 +90,10 @@ class KillSwitchProps:
     lambda_functions: bool
     ecs_services: bool
     ec2_instances: bool
+    rds_databases: bool
+    auto_scaling_groups: bool
+    sagemaker_notebooks: bool
+    ec2_instance_store: bool
     iam_groups: tuple[str, ...]
     iam_roles: tuple[str, ...]
     iam_users: tuple[str, ...]
@@ -116,6 +120,10 @@ class KillSwitchProps:
             ("ecs", self.ecs_services),
             ("ec2", self.ec2_instances),
             ("iam", self.has_iam and not self.native_iam_action),
+            ("rds", self.rds_databases),
+            ("rds-cluster", self.rds_databases),
+            ("asg", self.auto_scaling_groups),
+            ("sagemaker", self.sagemaker_notebooks),
         )
         return tuple(kind for kind, on in enabled if on)
 
@@ -133,6 +141,10 @@ def check(
     lambda_functions: object,
     ecs_services: object,
     ec2_instances: object,
+    rds_databases: object,
+    auto_scaling_groups: object,
+    sagemaker_notebooks: object,
+    ec2_instance_store: object,
     iam_groups: object,
     iam_roles: object,
     iam_users: object,
@@ -155,6 +167,10 @@ def check(
         lambda_functions=props.boolean("lambda_functions", lambda_functions),
         ecs_services=props.boolean("ecs_services", ecs_services),
         ec2_instances=props.boolean("ec2_instances", ec2_instances),
+        rds_databases=props.boolean("rds_databases", rds_databases),
+        auto_scaling_groups=props.boolean("auto_scaling_groups", auto_scaling_groups),
+        sagemaker_notebooks=props.boolean("sagemaker_notebooks", sagemaker_notebooks),
+        ec2_instance_store=props.boolean("ec2_instance_store", ec2_instance_store),
         iam_groups=_iam_names("iam_groups", iam_groups),
         iam_roles=_iam_names("iam_roles", iam_roles),
         iam_users=_iam_names("iam_users", iam_users),
@@ -177,8 +193,14 @@ def check(
         )
     if checked.native_iam_action and not checked.has_iam:
         raise invalid("native_iam_action", True, "only with iam_groups, iam_roles or iam_users to apply it to")
-    if not (checked.lambda_functions or checked.ecs_services or checked.ec2_instances or checked.has_iam):
-        raise invalid("lambda_functions", False, "at least one action: Lambda, ECS, EC2 or IAM principals")
+    if checked.ec2_instance_store and not checked.ec2_instances:
+        raise invalid("ec2_instance_store", True, "only with ec2_instances=True (no effect with ec2_instances=False)")
+    if not checked.function_actions and not checked.has_iam:
+        raise invalid(
+            "lambda_functions",
+            False,
+            "at least one action: Lambda, ECS, EC2, RDS, Auto Scaling, SageMaker or IAM principals",
+        )
     return checked
 
 
