@@ -91,6 +91,9 @@ class BudgetKillSwitch(Construct):
     :param auto_scaling_groups: set tagged EC2 Auto Scaling groups' min/desired/max to 0 with the
         processes that would launch or replace instances suspended. Default ``True``.
     :param sagemaker_notebooks: stop tagged SageMaker notebook instances. Default ``True``.
+    :param eks_node_groups: scale tagged EKS managed node groups to 0 (min and desired; EKS keeps
+        max at least 1). Default ``True``.
+    :param app_runner_services: pause tagged App Runner services. Default ``True``.
     :param ec2_instance_store: also stop instances whose instance-store volumes lose their data
         when stopped (otherwise reported and left alone); only with ``ec2_instances``. Default ``False``.
     :param iam_groups: IAM group names (no path) that get the deny policy. Default none.
@@ -138,6 +141,8 @@ class BudgetKillSwitch(Construct):
         rds_databases: bool = True,
         auto_scaling_groups: bool = True,
         sagemaker_notebooks: bool = True,
+        eks_node_groups: bool = True,
+        app_runner_services: bool = True,
         ec2_instance_store: bool = False,
         iam_groups: Sequence[str] = (),
         iam_roles: Sequence[str] = (),
@@ -166,6 +171,8 @@ class BudgetKillSwitch(Construct):
             rds_databases=rds_databases,
             auto_scaling_groups=auto_scaling_groups,
             sagemaker_notebooks=sagemaker_notebooks,
+            eks_node_groups=eks_node_groups,
+            app_runner_services=app_runner_services,
             ec2_instance_store=ec2_instance_store,
             iam_groups=iam_groups,
             iam_roles=iam_roles,
@@ -514,6 +521,24 @@ _MORE_KINDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str, s
         "sagemaker",
         "notebook-instance/*",
     ),
+    (
+        "eks-nodegroup",
+        "TaggedNodeGroups",
+        "eks:DescribeNodegroup",
+        ("eks:UpdateNodegroupConfig",),
+        ("eks:UpdateNodegroupConfig",),
+        "eks",
+        "nodegroup/*",
+    ),
+    (
+        "apprunner",
+        "TaggedAppRunnerServices",
+        "apprunner:DescribeService",
+        ("apprunner:PauseService",),
+        ("apprunner:ResumeService",),
+        "apprunner",
+        "service/*",
+    ),
 )
 
 
@@ -534,7 +559,7 @@ class _Statements:
 
     def engage(self) -> list[iam.PolicyStatement]:
         out: list[iam.PolicyStatement] = []
-        if self._kinds & {"lambda", "ecs", "ec2", "rds", "rds-cluster", "sagemaker"}:
+        if self._kinds & {"lambda", "ecs", "ec2", "rds", "rds-cluster", "sagemaker", "apprunner"}:
             out.append(iam.PolicyStatement(sid="FindTaggedResources", actions=["tag:GetResources"], resources=["*"]))
         if "lambda" in self._kinds:
             lambda_actions = ["lambda:GetFunctionConcurrency", "lambda:PutFunctionConcurrency"]
@@ -546,6 +571,13 @@ class _Statements:
             out.append(iam.PolicyStatement(sid="ReadInstances", actions=reads, resources=["*"]))
             out.append(self._tag_conditioned("StopTaggedInstances", ["ec2:StopInstances"], "ec2", "instance/*"))
         out.extend(self._more(engage=True))
+        if "eks-nodegroup" in self._kinds:
+            # Node groups are found through the EKS API (ListClusters has no resource-level permissions).
+            out.append(
+                iam.PolicyStatement(
+                    sid="FindNodeGroups", actions=["eks:ListClusters", "eks:ListNodegroups"], resources=["*"]
+                )
+            )
         if self._policy is not None:
             out.append(_iam_statement(self._stack, self._principals, ("ListAttached",), None))
             out.append(_iam_statement(self._stack, self._principals, ("Attach",), self._policy))
@@ -641,8 +673,8 @@ def _acknowledge_wildcards(role: iam.IRole, kinds: set[str]) -> None:
         resources={
             "*": (
                 "tag:GetResources, ec2:DescribeInstances, ec2:DescribeInstanceTypes, "
-                "application-autoscaling:DescribeScalableTargets and autoscaling:DescribeAutoScalingGroups "
-                "are reads without resource-level permissions"
+                "application-autoscaling:DescribeScalableTargets, autoscaling:DescribeAutoScalingGroups, "
+                "eks:ListClusters and eks:ListNodegroups are reads without resource-level permissions"
             ),
             **{
                 _arn(stack, service, resource): (

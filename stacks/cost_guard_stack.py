@@ -23,7 +23,8 @@ class CostGuardStack(Stack):
     0 tasks with scaling held at 0, Beta EC2 instances stop (instance-store ones are reported),
     Beta RDS instances and Aurora clusters stop (and are stopped again daily while engaged), Beta
     Auto Scaling groups go to 0 with their replacing processes suspended, Beta SageMaker notebooks
-    stop, and the Beta developers' group gets a policy denying ``ec2:RunInstances``/``ec2:StartInstances``.
+    stop, Beta EKS node groups scale to 0, Beta App Runner services pause, and the Beta
+    developers' group gets a policy denying ``ec2:RunInstances``/``ec2:StartInstances``.
     Operators' e-mails: ``cdk synth -c buttress:costGuardEmails=a@x.com,b@x.com``.
     """
 

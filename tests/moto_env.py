@@ -60,4 +60,6 @@ def kill_switch_clients(session: boto3.session.Session) -> Clients:
         rds=session.client("rds"),
         asg=session.client("autoscaling"),
         sagemaker=session.client("sagemaker"),
+        eks=session.client("eks"),
+        apprunner=session.client("apprunner"),
     )

@@ -40,7 +40,18 @@ def test_beta_budget_of_two_dollars(synth: SynthResult) -> None:
 
 def test_every_kind_against_project_beta(synth: SynthResult) -> None:
     config = _engage_config(synth.templates[STACK])
-    assert config["actions"] == ["lambda", "ecs", "ec2", "iam", "rds", "rds-cluster", "asg", "sagemaker"]
+    assert config["actions"] == [
+        "lambda",
+        "ecs",
+        "ec2",
+        "iam",
+        "rds",
+        "rds-cluster",
+        "asg",
+        "sagemaker",
+        "eks-nodegroup",
+        "apprunner",
+    ]
     rules = [r for r in synth.templates[STACK]["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
     assert [r["Properties"]["ScheduleExpression"] for r in rules] == ["rate(1 day)"]  # the RDS re-stop
     assert (config["tag_key"], config["tag_value"]) == ("Project", "Beta")

@@ -171,7 +171,18 @@ def test_functions_exempt_and_configured(template: Template) -> None:
     assert engage.budget_name == "beta"
     assert engage.tag_key == "Project"
     assert engage.tag_value == "Beta"
-    assert engage.actions == ("lambda", "ecs", "ec2", "iam", "rds", "rds-cluster", "asg", "sagemaker")
+    assert engage.actions == (
+        "lambda",
+        "ecs",
+        "ec2",
+        "iam",
+        "rds",
+        "rds-cluster",
+        "asg",
+        "sagemaker",
+        "eks-nodegroup",
+        "apprunner",
+    )
     assert engage.iam_groups == ("beta-devs",)
     assert engage.iam_roles == ("beta-ci",)
     assert engage.protected_functions == ("TOKEN",)  # the restore function's name
@@ -192,6 +203,8 @@ WILDCARD_ACTIONS = {
     "application-autoscaling:DescribeScalableTargets",
     "ec2:DescribeInstanceTypes",
     "autoscaling:DescribeAutoScalingGroups",
+    "eks:ListClusters",
+    "eks:ListNodegroups",
 }
 TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/Project": "Beta"}}
 
@@ -207,11 +220,9 @@ def _check_least_privilege(statements: list[dict[str, Any]]) -> None:
         if "application-autoscaling:RegisterScalableTarget" in actions:
             assert actions == ["application-autoscaling:RegisterScalableTarget"]
             assert json.dumps(resource).endswith('":scalable-target/*"]]}'), resource
-        text = json.dumps(resource)
-        if text.endswith('":function:*"]]}') or text.endswith('":service/*"]]}') or text.endswith('":instance/*"]]}'):
-            assert statement["Condition"] == TAG_CONDITION, statement
         mutating = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List"))]
-        if mutating and mutating[0].startswith(("lambda:", "ecs:", "ec2:", "rds:", "autoscaling:", "sagemaker:")):
+        resource_services = ("lambda:", "ecs:", "ec2:", "rds:", "autoscaling:", "sagemaker:", "eks:", "apprunner:")
+        if mutating and mutating[0].startswith(resource_services):
             # Every other mutating permission: by resource type and the tag condition.
             assert statement["Condition"] == TAG_CONDITION, statement
         if any(a.startswith(("iam:Attach", "iam:Detach")) for a in actions):
@@ -308,6 +319,8 @@ def test_native_budgets_action() -> None:
         "rds-cluster",
         "asg",
         "sagemaker",
+        "eks-nodegroup",
+        "apprunner",
     )
     engage_actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
     assert not any(a.startswith("iam:") for a in engage_actions)
@@ -322,6 +335,8 @@ def test_dry_run_and_disabled_actions() -> None:
         rds_databases=False,
         auto_scaling_groups=False,
         sagemaker_notebooks=False,
+        eks_node_groups=False,
+        app_runner_services=False,
         iam_groups=[],
         iam_roles=[],
     )
@@ -396,6 +411,8 @@ def test_group_name_token_accepted() -> None:
                 "rds_databases": False,
                 "auto_scaling_groups": False,
                 "sagemaker_notebooks": False,
+                "eks_node_groups": False,
+                "app_runner_services": False,
             },
             "lambda_functions",
         ),
@@ -527,6 +544,8 @@ def test_new_kinds_scoped_by_type_and_tag(template: Template) -> None:
         ("autoscaling:UpdateAutoScalingGroup", ":autoScalingGroup:*:autoScalingGroupName/*"),
         ("autoscaling:SuspendProcesses", ":autoScalingGroup:*:autoScalingGroupName/*"),
         ("sagemaker:StopNotebookInstance", ":notebook-instance/*"),
+        ("eks:UpdateNodegroupConfig", ":nodegroup/*"),
+        ("apprunner:PauseService", ":service/*"),
     ):
         assert json.dumps(engage[action]["Resource"]).endswith(f'{suffix}"]]}}'), action
         assert engage[action]["Condition"] == TAG_CONDITION

@@ -1,8 +1,12 @@
 """The kill-switch's other kinds against moto: RDS instances, Aurora clusters, EC2 Auto Scaling
-groups, SageMaker notebook instances, instance-store EC2, and the re-stop schedule.
+groups, SageMaker notebook instances, EKS managed node groups, instance-store EC2, the re-stop
+schedule; and App Runner with botocore's ``Stubber``.
 
 moto implements every call these kinds make (stop/start DB instance and cluster, the Auto Scaling
-group sizes, suspended processes and tag filter, the notebook stop/start, instance types).
+group sizes, suspended processes and tag filter, the notebook stop/start, instance types, EKS
+node group scaling) except App Runner's: moto 5.2 answers ``ListServices`` with "Not yet
+implemented" and has no DescribeService/PauseService/ResumeService, so those calls are tested
+against recorded responses (shapes from the App Runner API reference) through a ``Stubber``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from buttress._lambda_src.kill_switch.engine import engage, restop, restore
 from buttress._lambda_src.kill_switch.plan import ASG_SUSPEND
 from tests.moto_env import ACCOUNT, REGION, kill_switch_clients, mocked_aws
 
-BETA = [{"Key": "Project", "Value": "Beta"}]
+BETA: Any = [{"Key": "Project", "Value": "Beta"}]
 
 
 @dataclass
@@ -50,6 +54,11 @@ class World:
             self.clients.sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
         )
 
+    def nodegroup(self, name: str) -> tuple[int, int, int]:
+        scaling = self.clients.eks.describe_nodegroup(clusterName="beta-eks", nodegroupName=name)["nodegroup"]
+        c = scaling["scalingConfig"]
+        return (c["minSize"], c["maxSize"], c["desiredSize"])
+
     def instance(self, role: str) -> str:
         found = self.clients.ec2.describe_instances(InstanceIds=[self.instances[role]])["Reservations"]
         return str(found[0]["Instances"][0]["State"]["Name"])
@@ -60,11 +69,12 @@ class World:
             "cluster": self.cluster("beta-aurora"),
             "groups": {n: self.group(n) for n in ("beta-asg", "other-asg")},
             "notebook": self.notebook("beta-nb"),
+            "nodegroups": {n: self.nodegroup(n) for n in ("beta-ng", "other-ng")},
             "ec2": {r: self.instance(r) for r in self.instances},
         }
 
 
-def _db(c: Clients, name: str, tags: list[dict[str, str]], **kwargs: Any) -> None:
+def _db(c: Clients, name: str, tags: Any, **kwargs: Any) -> None:
     c.rds.create_db_instance(
         DBInstanceIdentifier=name,
         Engine=kwargs.pop("Engine", "postgres"),
@@ -121,8 +131,21 @@ def _build() -> World:
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/notebook",
         Tags=BETA,
     )
+    c.eks.create_cluster(
+        name="beta-eks", roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks", resourcesVpcConfig={"subnetIds": ["subnet-1"]}
+    )
+    for name, project in (("beta-ng", "Beta"), ("other-ng", "Gamma")):
+        c.eks.create_nodegroup(
+            clusterName="beta-eks",
+            nodegroupName=name,
+            nodeRole=f"arn:aws:iam::{ACCOUNT}:role/node",
+            subnets=["subnet-1"],
+            scalingConfig={"minSize": 1, "maxSize": 5, "desiredSize": 3},
+            tags={"Project": project},
+        )
     instances = {}
-    for role, type_ in (("ebs", "t3.micro"), ("instance_store", "m5d.large")):
+    types: Any = (("ebs", "t3.micro"), ("instance_store", "m5d.large"))
+    for role, type_ in types:
         spec: Any = [{"ResourceType": "instance", "Tags": BETA}]
         instances[role] = c.ec2.run_instances(
             ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType=type_, TagSpecifications=spec
@@ -135,7 +158,7 @@ def _build() -> World:
         summary_topic_arn=topic,
         tag_key="Project",
         tag_value="Beta",
-        actions=(Kind.EC2, Kind.RDS, Kind.RDS_CLUSTER, Kind.ASG, Kind.SAGEMAKER),
+        actions=(Kind.EC2, Kind.RDS, Kind.RDS_CLUSTER, Kind.ASG, Kind.SAGEMAKER, Kind.EKS),
         max_workers=4,
     )
     return World(c, config, instances)
@@ -160,6 +183,8 @@ def test_engage_stops_every_kind_and_restore_puts_back_exactly(world: World) -> 
     assert after["groups"]["beta-asg"] == {"sizes": (0, 0, 0), "suspended": sorted(ASG_SUSPEND)}
     assert after["groups"]["other-asg"] == before["groups"]["other-asg"]
     assert after["notebook"] == "Stopped"
+    # EKS requires maxSize >= 1: min and desired to 0, max kept.
+    assert after["nodegroups"] == {"beta-ng": (0, 5, 0), "other-ng": (1, 5, 3)}
     assert after["ec2"] == {"ebs": "stopped", "instance_store": "running"}
     outcomes = _outcomes(summary)
     assert outcomes["aurora-1"] == ("skipped", "member of Aurora cluster 'beta-aurora': stopped with its cluster")
@@ -205,3 +230,54 @@ def test_restop_message_runs_restop_only(world: World) -> None:
     assert world.snapshot() == before  # nothing engaged: the schedule never starts an engage
     direct = {"buttressKillSwitch": "restop", "budgetName": "Beta"}
     assert ks_engage.run(direct, None, world.clients, world.config)["status"] == "restopped"
+
+
+# --- App Runner: botocore Stubber with recorded responses (moto does not implement App Runner) ---
+
+SERVICE_ARN = f"arn:aws:apprunner:{REGION}:{ACCOUNT}:service/beta-web/8fe1e10304f84fd2b0df550fe98a71fa"
+
+
+def _described(status: str) -> dict[str, Any]:
+    """DescribeService's response, the fields the API reference marks required."""
+    return {
+        "Service": {
+            "ServiceName": "beta-web",
+            "ServiceId": "8fe1e10304f84fd2b0df550fe98a71fa",
+            "ServiceArn": SERVICE_ARN,
+            "CreatedAt": "2026-11-01T00:00:00Z",
+            "UpdatedAt": "2026-11-01T00:00:00Z",
+            "Status": status,
+            "SourceConfiguration": {},
+            "InstanceConfiguration": {},
+            "AutoScalingConfigurationSummary": {},
+            "NetworkConfiguration": {},
+        }
+    }
+
+
+def _operation(status: str) -> dict[str, Any]:
+    return {**_described(status), "OperationId": "a1b2c3d4-e5f6-a1b2-c3d4-e5f6a1b2c3d4"}
+
+
+def test_app_runner_paused_and_resumed_exactly(world: World) -> None:
+    from botocore.stub import Stubber
+
+    from buttress._lambda_src.kill_switch.actions import apply_state, read_state
+    from buttress._lambda_src.kill_switch.plan import Target, engaged_state, kind_of_arn, restore_state
+
+    apprunner = boto3.session.Session(region_name=REGION).client("apprunner")
+    clients = replace(world.clients, apprunner=apprunner)
+    target = Target(Kind.APPRUNNER, SERVICE_ARN)
+    assert kind_of_arn(SERVICE_ARN) == Kind.APPRUNNER
+    with Stubber(apprunner) as stub:
+        stub.add_response("describe_service", _described("RUNNING"), {"ServiceArn": SERVICE_ARN})
+        stub.add_response("pause_service", _operation("OPERATION_IN_PROGRESS"), {"ServiceArn": SERVICE_ARN})
+        stub.add_response("resume_service", _operation("OPERATION_IN_PROGRESS"), {"ServiceArn": SERVICE_ARN})
+        previous = read_state(clients, world.config, target)
+        assert previous == {"status": "RUNNING"}
+        wanted = engaged_state(Kind.APPRUNNER, previous)
+        assert wanted == {"status": "PAUSED"}
+        apply_state(clients, world.config, target, wanted)
+        apply_state(clients, world.config, target, restore_state(Kind.APPRUNNER, previous))
+        stub.assert_no_pending_responses()
+    assert engaged_state(Kind.APPRUNNER, {"status": "PAUSED"}) is None

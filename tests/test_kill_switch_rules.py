@@ -30,6 +30,8 @@ def _check(**overrides: Any) -> rules.KillSwitchProps:
         "rds_databases": True,
         "auto_scaling_groups": True,
         "sagemaker_notebooks": True,
+        "eks_node_groups": True,
+        "app_runner_services": True,
         "ec2_instance_store": False,
         "iam_groups": (),
         "iam_roles": (),
@@ -190,6 +192,16 @@ def test_instance_store_needs_ec2_instances() -> None:
 
 
 def test_new_kinds_are_function_actions() -> None:
-    assert _check().function_actions == ("lambda", "ecs", "ec2", "rds", "rds-cluster", "asg", "sagemaker")
-    only_rds = _check(lambda_functions=False, ecs_services=False, ec2_instances=False, auto_scaling_groups=False)
-    assert only_rds.function_actions == ("rds", "rds-cluster", "sagemaker")
+    assert _check().function_actions == (
+        "lambda",
+        "ecs",
+        "ec2",
+        "rds",
+        "rds-cluster",
+        "asg",
+        "sagemaker",
+        "eks-nodegroup",
+        "apprunner",
+    )
+    some = _check(lambda_functions=False, ecs_services=False, ec2_instances=False, auto_scaling_groups=False)
+    assert some.function_actions == ("rds", "rds-cluster", "sagemaker", "eks-nodegroup", "apprunner")

@@ -93,6 +93,8 @@ class KillSwitchProps:
     rds_databases: bool
     auto_scaling_groups: bool
     sagemaker_notebooks: bool
+    eks_node_groups: bool
+    app_runner_services: bool
     ec2_instance_store: bool
     iam_groups: tuple[str, ...]
     iam_roles: tuple[str, ...]
@@ -124,6 +126,8 @@ class KillSwitchProps:
             ("rds-cluster", self.rds_databases),
             ("asg", self.auto_scaling_groups),
             ("sagemaker", self.sagemaker_notebooks),
+            ("eks-nodegroup", self.eks_node_groups),
+            ("apprunner", self.app_runner_services),
         )
         return tuple(kind for kind, on in enabled if on)
 
@@ -144,6 +148,8 @@ def check(
     rds_databases: object,
     auto_scaling_groups: object,
     sagemaker_notebooks: object,
+    eks_node_groups: object,
+    app_runner_services: object,
     ec2_instance_store: object,
     iam_groups: object,
     iam_roles: object,
@@ -170,6 +176,8 @@ def check(
         rds_databases=props.boolean("rds_databases", rds_databases),
         auto_scaling_groups=props.boolean("auto_scaling_groups", auto_scaling_groups),
         sagemaker_notebooks=props.boolean("sagemaker_notebooks", sagemaker_notebooks),
+        eks_node_groups=props.boolean("eks_node_groups", eks_node_groups),
+        app_runner_services=props.boolean("app_runner_services", app_runner_services),
         ec2_instance_store=props.boolean("ec2_instance_store", ec2_instance_store),
         iam_groups=_iam_names("iam_groups", iam_groups),
         iam_roles=_iam_names("iam_roles", iam_roles),
@@ -199,7 +207,7 @@ def check(
         raise invalid(
             "lambda_functions",
             False,
-            "at least one action: Lambda, ECS, EC2, RDS, Auto Scaling, SageMaker or IAM principals",
+            "at least one action: Lambda, ECS, EC2, RDS, Auto Scaling, SageMaker, EKS, App Runner or IAM principals",
         )
     return checked
 

@@ -20,6 +20,7 @@ from .plan import (
     arn_name,
     ec2_instance_id,
     ecs_cluster_service,
+    eks_cluster_nodegroup,
     lambda_name,
     tagging_types,
 )
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # the pinned boto3-stubs; the Lambda runtime never imports th
 
 _ECS_DIMENSION: Final = "ecs:service:DesiredCount"
 #: Kinds whose API takes the name at the end of the ARN.
-_NAMED_BY_ARN: Final = frozenset({Kind.RDS, Kind.RDS_CLUSTER, Kind.ASG, Kind.SAGEMAKER})
+_NAMED_BY_ARN: Final = frozenset({Kind.RDS, Kind.RDS_CLUSTER, Kind.ASG, Kind.SAGEMAKER, Kind.EKS, Kind.APPRUNNER})
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,11 @@ class Clients:
     dynamodb: DynamoDBClient
     sns: SNSClient
     rds: RDSClient
-    #: EC2 Auto Scaling and SageMaker: boto3 clients (no stubs pinned for them, hence Any).
+    #: EC2 Auto Scaling, SageMaker, EKS, App Runner: boto3 clients (no stubs pinned for them, hence Any).
     asg: Any
     sagemaker: Any
+    eks: Any
+    apprunner: Any
 
 
 def discover_all(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, str]]]:
@@ -64,6 +67,22 @@ def discover_all(clients: Clients, config: Config) -> Iterator[tuple[str, dict[s
     yield from discover(clients, config)
     if Kind.ASG in config.actions:
         yield from _discover_groups(clients, config)
+    if Kind.EKS in config.actions:
+        yield from _discover_nodegroups(clients)
+
+
+def _discover_nodegroups(clients: Clients) -> Iterator[tuple[str, dict[str, str]]]:
+    """Every managed node group with its tags (``select`` keeps the tagged ones), all pages."""
+    clusters = with_backoff(lambda: list(clients.eks.get_paginator("list_clusters").paginate()))
+    for cluster in (name for page in clusters for name in page.get("clusters", [])):
+        pages = with_backoff(
+            lambda c=cluster: list(clients.eks.get_paginator("list_nodegroups").paginate(clusterName=c))  # type: ignore[misc]
+        )
+        for nodegroup in (name for page in pages for name in page.get("nodegroups", [])):
+            found = with_backoff(
+                lambda c=cluster, n=nodegroup: clients.eks.describe_nodegroup(clusterName=c, nodegroupName=n)  # type: ignore[misc]
+            )["nodegroup"]
+            yield found["nodegroupArn"], dict(found.get("tags") or {})
 
 
 def _discover_groups(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, str]]]:
@@ -162,6 +181,14 @@ def _read_more(clients: Clients, target: Target) -> dict[str, Any]:
     if target.kind == Kind.SAGEMAKER:
         notebook = with_backoff(lambda: clients.sagemaker.describe_notebook_instance(NotebookInstanceName=name))
         return {"status": notebook["NotebookInstanceStatus"]}
+    if target.kind == Kind.EKS:
+        cluster, nodegroup = eks_cluster_nodegroup(target.ident)
+        found = with_backoff(lambda: clients.eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup))
+        scaling = found["nodegroup"]["scalingConfig"]
+        return {"min": int(scaling["minSize"]), "max": int(scaling["maxSize"]), "desired": int(scaling["desiredSize"])}
+    if target.kind == Kind.APPRUNNER:
+        service = with_backoff(lambda: clients.apprunner.describe_service(ServiceArn=target.ident))["Service"]
+        return {"status": service["Status"]}
     raise ValueError(f"unknown resource kind {target.kind!r}")
 
 
@@ -257,6 +284,17 @@ def _apply_more(clients: Clients, target: Target, state: Mapping[str, Any]) -> N
         with_backoff(lambda: call(NotebookInstanceName=name))
     elif target.kind == Kind.ASG:
         _apply_asg(clients, name, state)
+    elif target.kind == Kind.EKS:
+        cluster, nodegroup = eks_cluster_nodegroup(target.ident)
+        scaling = {"minSize": int(state["min"]), "maxSize": int(state["max"]), "desiredSize": int(state["desired"])}
+        with_backoff(
+            lambda: clients.eks.update_nodegroup_config(
+                clusterName=cluster, nodegroupName=nodegroup, scalingConfig=scaling
+            )
+        )
+    elif target.kind == Kind.APPRUNNER:
+        call = clients.apprunner.resume_service if state["status"] == "RUNNING" else clients.apprunner.pause_service
+        with_backoff(lambda: call(ServiceArn=target.ident))
     else:
         raise ValueError(f"unknown resource kind {target.kind!r}")
 

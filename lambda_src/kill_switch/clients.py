@@ -28,4 +28,6 @@ def clients_from(session: Any) -> Clients:
         rds=client("rds"),
         asg=client("autoscaling"),
         sagemaker=client("sagemaker"),
+        eks=client("eks"),
+        apprunner=client("apprunner"),
     )

@@ -32,6 +32,8 @@ class Kind(StrEnum):
     RDS_CLUSTER = "rds-cluster"
     ASG = "asg"
     SAGEMAKER = "sagemaker"
+    EKS = "eks-nodegroup"
+    APPRUNNER = "apprunner"
 
     @classmethod
     def parse(cls, value: object) -> Kind:

@@ -15,7 +15,8 @@ from typing import Any
 from .config import KINDS, Config, Kind
 
 #: Resource Groups Tagging API resource types for the tag-selected kinds (IAM is named, not tagged).
-#: Auto Scaling groups are not in the Tagging API: they are found with DescribeAutoScalingGroups' tag filter.
+#: Auto Scaling groups (found with DescribeAutoScalingGroups' tag filter) and EKS node groups
+#: (through the EKS API) are not listed here.
 TAGGING_TYPES: Mapping[Kind, str] = {
     Kind.LAMBDA: "lambda:function",
     Kind.ECS: "ecs:service",
@@ -23,6 +24,7 @@ TAGGING_TYPES: Mapping[Kind, str] = {
     Kind.RDS: "rds:db",
     Kind.RDS_CLUSTER: "rds:cluster",
     Kind.SAGEMAKER: "sagemaker:notebook-instance",
+    Kind.APPRUNNER: "apprunner:service",
 }
 #: Kinds AWS starts again by itself while stopped (RDS and Aurora after seven days): the schedule
 #: re-stops them while the switch is engaged.
@@ -99,7 +101,19 @@ def kind_of_arn(arn: str) -> Kind | None:
         return Kind.ASG
     if service == "sagemaker" and resource.startswith("notebook-instance/"):
         return Kind.SAGEMAKER
+    if service == "eks" and resource.startswith("nodegroup/"):
+        return Kind.EKS
+    if service == "apprunner" and resource.startswith("service/"):
+        return Kind.APPRUNNER
     return None
+
+
+def eks_cluster_nodegroup(arn: str) -> tuple[str, str]:
+    """``...:nodegroup/CLUSTER/NODEGROUP/UUID`` -> ``(CLUSTER, NODEGROUP)``."""
+    parts = arn.split(":", 5)[5].split("/")
+    if len(parts) != 4:
+        raise ValueError(f"{arn} is not an EKS node group ARN")
+    return parts[1], parts[2]
 
 
 def arn_name(arn: str) -> str:
@@ -181,7 +195,8 @@ def engaged_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any] 
     lambda ``{"reserved": int|None}``; ecs ``{"desired": int, "scaling": {"min", "max",
     "suspended"}|None}``; ec2 ``{"state": str, "instanceStore": bool}``; iam ``{"attached": bool}``;
     rds ``{"status": str, "cluster": str|None}``; rds-cluster ``{"status": str}``; asg ``{"min",
-    "max", "desired": int, "suspended": [process names]}``; sagemaker ``{"status": str}``.
+    "max", "desired": int, "suspended": [process names]}``; sagemaker ``{"status": str}``;
+    eks-nodegroup ``{"min", "max", "desired": int}``; apprunner ``{"status": str}``.
     """
     if kind == Kind.LAMBDA:
         return None if previous.get("reserved") == 0 else {"reserved": 0}
@@ -199,6 +214,13 @@ def engaged_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any] 
         return {"status": "stopped"} if previous.get("status") == "available" else None
     if kind == Kind.SAGEMAKER:
         return {"status": "Stopped"} if previous.get("status") == "InService" else None
+    if kind == Kind.EKS:
+        # EKS requires maxSize >= 1: min and desired go to 0, max stays (nothing launches at desired 0).
+        if previous.get("min") == 0 and previous.get("desired") == 0:
+            return None
+        return {"min": 0, "max": previous["max"], "desired": 0}
+    if kind == Kind.APPRUNNER:
+        return {"status": "PAUSED"} if previous.get("status") == "RUNNING" else None
     if kind == Kind.ASG:
         wanted = {"min": 0, "max": 0, "desired": 0, "suspended": sorted({*previous.get("suspended", ()), *ASG_SUSPEND})}
         same = all(previous.get(k) == v for k, v in wanted.items() if k != "suspended")
@@ -230,6 +252,10 @@ def restore_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any]:
         return {"status": "InService"}
     if kind == Kind.ASG:
         return {k: previous[k] for k in ("min", "max", "desired", "suspended")}
+    if kind == Kind.EKS:
+        return {k: previous[k] for k in ("min", "max", "desired")}
+    if kind == Kind.APPRUNNER:
+        return {"status": "RUNNING"}
     if kind in (Kind.LAMBDA, Kind.ECS):
         return dict(previous)
     raise ValueError(f"unknown resource kind {kind!r}")
