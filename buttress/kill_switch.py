@@ -96,6 +96,10 @@ class BudgetKillSwitch(Construct):
     :param app_runner_services: pause tagged App Runner services. Default ``True``.
     :param ec2_instance_store: also stop instances whose instance-store volumes lose their data
         when stopped (otherwise reported and left alone); only with ``ec2_instances``. Default ``False``.
+    :param regions: the regions whose tagged resources the switch acts in, e.g.
+        ``["eu-west-1", "us-east-1"]``; the functions run in the stack's region and call the others;
+        the records, topics and IAM (global: the deny policy is attached once) stay here.
+        Default: the stack's region only.
     :param iam_groups: IAM group names (no path) that get the deny policy. Default none.
     :param iam_roles: IAM role names (no path). Default none.
     :param iam_users: IAM user names (no path). Default none.
@@ -144,6 +148,7 @@ class BudgetKillSwitch(Construct):
         eks_node_groups: bool = True,
         app_runner_services: bool = True,
         ec2_instance_store: bool = False,
+        regions: Sequence[str] | None = None,
         iam_groups: Sequence[str] = (),
         iam_roles: Sequence[str] = (),
         iam_users: Sequence[str] = (),
@@ -174,6 +179,7 @@ class BudgetKillSwitch(Construct):
             eks_node_groups=eks_node_groups,
             app_runner_services=app_runner_services,
             ec2_instance_store=ec2_instance_store,
+            regions=regions,
             iam_groups=iam_groups,
             iam_roles=iam_roles,
             iam_users=iam_users,
@@ -330,6 +336,7 @@ class BudgetKillSwitch(Construct):
             dry_run=checked.dry_run,
             max_workers=checked.max_workers,
             ec2_instance_store=checked.ec2_instance_store,
+            regions=checked.regions,
         )
 
     def _functions(
@@ -338,6 +345,7 @@ class BudgetKillSwitch(Construct):
         """The restore function, then the engage function (which must never throttle the restore)."""
         config = self._config(checked)
         self._kinds = set(checked.function_actions)
+        self._regions = checked.regions
         statements = _Statements(Stack.of(self), self, checked)
         restore = self._function(
             "Restore",
@@ -395,7 +403,7 @@ class BudgetKillSwitch(Construct):
         assert role is not None  # python_function always gives the function its own role
         self.operator_topic.grant_publish(role)
         self.table.grant(role, *table_actions)
-        _acknowledge_wildcards(role, self._kinds)
+        _acknowledge_wildcards(role, self._kinds, self._regions)
         return function
 
     def _restop_rule(self, checked: KillSwitchProps) -> events.Rule | None:
@@ -475,9 +483,16 @@ class BudgetKillSwitch(Construct):
 # IAM: one statement per need, tag-conditioned where the API evaluates aws:ResourceTag.
 
 
-def _arn(stack: Stack, service: str, resource: str, *, region: bool = True) -> str:
-    """``arn:<partition>:<service>:<region>:<account>:<resource>`` (IAM ARNs have no region)."""
-    return f"arn:{stack.partition}:{service}:{stack.region if region else ''}:{stack.account}:{resource}"
+def _arn(stack: Stack, service: str, resource: str, *, region: bool | str = True) -> str:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>``: ``region`` True for the stack's,
+    a region name for another, False for none (IAM)."""
+    where = stack.region if region is True else (region or "")
+    return f"arn:{stack.partition}:{service}:{where}:{stack.account}:{resource}"
+
+
+def _arns(stack: Stack, regions: Sequence[str], service: str, resource: str) -> list[str]:
+    """The ARN pattern in each region the switch acts in (the stack's own when none are given)."""
+    return [_arn(stack, service, resource, region=region) for region in regions or (True,)]
 
 
 #: The Auto Scaling group ARN pattern (``autoScalingGroup:<uuid>:autoScalingGroupName/<name>``).
@@ -551,10 +566,14 @@ class _Statements:
         self._tagged = {"StringEquals": {f"aws:ResourceTag/{checked.tag_key}": checked.tag_value}}
         self._policy = switch.deny_policy if "iam" in self._kinds else None
         self._principals = checked.principals
+        self._regions = checked.regions
 
     def _tag_conditioned(self, sid: str, actions: list[str], service: str, resource: str) -> iam.PolicyStatement:
         return iam.PolicyStatement(
-            sid=sid, actions=actions, resources=[_arn(self._stack, service, resource)], conditions=self._tagged
+            sid=sid,
+            actions=actions,
+            resources=_arns(self._stack, self._regions, service, resource),
+            conditions=self._tagged,
         )
 
     def engage(self) -> list[iam.PolicyStatement]:
@@ -606,7 +625,7 @@ class _Statements:
                 continue
             if engage:
                 # DescribeAutoScalingGroups has no resource-level permissions; the others take the type.
-                scope = ["*"] if kind == "asg" else [_arn(self._stack, service, resource)]
+                scope = ["*"] if kind == "asg" else _arns(self._stack, self._regions, service, resource)
                 out.append(iam.PolicyStatement(sid=f"Read{sid}", actions=[read], resources=scope))
             actions = list(stop if engage else start)
             out.append(self._tag_conditioned(("Stop" if engage else "Start") + sid, actions, service, resource))
@@ -622,7 +641,7 @@ class _Statements:
             iam.PolicyStatement(
                 sid="HoldScalingBounds",
                 actions=["application-autoscaling:RegisterScalableTarget"],
-                resources=[_arn(self._stack, "application-autoscaling", "scalable-target/*")],
+                resources=_arns(self._stack, self._regions, "application-autoscaling", "scalable-target/*"),
             ),
         ]
         if describe_targets:
@@ -656,7 +675,7 @@ def _iam_statement(
     return iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
 
 
-def _acknowledge_wildcards(role: iam.IRole, kinds: set[str]) -> None:
+def _acknowledge_wildcards(role: iam.IRole, kinds: set[str], regions: Sequence[str]) -> None:
     """The wildcards the APIs leave no way around, each explained (listed in docs/kill-switch.md).
 
     Each resource is the very token the statements hold, so the finding id matches with an
@@ -677,28 +696,30 @@ def _acknowledge_wildcards(role: iam.IRole, kinds: set[str]) -> None:
                 "eks:ListClusters and eks:ListNodegroups are reads without resource-level permissions"
             ),
             **{
-                _arn(stack, service, resource): (
-                    f"any {resource.split(':')[0].split('/')[0]} of this account and region: reads by type, "
-                    "changes only when it carries the selecting tag (aws:ResourceTag)"
-                )
-                for kind, _, _, _, _, service, resource in _MORE_KINDS
-                if kind in kinds
+                arn: reason
+                for (service, resource), reason in _type_wildcards(kinds).items()
+                for arn in _arns(stack, regions, service, resource)
             },
-            _arn(stack, "application-autoscaling", "scalable-target/*"): (
-                "scalable targets of this account and region; they do not carry the project tag, but Application "
-                "Auto Scaling also requires ecs:UpdateService on the service, which is tag-conditioned"
-            ),
-            _arn(stack, "lambda", "function:*"): (
-                "any function of this account and region, only when it carries the selecting tag (aws:ResourceTag)"
-            ),
-            _arn(stack, "ecs", "service/*"): (
-                "any ECS service of this account and region, only when it carries the selecting tag (aws:ResourceTag)"
-            ),
-            _arn(stack, "ec2", "instance/*"): (
-                "any instance of this account and region, only when it carries the selecting tag (aws:ResourceTag)"
-            ),
         },
     )
+
+
+def _type_wildcards(kinds: set[str]) -> dict[tuple[str, str], str]:
+    """``(service, resource pattern)`` -> why that pattern is allowed, for the kinds enabled."""
+    tagged = "of the regions the switch acts in, only when it carries the selecting tag (aws:ResourceTag)"
+    out = {
+        (service, resource): f"any {resource.split(':')[0].split('/')[0]} {tagged}; reads by resource type"
+        for kind, _, _, _, _, service, resource in _MORE_KINDS
+        if kind in kinds
+    }
+    out[("application-autoscaling", "scalable-target/*")] = (
+        "scalable targets of the regions the switch acts in; they do not carry the project tag, but Application "
+        "Auto Scaling also requires ecs:UpdateService on the service, which is tag-conditioned"
+    )
+    out[("lambda", "function:*")] = f"any function {tagged}"
+    out[("ecs", "service/*")] = f"any ECS service {tagged}"
+    out[("ec2", "instance/*")] = f"any instance {tagged}"
+    return out
 
 
 def _notification(

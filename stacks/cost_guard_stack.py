@@ -17,7 +17,7 @@ PLACEHOLDER_EMAIL = "cost-operators@example.com"
 
 
 class CostGuardStack(Stack):
-    """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs).
+    """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs) in us-east-1 and eu-west-1.
 
     On an actual breach: Beta Lambda functions get reserved concurrency 0, Beta ECS services go to
     0 tasks with scaling held at 0, Beta EC2 instances stop (instance-store ones are reported),
@@ -42,6 +42,8 @@ class CostGuardStack(Stack):
             tag_key="Project",
             tag_value="Beta",
             services=["Amazon Elastic Compute Cloud - Compute"],
+            # Project Beta runs in two regions; the switch, its records and IAM stay in this stack's.
+            regions=["us-east-1", "eu-west-1"],
             operator_emails=emails,
             iam_groups=[self.developers.group_name],
         )

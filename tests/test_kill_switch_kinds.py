@@ -281,3 +281,30 @@ def test_app_runner_paused_and_resumed_exactly(world: World) -> None:
         apply_state(clients, world.config, target, restore_state(Kind.APPRUNNER, previous))
         stub.assert_no_pending_responses()
     assert engaged_state(Kind.APPRUNNER, {"status": "PAUSED"}) is None
+
+
+# --- several regions: tagged resources in each, IAM once -----------------------------------------
+
+
+def test_two_regions_engaged_and_restored(world: World) -> None:
+    west = world.clients.in_region("eu-west-1")
+    assert west.region == "eu-west-1" and world.clients.in_region("eu-west-1") is west
+    _db(west, "beta-db", BETA)
+    _db(west, "west-only", BETA)
+    config = replace(world.config, regions=(REGION, "eu-west-1"), actions=(Kind.RDS,))
+    summary = engage(world.clients, config, run_id="r1")
+    assert summary.counts["rds"]["changed"] == 3  # beta-db in each region, and west-only
+    assert world.db("beta-db") == "stopped"
+    assert [
+        west.rds.describe_db_instances(DBInstanceIdentifier=n)["DBInstances"][0]["DBInstanceStatus"]
+        for n in ("beta-db", "west-only")
+    ] == ["stopped", "stopped"]
+    # The records (in the home region's table) name each resource by ARN: restore finds its region.
+    restore(world.clients, config, run_id="r2")
+    assert world.db("beta-db") == "available"
+    assert west.rds.describe_db_instances(DBInstanceIdentifier="west-only")["DBInstances"][0]["DBInstanceStatus"] == (
+        "available"
+    )
+    # Without regions, only the home region is searched.
+    only_home = engage(world.clients, replace(config, regions=()), run_id="r3")
+    assert only_home.counts["rds"]["changed"] == 1

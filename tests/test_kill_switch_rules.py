@@ -33,6 +33,7 @@ def _check(**overrides: Any) -> rules.KillSwitchProps:
         "eks_node_groups": True,
         "app_runner_services": True,
         "ec2_instance_store": False,
+        "regions": None,
         "iam_groups": (),
         "iam_roles": (),
         "iam_users": (),
@@ -205,3 +206,26 @@ def test_new_kinds_are_function_actions() -> None:
     )
     some = _check(lambda_functions=False, ecs_services=False, ec2_instances=False, auto_scaling_groups=False)
     assert some.function_actions == ("rds", "rds-cluster", "sagemaker", "eks-nodegroup", "apprunner")
+
+
+@pytest.mark.parametrize(
+    ("regions", "message"),
+    [
+        ("eu-west-1", "regions='eu-west-1' is invalid: None (the stack's region) or a non-empty list"),
+        ([], "regions=[] is invalid: None (the stack's region) or a non-empty list"),
+        (["EU-WEST-1"], "regions='EU-WEST-1' is invalid: a region name such as 'eu-west-1'"),
+        (["eu-west-1", "eu-west-1"], "regions=['eu-west-1', 'eu-west-1'] is invalid: distinct regions"),
+        ([7], "regions=7 is invalid: a region name"),
+    ],
+)
+def test_regions_checked(regions: object, message: str) -> None:
+    assert _message(regions=regions).startswith(message)
+
+
+def test_regions_accepted() -> None:
+    assert _check(regions=["eu-west-1", "us-east-1", "ap-southeast-3"]).regions == (
+        "eu-west-1",
+        "us-east-1",
+        "ap-southeast-3",
+    )
+    assert _check().regions == ()

@@ -96,6 +96,7 @@ class KillSwitchProps:
     eks_node_groups: bool
     app_runner_services: bool
     ec2_instance_store: bool
+    regions: tuple[str, ...]
     iam_groups: tuple[str, ...]
     iam_roles: tuple[str, ...]
     iam_users: tuple[str, ...]
@@ -151,6 +152,7 @@ def check(
     eks_node_groups: object,
     app_runner_services: object,
     ec2_instance_store: object,
+    regions: object,
     iam_groups: object,
     iam_roles: object,
     iam_users: object,
@@ -179,6 +181,7 @@ def check(
         eks_node_groups=props.boolean("eks_node_groups", eks_node_groups),
         app_runner_services=props.boolean("app_runner_services", app_runner_services),
         ec2_instance_store=props.boolean("ec2_instance_store", ec2_instance_store),
+        regions=_regions(regions),
         iam_groups=_iam_names("iam_groups", iam_groups),
         iam_roles=_iam_names("iam_roles", iam_roles),
         iam_users=_iam_names("iam_users", iam_users),
@@ -292,6 +295,24 @@ def _services(value: object) -> tuple[str, ...]:
         )
     if len(set(value)) != len(value):
         raise invalid("services", list(value), "distinct names")
+    return tuple(value)
+
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
+def _regions(value: object) -> tuple[str, ...]:
+    """``None`` (the stack's region) or a non-empty list of distinct region names."""
+    if value is None:
+        return ()
+    allowed = "None (the stack's region) or a non-empty list of region names such as ['eu-west-1', 'us-east-1']"
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise invalid("regions", value, allowed)
+    for region in value:
+        if not isinstance(region, str) or not (is_token(region) or _REGION.match(region)):
+            raise invalid("regions", region, "a region name such as 'eu-west-1'")
+    if len(set(value)) != len(value):
+        raise invalid("regions", list(value), "distinct regions")
     return tuple(value)
 
 

@@ -7,7 +7,7 @@ Every call goes through :func:`retry.with_backoff`; every listing is paginated.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
@@ -60,6 +60,24 @@ class Clients:
     sagemaker: Any
     eks: Any
     apprunner: Any
+    #: The region these clients call, and how to build the same clients for another region
+    #: (``None``: this region only). IAM is global: the home clients handle it.
+    region: str = ""
+    factory: Any = field(default=None, repr=False, compare=False)
+    _regional: dict[str, Clients] = field(default_factory=dict, repr=False, compare=False)
+
+    def in_region(self, region: str) -> Clients:
+        """The same clients in ``region`` (built once); these ones for ``""`` or their own region."""
+        if not region or region == self.region or self.factory is None:
+            return self
+        if region not in self._regional:
+            self._regional[region] = self.factory(region)
+        return self._regional[region]
+
+    def for_target(self, target: Target) -> Clients:
+        """The clients of the region in the target's ARN (IAM principals: these, the home ones)."""
+        parts = target.ident.split(":")
+        return self.in_region(parts[3]) if len(parts) > 3 and parts[0] == "arn" else self
 
 
 def discover_all(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, str]]]:

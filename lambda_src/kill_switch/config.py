@@ -48,7 +48,7 @@ class Kind(StrEnum):
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
 _REQUIRED = ("switch_id", "budget_name", "account_id", "table_name", "summary_topic_arn", "tag_key", "tag_value")
-_LISTS = ("iam_groups", "iam_roles", "iam_users", "protected_functions")
+_LISTS = ("iam_groups", "iam_roles", "iam_users", "protected_functions", "regions")
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ class Config:
     max_workers: int = 8
     #: Stop EC2 instances with instance-store volumes too (their data is lost); else reported and left alone.
     ec2_instance_store: bool = False
+    #: Regions whose tagged resources the switch acts on; empty: the functions' own region only.
+    regions: tuple[str, ...] = ()
     #: Function names never throttled (the switch's own); only the engage function has any.
     protected_functions: tuple[str, ...] = ()
 
@@ -83,7 +85,7 @@ class Config:
         out: dict[str, Any] = {}
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name == "protected_functions" and not value:
+            if field.name in ("protected_functions", "regions") and not value:
                 continue
             if field.name == "actions":
                 value = [Kind.parse(kind).value for kind in value]

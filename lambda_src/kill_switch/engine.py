@@ -63,7 +63,9 @@ def engage(
     store = RecordStore(clients.dynamodb, config.table_name, config.switch_id)
     discovery_error = ""
     try:
-        found = list(discover_all(clients, config))
+        found = [
+            found for region in config.regions or ("",) for found in discover_all(clients.in_region(region), config)
+        ]
     except Exception as error:  # still act on the named IAM principals, report, then fail for the retry
         discovery_error = f"{type(error).__name__}: {error}"
         summary.add("discovery", "failed", "tag:GetResources", discovery_error)
@@ -78,7 +80,8 @@ def engage(
             summary.add(target.kind, "deferred", target.ident, "out of time")
             return
         try:
-            outcome, reason = _engage_one(clients, config, store, target, run_id=run_id, dry_run=dry_run)
+            regional = clients.for_target(target)
+            outcome, reason = _engage_one(regional, config, store, target, run_id=run_id, dry_run=dry_run)
         except Exception as error:  # one resource's failure must not stop the others
             outcome, reason = "failed", f"{type(error).__name__}: {error}"
         summary.add(target.kind, outcome, target.ident, reason)
@@ -141,7 +144,7 @@ def restore(
             if dry_run:
                 outcome, reason = "changed", f"would set {json.dumps(wanted, sort_keys=True)}"
             else:
-                apply_state(clients, config, target, wanted)
+                apply_state(clients.for_target(target), config, target, wanted)
                 store.mark(target, "restored")
                 outcome, reason = "changed", f"set {json.dumps(wanted, sort_keys=True)}"
         except Exception as error:  # the record stays active, so a later restore retries it
@@ -178,13 +181,14 @@ def restop(
             summary.add(target.kind, "deferred", target.ident, "out of time")
             return
         try:
-            wanted = engaged_state(target.kind, read_state(clients, config, target))
+            regional = clients.for_target(target)
+            wanted = engaged_state(target.kind, read_state(regional, config, target))
             if wanted is None:
                 outcome, reason = "skipped", "still stopped"
             elif dry_run:
                 outcome, reason = "changed", f"would set {json.dumps(wanted, sort_keys=True)}"
             else:
-                apply_state(clients, config, target, wanted)
+                apply_state(regional, config, target, wanted)
                 outcome, reason = "changed", "AWS had started it again: stopped again"
         except Exception as error:
             outcome, reason = "failed", f"{type(error).__name__}: {error}"
