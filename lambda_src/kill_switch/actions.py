@@ -200,8 +200,8 @@ def _read_more(clients: Clients, target: Target) -> dict[str, Any]:
         notebook = with_backoff(lambda: clients.sagemaker.describe_notebook_instance(NotebookInstanceName=name))
         return {"status": notebook["NotebookInstanceStatus"]}
     if target.kind == Kind.EKS:
-        cluster, nodegroup = eks_cluster_nodegroup(target.ident)
-        found = with_backoff(lambda: clients.eks.describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup))
+        eks_cluster, nodegroup = eks_cluster_nodegroup(target.ident)
+        found = with_backoff(lambda: clients.eks.describe_nodegroup(clusterName=eks_cluster, nodegroupName=nodegroup))
         scaling = found["nodegroup"]["scalingConfig"]
         return {"min": int(scaling["minSize"]), "max": int(scaling["maxSize"]), "desired": int(scaling["desiredSize"])}
     if target.kind == Kind.APPRUNNER:
