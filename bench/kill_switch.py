@@ -25,18 +25,27 @@ from typing import Any
 
 from bench.common import QUICK, Result, Target, median, runs
 
-#: Per region; two regions (REGIONS), so FULL is 5,000 resources plus the IAM group.
+#: Totals, split evenly over the two regions (REGIONS): FULL is 5,000 resources plus the IAM group.
 FULL = {
-    "lambda": 1200,
-    "ecs": 200,
-    "ec2": 400,
-    "rds": 300,
-    "rds-cluster": 50,
-    "asg": 150,
-    "sagemaker": 100,
-    "eks-nodegroup": 100,
+    "lambda": 2400,
+    "ecs": 400,
+    "ec2": 800,
+    "rds": 600,
+    "rds-cluster": 100,
+    "asg": 300,
+    "sagemaker": 200,
+    "eks-nodegroup": 200,
 }
-SMALL = {"lambda": 30, "ecs": 6, "ec2": 10, "rds": 8, "rds-cluster": 2, "asg": 4, "sagemaker": 3, "eks-nodegroup": 3}
+SMALL = {
+    "lambda": 60,
+    "ecs": 12,
+    "ec2": 20,
+    "rds": 16,
+    "rds-cluster": 4,
+    "asg": 8,
+    "sagemaker": 6,
+    "eks-nodegroup": 6,
+}
 REGIONS = ("us-east-1", "eu-west-1")
 #: Calls that change a resource, by kind (the rest are reads, the switch's own records, the summary).
 MUTATING: dict[str, set[str]] = {
@@ -81,7 +90,13 @@ def _zip() -> bytes:
 
 def _per_kind(sizes: dict[str, int], kind: str) -> int:
     """Resources of ``kind`` in all regions (IAM: the one group)."""
-    return 1 if kind == "iam" else sizes.get(kind, 0) * len(REGIONS)
+    return 1 if kind == "iam" else sizes.get(kind, 0)
+
+
+def _share(sizes: dict[str, int], index: int) -> dict[str, int]:
+    """Region ``index``'s part of each total (the first regions take the remainder)."""
+    n = len(REGIONS)
+    return {kind: total // n + (1 if index < total % n else 0) for kind, total in sizes.items()}
 
 
 def build_world(sizes: dict[str, int], counter: CallCounter) -> tuple[Any, Any]:
@@ -103,10 +118,10 @@ def build_world(sizes: dict[str, int], counter: CallCounter) -> tuple[Any, Any]:
     )
     topic = home.sns.create_topic(Name="operators")["TopicArn"]
     role = home.iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    for region in REGIONS:
+    for index, region in enumerate(REGIONS):
         c = home.in_region(region)
         _count(c, counter)
-        _build_region(c, region, sizes, role)
+        _build_region(c, region, _share(sizes, index), role)
     deny = home.iam.create_policy(
         PolicyName="beta-deny",
         PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ec2:RunInstances", '
@@ -249,7 +264,7 @@ def run() -> Result:
 
 def _resources(sizes: dict[str, int]) -> int:
     """Tagged resources in all regions (the Auto Scaling groups' own instances are left to the group)."""
-    return sum(sizes.values()) * len(REGIONS)
+    return sum(sizes.values())
 
 
 def _run(engage: Any, restore: Any) -> Result:
@@ -292,7 +307,7 @@ def _run(engage: Any, restore: Any) -> Result:
     result = Result("kill_switch", "Kill-switch engage and restore at scale (moto)")
     kinds = ", ".join(f"{count:,} {kind}" for kind, count in sizes.items())
     result.lines.append(
-        f"In each of {len(REGIONS)} regions ({', '.join(REGIONS)}): {kinds} (Lambda: a quarter with their own "
+        f"Split evenly over {len(REGIONS)} regions ({', '.join(REGIONS)}): {kinds} (Lambda: a quarter with their own "
         "reserved concurrency; ECS: half with auto scaling; Auto Scaling groups with one instance each, left "
         f"to their group); plus one IAM group (global): {total_resources + 1:,} resources, built in moto in "
         f"{setup_s:.0f} s. {n} engage/restore cycle(s); {config.max_workers} worker threads (the construct's "
