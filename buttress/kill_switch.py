@@ -17,6 +17,8 @@ from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -73,18 +75,39 @@ class BudgetKillSwitch(Construct):
     :param operator_emails: 1 to 10 addresses for the forecast warning, the breach and the
         summaries. Required.
     :param budget_name: the budget's name (1-100 characters, no ``:`` or ``\\``), unique in the
-        account. Default: derived from the construct path.
+        account. Default: the construct path's unique id, then the account and the region
+        (``<id>-<account>-<region>``, CloudFormation references when the stack is env-agnostic),
+        so the same stack in two regions or accounts does not collide.
     :param services: Cost Explorer service names for the cost filter, e.g.
-        ``["Amazon Elastic Compute Cloud - Compute"]``. Default: all services.
+        ``["Amazon Elastic Compute Cloud - Compute"]`` (checked against
+        ``buttress/data/cost-explorer-services.json``; ``"EC2"`` is refused with the right name
+        suggested). Default: all services.
     :param forecast_percent: forecast warning threshold, percent of the limit (1-1000). Default 80.
-    :param actual_percent: breach threshold that engages the switch (1-1000). Default 100.
+    :param actual_percent: breach threshold that engages the switch (1-1000), at least
+        ``forecast_percent``. Default 100.
     :param lambda_functions: set tagged functions' reserved concurrency to 0. Default ``True``.
     :param ecs_services: stop tagged ECS services. Default ``True``.
     :param ec2_instances: stop tagged EC2 instances. Default ``True``.
+    :param rds_databases: stop tagged RDS DB instances and Aurora clusters (Aurora members go with
+        their cluster), and stop them again daily while engaged, since AWS starts a stopped
+        database after seven days. Default ``True``.
+    :param auto_scaling_groups: set tagged EC2 Auto Scaling groups' min/desired/max to 0 with the
+        processes that would launch or replace instances suspended. Default ``True``.
+    :param sagemaker_notebooks: stop tagged SageMaker notebook instances. Default ``True``.
+    :param eks_node_groups: scale tagged EKS managed node groups to 0 (min and desired; EKS keeps
+        max at least 1). Default ``True``.
+    :param app_runner_services: pause tagged App Runner services. Default ``True``.
+    :param ec2_instance_store: also stop instances whose instance-store volumes lose their data
+        when stopped (otherwise reported and left alone); only with ``ec2_instances``. Default ``False``.
+    :param regions: the regions whose tagged resources the switch acts in, e.g.
+        ``["eu-west-1", "us-east-1"]``; the functions run in the stack's region and call the others;
+        the records, topics and IAM (global: the deny policy is attached once) stay here.
+        Default: the stack's region only.
     :param iam_groups: IAM group names (no path) that get the deny policy. Default none.
     :param iam_roles: IAM role names (no path). Default none.
     :param iam_users: IAM user names (no path). Default none.
-    :param deny_actions: actions the deny policy denies. Default ``ec2:RunInstances``,
+    :param deny_actions: actions the deny policy denies, each ``service:Action`` of a known IAM
+        service prefix (``*``/``?`` wildcards in the action). Default ``ec2:RunInstances``,
         ``ec2:StartInstances``.
     :param native_iam_action: let AWS Budgets attach the deny policy. Default ``False``.
     :param dry_run: record and change nothing, report only. Default ``False``.
@@ -99,8 +122,8 @@ class BudgetKillSwitch(Construct):
     :param log_key: customer-managed KMS key of the functions' log groups (its policy is extended
         to let CloudWatch Logs use it). Default ``None``: CloudWatch Logs' own encryption.
     :param alarm_action: what every alarm the switch creates notifies (the engage function's
-        errors, the two topics' delivery failures). Default: every one of them notifies
-        ``operator_topic`` (whose own delivery-failure alarm then reaches the addresses that still work).
+        errors, the two topics' delivery failures). Default: ``operator_topic``, for every one of
+        them (a Budgets -> switch delivery that fails is seen).
 
     Attributes: ``budget``, ``alert_topic``, ``operator_topic``, ``table``, ``engage_function``,
     ``restore_function``, ``deny_policy`` (or ``None``), ``budget_action`` and
@@ -126,6 +149,13 @@ class BudgetKillSwitch(Construct):
         lambda_functions: bool = True,
         ecs_services: bool = True,
         ec2_instances: bool = True,
+        rds_databases: bool = True,
+        auto_scaling_groups: bool = True,
+        sagemaker_notebooks: bool = True,
+        eks_node_groups: bool = True,
+        app_runner_services: bool = True,
+        ec2_instance_store: bool = False,
+        regions: Sequence[str] | None = None,
         iam_groups: Sequence[str] = (),
         iam_roles: Sequence[str] = (),
         iam_users: Sequence[str] = (),
@@ -152,6 +182,13 @@ class BudgetKillSwitch(Construct):
             lambda_functions=lambda_functions,
             ecs_services=ecs_services,
             ec2_instances=ec2_instances,
+            rds_databases=rds_databases,
+            auto_scaling_groups=auto_scaling_groups,
+            sagemaker_notebooks=sagemaker_notebooks,
+            eks_node_groups=eks_node_groups,
+            app_runner_services=app_runner_services,
+            ec2_instance_store=ec2_instance_store,
+            regions=regions,
             iam_groups=iam_groups,
             iam_roles=iam_roles,
             iam_users=iam_users,
@@ -179,13 +216,14 @@ class BudgetKillSwitch(Construct):
         self.deny_policy = self._deny_policy(checked)
         #: A name known at synth: the engage function matches it in the notification text, and a
         #: Ref to the budget would make the function depend on the budget that depends on its topic.
-        self.budget_name = checked.budget_name or Names.unique_id(self)[-100:]
+        self.budget_name = checked.budget_name or rules.default_budget_name(
+            Names.unique_id(self), Stack.of(self).account, Stack.of(self).region
+        )
         self.budget = self._budget(checked)
         self.restore_function, self.engage_function = self._functions(checked, log_retention, removal_policy)
         self.alert_topic.add_function("Engage", self.engage_function)
+        self.restop_rule = self._restop_rule(checked)
         self.errors_alarm = self._errors_alarm(alarm_action)
-        if alarm_action is None:
-            self._topic_alarms_notify_operators()
         self.budget_action_role, self.budget_action = self._native_action(checked)
         self.restore_command = (
             f"aws lambda invoke --function-name {self.restore_function.function_name} "
@@ -244,12 +282,23 @@ class BudgetKillSwitch(Construct):
     def _topics(
         self, emails: Sequence[str], alarm_action: cloudwatch.IAlarmAction | None
     ) -> tuple[FanoutTopic, FanoutTopic]:
-        alert = FanoutTopic(self, "AlertTopic", service_publishers=["budgets.amazonaws.com"], alarm_action=alarm_action)
+        """The operator topic first: by default every alarm of the switch notifies it, its own included."""
         operator = FanoutTopic(
             self, "OperatorTopic", service_publishers=["cloudwatch.amazonaws.com"], alarm_action=alarm_action
         )
+        self._alarm_action = alarm_action or cloudwatch_actions.SnsAction(operator.topic)
+        if alarm_action is None:
+            # A failed e-mail delivery of the operator topic can only be announced on the topic itself
+            # (the e-mail may still reach the others); alarm_action gives it a second path.
+            operator.failed_alarm.add_alarm_action(self._alarm_action)
+        alert = FanoutTopic(
+            self, "AlertTopic", service_publishers=["budgets.amazonaws.com"], alarm_action=self._alarm_action
+        )
         for index, address in enumerate(emails):
             operator.add_email(f"Operator{index}", address)
+        if alarm_action is None:
+            for alarm in operator.dead_letter_alarms.values():
+                alarm.add_alarm_action(self._alarm_action)
         return alert, operator
 
     def _deny_policy(self, checked: KillSwitchProps) -> iam.ManagedPolicy | None:
@@ -311,6 +360,8 @@ class BudgetKillSwitch(Construct):
             deny_policy_arn=self.deny_policy.managed_policy_arn if self.deny_policy else "",
             dry_run=checked.dry_run,
             max_workers=checked.max_workers,
+            ec2_instance_store=checked.ec2_instance_store,
+            regions=checked.regions,
         )
 
     def _functions(
@@ -318,6 +369,8 @@ class BudgetKillSwitch(Construct):
     ) -> tuple[lambda_.Function, lambda_.Function]:
         """The restore function, then the engage function (which must never throttle the restore)."""
         config = self._config(checked)
+        self._kinds = set(checked.function_actions)
+        self._regions = checked.regions
         statements = _Statements(Stack.of(self), self, checked)
         restore = self._function(
             "Restore",
@@ -376,15 +429,24 @@ class BudgetKillSwitch(Construct):
         assert role is not None  # python_function always gives the function its own role
         self.operator_topic.grant_publish(role)
         self.table.grant(role, *table_actions)
-        _acknowledge_wildcards(role)
+        _acknowledge_wildcards(role, self._kinds, self._regions)
         return function
 
-    def _topic_alarms_notify_operators(self) -> None:
-        """Without ``alarm_action``, the topics' delivery-failure alarms notify the operator topic too."""
-        action = cloudwatch_actions.SnsAction(self.operator_topic.topic)
-        for topic in (self.alert_topic, self.operator_topic):
-            for alarm in (topic.failed_alarm, *topic.dead_letter_alarms.values()):
-                alarm.add_alarm_action(action)
+    def _restop_rule(self, checked: KillSwitchProps) -> events.Rule | None:
+        """Daily, while engaged: stop again the databases AWS started after seven days stopped."""
+        if not checked.rds_databases:
+            return None
+        rule = events.Rule(
+            self,
+            "RestopSchedule",
+            description="buttress kill-switch: stop again the databases AWS restarted while the switch is engaged",
+            schedule=events.Schedule.rate(Duration.days(1)),
+        )
+        message = {"buttressKillSwitch": "restop", "budgetName": self.budget_name}
+        rule.add_target(
+            events_targets.LambdaFunction(self.engage_function, event=events.RuleTargetInput.from_object(message))
+        )
+        return rule
 
     def _errors_alarm(self, alarm_action: cloudwatch.IAlarmAction | None) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
@@ -397,7 +459,7 @@ class BudgetKillSwitch(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        alarm.add_alarm_action(alarm_action or cloudwatch_actions.SnsAction(self.operator_topic.topic))
+        alarm.add_alarm_action(self._alarm_action)
         return alarm
 
     def _native_action(self, checked: KillSwitchProps) -> tuple[iam.Role | None, budgets.CfnBudgetsAction | None]:
@@ -454,9 +516,78 @@ class BudgetKillSwitch(Construct):
 # IAM: one statement per need, tag-conditioned where the API evaluates aws:ResourceTag.
 
 
-def _arn(stack: Stack, service: str, resource: str, *, region: bool = True) -> str:
-    """``arn:<partition>:<service>:<region>:<account>:<resource>`` (IAM ARNs have no region)."""
-    return f"arn:{stack.partition}:{service}:{stack.region if region else ''}:{stack.account}:{resource}"
+def _arn(stack: Stack, service: str, resource: str, *, region: bool | str = True) -> str:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>``: ``region`` True for the stack's,
+    a region name for another, False for none (IAM)."""
+    where = stack.region if region is True else (region or "")
+    return f"arn:{stack.partition}:{service}:{where}:{stack.account}:{resource}"
+
+
+def _arns(stack: Stack, regions: Sequence[str], service: str, resource: str) -> list[str]:
+    """The ARN pattern in each region the switch acts in (the stack's own when none are given)."""
+    return [_arn(stack, service, resource, region=region) for region in regions or (True,)]
+
+
+#: The Auto Scaling group ARN pattern (``autoScalingGroup:<uuid>:autoScalingGroupName/<name>``).
+_ASG_ARN = "autoScalingGroup:*:autoScalingGroupName/*"
+_ASG_ACTIONS = ("autoscaling:SuspendProcesses", "autoscaling:UpdateAutoScalingGroup", "autoscaling:ResumeProcesses")
+#: kind, statement id, read action (engage), engage actions, restore actions, service, resource.
+_MORE_KINDS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str, str], ...] = (
+    (
+        "rds",
+        "TaggedDatabases",
+        "rds:DescribeDBInstances",
+        ("rds:StopDBInstance",),
+        ("rds:StartDBInstance",),
+        "rds",
+        "db:*",
+    ),
+    (
+        "rds-cluster",
+        "TaggedClusters",
+        "rds:DescribeDBClusters",
+        ("rds:StopDBCluster",),
+        ("rds:StartDBCluster",),
+        "rds",
+        "cluster:*",
+    ),
+    (
+        "asg",
+        "TaggedGroups",
+        "autoscaling:DescribeAutoScalingGroups",
+        _ASG_ACTIONS,
+        _ASG_ACTIONS,
+        "autoscaling",
+        _ASG_ARN,
+    ),
+    (
+        "sagemaker",
+        "TaggedNotebooks",
+        "sagemaker:DescribeNotebookInstance",
+        ("sagemaker:StopNotebookInstance",),
+        ("sagemaker:StartNotebookInstance",),
+        "sagemaker",
+        "notebook-instance/*",
+    ),
+    (
+        "eks-nodegroup",
+        "TaggedNodeGroups",
+        "eks:DescribeNodegroup",
+        ("eks:UpdateNodegroupConfig",),
+        ("eks:UpdateNodegroupConfig",),
+        "eks",
+        "nodegroup/*",
+    ),
+    (
+        "apprunner",
+        "TaggedAppRunnerServices",
+        "apprunner:DescribeService",
+        ("apprunner:PauseService",),
+        ("apprunner:ResumeService",),
+        "apprunner",
+        "service/*",
+    ),
+)
 
 
 class _Statements:
@@ -468,15 +599,19 @@ class _Statements:
         self._tagged = {"StringEquals": {f"aws:ResourceTag/{checked.tag_key}": checked.tag_value}}
         self._policy = switch.deny_policy if "iam" in self._kinds else None
         self._principals = checked.principals
+        self._regions = checked.regions
 
     def _tag_conditioned(self, sid: str, actions: list[str], service: str, resource: str) -> iam.PolicyStatement:
         return iam.PolicyStatement(
-            sid=sid, actions=actions, resources=[_arn(self._stack, service, resource)], conditions=self._tagged
+            sid=sid,
+            actions=actions,
+            resources=_arns(self._stack, self._regions, service, resource),
+            conditions=self._tagged,
         )
 
     def engage(self) -> list[iam.PolicyStatement]:
         out: list[iam.PolicyStatement] = []
-        if self._kinds & {"lambda", "ecs", "ec2"}:
+        if self._kinds & {"lambda", "ecs", "ec2", "rds", "rds-cluster", "sagemaker", "apprunner"}:
             out.append(iam.PolicyStatement(sid="FindTaggedResources", actions=["tag:GetResources"], resources=["*"]))
         if "lambda" in self._kinds:
             lambda_actions = ["lambda:GetFunctionConcurrency", "lambda:PutFunctionConcurrency"]
@@ -484,8 +619,17 @@ class _Statements:
         if "ecs" in self._kinds:
             out.extend(self._ecs(describe_targets=True))
         if "ec2" in self._kinds:
-            out.append(iam.PolicyStatement(sid="ReadInstances", actions=["ec2:DescribeInstances"], resources=["*"]))
+            reads = ["ec2:DescribeInstances", "ec2:DescribeInstanceTypes"]
+            out.append(iam.PolicyStatement(sid="ReadInstances", actions=reads, resources=["*"]))
             out.append(self._tag_conditioned("StopTaggedInstances", ["ec2:StopInstances"], "ec2", "instance/*"))
+        out.extend(self._more(engage=True))
+        if "eks-nodegroup" in self._kinds:
+            # Node groups are found through the EKS API (ListClusters has no resource-level permissions).
+            out.append(
+                iam.PolicyStatement(
+                    sid="FindNodeGroups", actions=["eks:ListClusters", "eks:ListNodegroups"], resources=["*"]
+                )
+            )
         if self._policy is not None:
             out.append(_iam_statement(self._stack, self._principals, ("ListAttached",), None))
             out.append(_iam_statement(self._stack, self._principals, ("Attach",), self._policy))
@@ -500,21 +644,48 @@ class _Statements:
             out.extend(self._ecs(describe_targets=False))
         if "ec2" in self._kinds:
             out.append(self._tag_conditioned("StartTaggedInstances", ["ec2:StartInstances"], "ec2", "instance/*"))
+        out.extend(self._more(engage=False))
         if self._policy is not None:
             out.append(_iam_statement(self._stack, self._principals, ("Detach",), self._policy))
         return out
 
+    def _more(self, *, engage: bool) -> list[iam.PolicyStatement]:
+        """RDS, Aurora, Auto Scaling groups, SageMaker: reads by resource type (engage, which also
+        re-stops), changes by resource type and the tag condition."""
+        out: list[iam.PolicyStatement] = []
+        for kind, sid, read, stop, start, service, resource in _MORE_KINDS:
+            if kind not in self._kinds:
+                continue
+            if engage:
+                # DescribeAutoScalingGroups has no resource-level permissions; the others take the type.
+                scope = ["*"] if kind == "asg" else _arns(self._stack, self._regions, service, resource)
+                out.append(iam.PolicyStatement(sid=f"Read{sid}", actions=[read], resources=scope))
+            actions = list(stop if engage else start)
+            out.append(self._tag_conditioned(("Stop" if engage else "Start") + sid, actions, service, resource))
+        return out
+
     def _ecs(self, *, describe_targets: bool) -> list[iam.PolicyStatement]:
-        scaling_actions = ["application-autoscaling:RegisterScalableTarget"]
-        if describe_targets:
-            scaling_actions.insert(0, "application-autoscaling:DescribeScalableTargets")
-        return [
-            # Application Auto Scaling also checks the caller may describe and update the service.
+        out = [
+            # Application Auto Scaling also checks the caller may describe and update the service,
+            # so the tag condition here bounds RegisterScalableTarget below to the tagged services.
             self._tag_conditioned(
                 "UpdateTaggedServices", ["ecs:DescribeServices", "ecs:UpdateService"], "ecs", "service/*"
             ),
-            iam.PolicyStatement(sid="HoldScalingBounds", actions=scaling_actions, resources=["*"]),
+            iam.PolicyStatement(
+                sid="HoldScalingBounds",
+                actions=["application-autoscaling:RegisterScalableTarget"],
+                resources=_arns(self._stack, self._regions, "application-autoscaling", "scalable-target/*"),
+            ),
         ]
+        if describe_targets:
+            out.append(
+                iam.PolicyStatement(
+                    sid="ReadScalingBounds",
+                    actions=["application-autoscaling:DescribeScalableTargets"],
+                    resources=["*"],
+                )
+            )
+        return out
 
 
 def _iam_statement(
@@ -537,7 +708,7 @@ def _iam_statement(
     return iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
 
 
-def _acknowledge_wildcards(role: iam.IRole) -> None:
+def _acknowledge_wildcards(role: iam.IRole, kinds: set[str], regions: Sequence[str]) -> None:
     """The wildcards the APIs leave no way around, each explained (listed in docs/kill-switch.md).
 
     Each resource is the very token the statements hold, so the finding id matches with an
@@ -548,20 +719,35 @@ def _acknowledge_wildcards(role: iam.IRole) -> None:
         role,
         resources={
             "*": (
-                "tag:GetResources, ec2:DescribeInstances and application-autoscaling:Describe/RegisterScalableTarget "
-                "have no resource-level permissions; ECS scalable targets are not tagged with the project tag"
+                "tag:GetResources, ec2:DescribeInstances, ec2:DescribeInstanceTypes, "
+                "application-autoscaling:DescribeScalableTargets, autoscaling:DescribeAutoScalingGroups, "
+                "eks:ListClusters and eks:ListNodegroups are reads without resource-level permissions"
             ),
-            _arn(stack, "lambda", "function:*"): (
-                "any function of this account and region, only when it carries the selecting tag (aws:ResourceTag)"
-            ),
-            _arn(stack, "ecs", "service/*"): (
-                "any ECS service of this account and region, only when it carries the selecting tag (aws:ResourceTag)"
-            ),
-            _arn(stack, "ec2", "instance/*"): (
-                "any instance of this account and region, only when it carries the selecting tag (aws:ResourceTag)"
-            ),
+            **{
+                arn: reason
+                for (service, resource), reason in _type_wildcards(kinds).items()
+                for arn in _arns(stack, regions, service, resource)
+            },
         },
     )
+
+
+def _type_wildcards(kinds: set[str]) -> dict[tuple[str, str], str]:
+    """``(service, resource pattern)`` -> why that pattern is allowed, for the kinds enabled."""
+    tagged = "of the regions the switch acts in, only when it carries the selecting tag (aws:ResourceTag)"
+    out = {
+        (service, resource): f"any {resource.split(':')[0].split('/')[0]} {tagged}; reads by resource type"
+        for kind, _, _, _, _, service, resource in _MORE_KINDS
+        if kind in kinds
+    }
+    out[("application-autoscaling", "scalable-target/*")] = (
+        "scalable targets of the regions the switch acts in; they do not carry the project tag, but Application "
+        "Auto Scaling also requires ecs:UpdateService on the service, which is tag-conditioned"
+    )
+    out[("lambda", "function:*")] = f"any function {tagged}"
+    out[("ecs", "service/*")] = f"any ECS service {tagged}"
+    out[("ec2", "instance/*")] = f"any instance {tagged}"
+    return out
 
 
 def _notification(

@@ -1,4 +1,4 @@
-"""``ButtressCostGuard``: a Project=Beta budget of $2 with all four kill-switch actions."""
+"""``ButtressCostGuard``: a Project=Beta budget of $2 with every kind of kill-switch action."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ PLACEHOLDER_EMAIL = "cost-operators@example.com"
 
 
 class CostGuardStack(Stack):
-    """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs).
+    """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs) in us-east-1 and eu-west-1.
 
     On an actual breach: Beta Lambda functions get reserved concurrency 0, Beta ECS services go to
-    0 tasks with scaling held at 0, Beta EC2 instances stop, and the Beta developers' group gets a
-    policy denying ``ec2:RunInstances``/``ec2:StartInstances``.
+    0 tasks with scaling held at 0, Beta EC2 instances stop (instance-store ones are reported),
+    Beta RDS instances and Aurora clusters stop (and are stopped again daily while engaged), Beta
+    Auto Scaling groups go to 0 with their replacing processes suspended, Beta SageMaker notebooks
+    stop, Beta EKS node groups scale to 0, Beta App Runner services pause, and the Beta
+    developers' group gets a policy denying ``ec2:RunInstances``/``ec2:StartInstances``.
     Operators' e-mails: ``cdk synth -c buttress:costGuardEmails=a@x.com,b@x.com``.
     """
 
@@ -56,6 +59,8 @@ class CostGuardStack(Stack):
             tag_key="Project",
             tag_value="Beta",
             services=["Amazon Elastic Compute Cloud - Compute"],
+            # Project Beta runs in two regions; the switch, its records and IAM stay in this stack's.
+            regions=["us-east-1", "eu-west-1"],
             operator_emails=emails,
             iam_groups=[self.developers.group_name],
         )

@@ -46,8 +46,13 @@ def mocked_aws(region: str = REGION) -> Iterator[None]:
                 os.environ[var] = value
 
 
-def kill_switch_clients(session: boto3.session.Session) -> Clients:
-    """The kill-switch's clients from ``session`` (moto-backed inside :func:`mocked_aws`)."""
+def kill_switch_clients(session: boto3.session.Session, region: str = "") -> Clients:
+    """The kill-switch's clients from ``session`` (moto-backed inside :func:`mocked_aws`), in
+    ``region`` (default the session's); other regions' are built alike on demand."""
+    import boto3
+
+    if region:
+        session = boto3.session.Session(region_name=region)
     return Clients(
         tagging=session.client("resourcegroupstaggingapi"),
         lambda_=session.client("lambda"),
@@ -57,4 +62,11 @@ def kill_switch_clients(session: boto3.session.Session) -> Clients:
         iam=session.client("iam"),
         dynamodb=session.client("dynamodb"),
         sns=session.client("sns"),
+        rds=session.client("rds"),
+        asg=session.client("autoscaling"),
+        sagemaker=session.client("sagemaker"),
+        eks=session.client("eks"),
+        apprunner=session.client("apprunner"),
+        region=str(session.region_name or ""),
+        factory=lambda other: kill_switch_clients(session, other),
     )

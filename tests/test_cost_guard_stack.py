@@ -1,4 +1,4 @@
-"""``ButtressCostGuard``: the seed's Project=Beta $2 budget with all four kill-switch actions."""
+"""``ButtressCostGuard``: the seed's Project=Beta $2 budget with every kind of kill-switch action."""
 
 from __future__ import annotations
 
@@ -38,9 +38,22 @@ def test_beta_budget_of_two_dollars(synth: SynthResult) -> None:
     assert emails == {PLACEHOLDER_EMAIL}
 
 
-def test_all_four_actions_against_project_beta(synth: SynthResult) -> None:
+def test_every_kind_against_project_beta(synth: SynthResult) -> None:
     config = _engage_config(synth.templates[STACK])
-    assert config["actions"] == ["lambda", "ecs", "ec2", "iam"]
+    assert config["actions"] == [
+        "lambda",
+        "ecs",
+        "ec2",
+        "iam",
+        "rds",
+        "rds-cluster",
+        "asg",
+        "sagemaker",
+        "eks-nodegroup",
+        "apprunner",
+    ]
+    rules = [r for r in synth.templates[STACK]["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+    assert [r["Properties"]["ScheduleExpression"] for r in rules] == ["rate(1 day)"]  # the RDS re-stop
     assert (config["tag_key"], config["tag_value"]) == ("Project", "Beta")
     assert config["iam_groups"] == ["TOKEN"]  # the stack's Beta developers group
     assert config["dry_run"] is False

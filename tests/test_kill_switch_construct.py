@@ -171,7 +171,18 @@ def test_functions_exempt_and_configured(template: Template) -> None:
     assert engage.budget_name == "beta"
     assert engage.tag_key == "Project"
     assert engage.tag_value == "Beta"
-    assert engage.actions == ("lambda", "ecs", "ec2", "iam")
+    assert engage.actions == (
+        "lambda",
+        "ecs",
+        "ec2",
+        "iam",
+        "rds",
+        "rds-cluster",
+        "asg",
+        "sagemaker",
+        "eks-nodegroup",
+        "apprunner",
+    )
     assert engage.iam_groups == ("beta-devs",)
     assert engage.iam_roles == ("beta-ci",)
     assert engage.protected_functions == ("TOKEN",)  # the restore function's name
@@ -184,12 +195,16 @@ def test_deny_policy_denies_starting_instances(template: Template) -> None:
     assert policy == [{"Effect": "Deny", "Action": ["ec2:RunInstances", "ec2:StartInstances"], "Resource": "*"}]
 
 
-#: The only actions allowed on ``*``: their APIs have no resource-level permissions (README list).
+#: The only actions allowed on ``*``: reads whose APIs have no resource-level permissions (README list).
+#: No mutating action is among them (checkov CKV_AWS_111, cfripper WildcardResourceRule).
 WILDCARD_ACTIONS = {
     "tag:GetResources",
     "ec2:DescribeInstances",
     "application-autoscaling:DescribeScalableTargets",
-    "application-autoscaling:RegisterScalableTarget",
+    "ec2:DescribeInstanceTypes",
+    "autoscaling:DescribeAutoScalingGroups",
+    "eks:ListClusters",
+    "eks:ListNodegroups",
 }
 TAG_CONDITION = {"StringEquals": {"aws:ResourceTag/Project": "Beta"}}
 
@@ -202,8 +217,13 @@ def _check_least_privilege(statements: list[dict[str, Any]]) -> None:
         if resource == "*":
             assert set(actions) <= WILDCARD_ACTIONS, actions
             continue
-        text = json.dumps(resource)
-        if text.endswith('":function:*"]]}') or text.endswith('":service/*"]]}') or text.endswith('":instance/*"]]}'):
+        if "application-autoscaling:RegisterScalableTarget" in actions:
+            assert actions == ["application-autoscaling:RegisterScalableTarget"]
+            assert "scalable-target/*" in json.dumps(resource) and resource != "*", resource
+        mutating = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List"))]
+        resource_services = ("lambda:", "ecs:", "ec2:", "rds:", "autoscaling:", "sagemaker:", "eks:", "apprunner:")
+        if mutating and mutating[0].startswith(resource_services):
+            # Every other mutating permission: by resource type and the tag condition.
             assert statement["Condition"] == TAG_CONDITION, statement
         if any(a.startswith(("iam:Attach", "iam:Detach")) for a in actions):
             assert statement["Condition"]["ArnEquals"]["iam:PolicyARN"]["Ref"].startswith("SwitchDenyPolicy")
@@ -223,6 +243,13 @@ def test_engage_role_least_privilege(template: Template) -> None:
     # What only restoring needs is not the engage function's.
     assert not actions & {"ec2:StartInstances", "lambda:DeleteFunctionConcurrency", "iam:DetachGroupPolicy"}
     assert "iam:AttachUserPolicy" not in actions  # no users listed
+
+
+def test_scalable_targets_scoped_by_resource_type(template: Template) -> None:
+    for role in ("SwitchEngageRole", "SwitchRestoreRole"):
+        (register,) = [s for s in _policy_of(template, role) if s.get("Sid") == "HoldScalingBounds"]
+        assert register["Resource"] != "*"
+        assert ":application-autoscaling:" in json.dumps(register["Resource"])
 
 
 def test_restore_role_least_privilege(template: Template) -> None:
@@ -284,14 +311,35 @@ def test_native_budgets_action() -> None:
         "iam:DetachRolePolicy",
     }
     # AWS does the IAM part: the functions do not, and hold no IAM permissions.
-    assert _config(template, "kill_switch.engage.handler").actions == ("lambda", "ecs", "ec2")
+    assert _config(template, "kill_switch.engage.handler").actions == (
+        "lambda",
+        "ecs",
+        "ec2",
+        "rds",
+        "rds-cluster",
+        "asg",
+        "sagemaker",
+        "eks-nodegroup",
+        "apprunner",
+    )
     engage_actions = {a for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
     assert not any(a.startswith("iam:") for a in engage_actions)
     assert switch.budget_action is not None
 
 
 def test_dry_run_and_disabled_actions() -> None:
-    _, _, template = _build(dry_run=True, ecs_services=False, ec2_instances=False, iam_groups=[], iam_roles=[])
+    _, _, template = _build(
+        dry_run=True,
+        ecs_services=False,
+        ec2_instances=False,
+        rds_databases=False,
+        auto_scaling_groups=False,
+        sagemaker_notebooks=False,
+        eks_node_groups=False,
+        app_runner_services=False,
+        iam_groups=[],
+        iam_roles=[],
+    )
     config = _config(template, "kill_switch.engage.handler")
     assert config.dry_run is True
     assert config.actions == ("lambda",)
@@ -304,8 +352,9 @@ def test_thresholds_and_generated_budget_name() -> None:
     _, switch, template = _build(forecast_percent=50, actual_percent=120, budget_name=None)
     notes = _one(template, "AWS::Budgets::Budget")["Properties"]["NotificationsWithSubscribers"]
     assert sorted(n["Notification"]["Threshold"] for n in notes) == [50, 120]
-    assert 1 <= len(switch.budget_name) <= 100
-    assert _config(template, "kill_switch.engage.handler").budget_name == switch.budget_name
+    # Env-agnostic: account and region are references, resolved at deploy (tests/test_kill_switch_rules.py).
+    assert switch.budget_name.startswith("TestSwitch")
+    assert _config(template, "kill_switch.engage.handler").budget_name == "TestSwitch66D8D13E-TOKEN-TOKEN"
 
 
 def test_group_name_token_accepted() -> None:
@@ -359,6 +408,11 @@ def test_group_name_token_accepted() -> None:
                 "lambda_functions": False,
                 "ecs_services": False,
                 "ec2_instances": False,
+                "rds_databases": False,
+                "auto_scaling_groups": False,
+                "sagemaker_notebooks": False,
+                "eks_node_groups": False,
+                "app_runner_services": False,
             },
             "lambda_functions",
         ),
@@ -437,6 +491,16 @@ def test_alarm_action_is_used_by_every_alarm_the_switch_creates() -> None:
         assert alarm["Properties"]["AlarmActions"] == [stack.resolve(ops.topic_arn)]
 
 
+def test_every_alarm_notifies_the_operator_topic_by_default(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
+    """CT.CLOUDWATCH.PR.1: no alarm without an action, so a failed Budgets -> switch delivery is seen."""
+    stack, switch, template = built
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 3
+    operator = stack.resolve(switch.operator_topic.topic.topic_arn)
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [operator]
+
+
 def test_default_errors_alarm_notifies_the_operator_topic(built: tuple[Stack, BudgetKillSwitch, Template]) -> None:
     stack, switch, template = built
     engage = _one(template, "AWS::CloudWatch::Alarm", lambda r: "engage" in r["Properties"]["AlarmDescription"])
@@ -468,3 +532,63 @@ def test_cdk_nag_clean_with_and_without_an_explicit_environment(env: Environment
     _switch(stack, native_iam_action=native)
     Validations.of(app).add_plugins(*plugins(app))
     app.synth()  # raises on any unacknowledged finding
+
+
+def test_new_kinds_scoped_by_type_and_tag(template: Template) -> None:
+    engage = {a: s for s in _policy_of(template, "SwitchEngageRole") for a in _actions(s)}
+    restore = {a: s for s in _policy_of(template, "SwitchRestoreRole") for a in _actions(s)}
+    for action, suffix in (
+        ("rds:StopDBInstance", ":db:*"),
+        ("rds:StopDBCluster", ":cluster:*"),
+        ("autoscaling:UpdateAutoScalingGroup", ":autoScalingGroup:*:autoScalingGroupName/*"),
+        ("autoscaling:SuspendProcesses", ":autoScalingGroup:*:autoScalingGroupName/*"),
+        ("sagemaker:StopNotebookInstance", ":notebook-instance/*"),
+        ("eks:UpdateNodegroupConfig", ":nodegroup/*"),
+        ("apprunner:PauseService", ":service/*"),
+    ):
+        assert json.dumps(engage[action]["Resource"]).endswith(f'{suffix}"]]}}'), action
+        assert engage[action]["Condition"] == TAG_CONDITION
+    for action in (
+        "rds:StartDBInstance",
+        "rds:StartDBCluster",
+        "autoscaling:ResumeProcesses",
+        "sagemaker:StartNotebookInstance",
+    ):
+        assert restore[action]["Condition"] == TAG_CONDITION
+    assert not set(restore) & {"rds:StopDBInstance", "sagemaker:StopNotebookInstance", "rds:DescribeDBInstances"}
+
+
+def test_restop_schedule_daily_while_rds_enabled(template: Template) -> None:
+    rule = _one(template, "AWS::Events::Rule")["Properties"]
+    assert rule["ScheduleExpression"] == "rate(1 day)"
+    (target,) = rule["Targets"]
+    assert json.loads(target["Input"]) == {"buttressKillSwitch": "restop", "budgetName": "beta"}
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("SwitchEngage")
+    _, _, without = _build(rds_databases=False)
+    without.resource_count_is("AWS::Events::Rule", 0)
+    assert "rds:StopDBInstance" not in json.dumps(without.to_json())
+
+
+def test_regions_scope_every_regional_arn_and_keep_iam_global() -> None:
+    """Each regional ARN pattern once per region, IAM once; cdk-nag clean with an explicit env."""
+    from cdk_nag import AwsSolutionsChecks
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    stack = Stack(app, "Guard", env=Environment(account="111122223333", region="eu-west-1"))
+    _switch(stack, regions=["eu-west-1", "us-east-1"])
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on any unacknowledged finding, in either region's ARNs
+    template = Template.from_stack(stack)
+    statements = _policy_of(template, "SwitchEngageRole")
+    stop = next(s for s in statements if "ec2:StopInstances" in _actions(s))
+    assert stop["Resource"] == [
+        "arn:aws:ec2:eu-west-1:111122223333:instance/*",
+        "arn:aws:ec2:us-east-1:111122223333:instance/*",
+    ]
+    assert stop["Condition"] == TAG_CONDITION
+    attach = next(s for s in statements if s.get("Sid") == "AttachDenyPolicy")
+    assert all(":iam::111122223333:" in r for r in attach["Resource"])  # IAM: global, once
+    assert _config(template, "kill_switch.engage.handler").regions == ("eu-west-1", "us-east-1")
+    _check_least_privilege(statements)

@@ -119,8 +119,8 @@ def test_ecs_old_arn_format_refused() -> None:
 def test_config_errors_name_the_problem() -> None:
     with pytest.raises(ValueError, match="lacks"):
         Config.from_json(json.dumps({**BASE, "tag_key": ""}))
-    with pytest.raises(ValueError, match=r"unknown resource kind .rds.: not one of"):
-        config(actions=["lambda", "rds"])
+    with pytest.raises(ValueError, match=r"unknown resource kind .redshift.: not one of"):
+        config(actions=["lambda", "redshift"])
     with pytest.raises(ValueError, match="deny_policy_arn"):
         Config.from_json(json.dumps(BASE))
     with pytest.raises(ValueError, match="JSON object"):
@@ -194,12 +194,12 @@ def test_config_round_trips_through_the_environment_with_defaults_written_once()
 
 
 def test_unknown_kinds_are_refused_not_treated_as_iam() -> None:
-    with pytest.raises(ValueError, match="unknown resource kind 'rds'"):
-        Kind.parse("rds")
+    with pytest.raises(ValueError, match="unknown resource kind 'redshift'"):
+        Kind.parse("redshift")
     with pytest.raises(ValueError, match="not a kill-switch record key"):
-        Target.from_key("rds#db-1")
+        Target.from_key("redshift#db-1")
     rogue = Target.__new__(Target)
-    object.__setattr__(rogue, "kind", "rds")
+    object.__setattr__(rogue, "kind", "redshift")
     object.__setattr__(rogue, "ident", "db-1")
     with pytest.raises(ValueError, match="unknown resource kind"):
         engaged_state(rogue.kind, {})

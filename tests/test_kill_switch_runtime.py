@@ -468,7 +468,7 @@ def test_restore_handler_needs_confirmation(world: World) -> None:
     engage(world.clients, world.config, run_id="r1")
     engaged = world.snapshot()
     for event in (None, {}, {"confirm": "yes"}, "restore"):
-        assert ks_restore.run(event, FakeContext(), world.clients, world.config)["status"] == "ignored"
+        assert ks_restore.run(event, FakeContext(), world.clients, world.config)["status"] == "refused"
     assert world.snapshot() == engaged
     result = ks_restore.run({"confirm": "restore", "dryRun": True}, FakeContext(), world.clients, world.config)
     assert result["dryRun"] is True
@@ -570,3 +570,66 @@ def test_discovery_failure_still_denies_iam_reports_and_fails(world: World) -> N
     assert after["iam"]["beta-devs"] == ["beta-deny"]
     message = world.summaries()[-1]
     assert message["counts"]["discovery"]["failed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        ({"confirm": "restore", "dryRun": "true"}, "dryRun must be true or false, not str"),
+        ({"confirm": "restore", "dryRun": 1}, "dryRun must be true or false, not int"),
+        ({"confirm": "restore", "dryRun": None}, "dryRun must be true or false, not NoneType"),
+        ({"confirm": "restore", "dry_run": True}, "unknown keys ['dry_run']; allowed: ['confirm', 'dryRun']"),
+        ({"confirm": True}, "confirm must be a string, not bool"),
+        ({"confirm": "RESTORE"}, "confirm must be 'restore', not 'RESTORE'"),
+        ({"dryRun": True}, "missing ['confirm']"),
+        (["confirm", "restore"], "payload is list, not a JSON object"),
+    ],
+)
+def test_restore_payload_checked_strictly(
+    world: World, caplog: pytest.LogCaptureFixture, event: object, reason: str
+) -> None:
+    """A wrong type or an unknown key is refused, logged, and changes nothing: never read as a real restore."""
+    from buttress._lambda_src.kill_switch import restore as ks_restore
+
+    engage(world.clients, world.config, run_id="r1")
+    engaged = world.snapshot()
+    world.summaries()  # drained: what follows must publish nothing
+    with caplog.at_level("INFO", logger="kill_switch"):
+        result = ks_restore.run(event, FakeContext(), world.clients, world.config)
+    assert result["status"] == "refused"
+    assert result["reason"].startswith(reason + "; payload must be")
+    (record,) = [r for r in caplog.records if r.getMessage() == "restore.refused"]
+    assert record.__dict__["reason"] == result["reason"]
+    assert world.snapshot() == engaged
+    assert world.summaries() == []
+
+
+@pytest.mark.parametrize(
+    ("drill", "reason"),
+    [
+        ({"dryRun": "true"}, "drill refused: dryRun must be true or false, not str"),
+        ({"dryRun": 0}, "drill refused: dryRun must be true or false, not int"),
+        (
+            {"dryrun": True},
+            "drill refused: unknown keys ['dryrun']; allowed: ['budgetName', 'buttressKillSwitch', 'dryRun']",
+        ),
+        ({"budgetName": ["Beta"]}, "drill refused: budgetName must be a string, not list"),
+        ({"budgetName": None}, "drill refused: budgetName must be a string, not NoneType"),
+    ],
+)
+def test_drill_payload_checked_strictly(
+    world: World, caplog: pytest.LogCaptureFixture, drill: dict[str, object], reason: str
+) -> None:
+    """Over SNS and invoked directly alike: refused with the reason logged, nothing changed."""
+    from buttress._lambda_src.kill_switch import engage as ks_engage
+
+    before = world.snapshot()
+    payload = {"buttressKillSwitch": "drill", "budgetName": "Beta", **drill}
+    for event in (_sns_event(json.dumps(payload)), payload):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="kill_switch"):
+            assert ks_engage.run(event, FakeContext(), world.clients, world.config) == {"status": "ignored"}
+        (record,) = [r for r in caplog.records if r.getMessage() == "message.ignored"]
+        assert record.__dict__["reason"] == reason
+    assert world.snapshot() == before
+    assert world.summaries() == []

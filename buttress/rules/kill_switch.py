@@ -9,10 +9,14 @@ aws-cdk-lib.
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from pathlib import Path
 
 from buttress.errors import invalid
 from buttress.rules import props
@@ -26,8 +30,44 @@ MAX_LIMIT_USD = 1e12
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
-_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+#: An IAM action as a policy may name it: ``prefix:Action``, ``*`` and ``?`` wildcards in the action.
+_ACTION = re.compile(r"^([a-z0-9-]+):([A-Za-z0-9*?]+)$")
 _BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
+#: Budget names: 1-100 characters, no ``:`` or ``\\`` (the Budgets API's pattern).
+MAX_BUDGET_NAME = 100
+#: Room the default budget name keeps for ``-<account>-<region>`` (12 digits, the longest region names are 14).
+_ACCOUNT_REGION_ROOM = 1 + 12 + 1 + 16
+_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@cache
+def cost_explorer_services() -> tuple[frozenset[str], dict[str, str]]:
+    """The known Cost Explorer service names and the short names users type for them (``EC2``)."""
+    data = json.loads((_DATA / "cost-explorer-services.json").read_text(encoding="utf-8"))
+    return frozenset(data["services"]), dict(data["aliases"])
+
+
+@cache
+def iam_service_prefixes() -> frozenset[str]:
+    """The known IAM service prefixes (``ec2``, ``rds``, ...)."""
+    data = json.loads((_DATA / "iam-service-prefixes.json").read_text(encoding="utf-8"))
+    return frozenset(data["prefixes"])
+
+
+def nearest(value: str, known: Sequence[str] | frozenset[str], aliases: dict[str, str] | None = None) -> str | None:
+    """The known name closest to ``value`` (an alias such as ``EC2`` first, then difflib), or None."""
+    if aliases and value.strip().upper() in aliases:
+        return aliases[value.strip().upper()]
+    by_lower = {k.lower(): k for k in known}
+    found = difflib.get_close_matches(value.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[found[0]] if found else None
+
+
+def default_budget_name(unique_id: str, account: str, region: str) -> str:
+    """``<unique id>-<account>-<region>``: budget names are unique per account, and the same stack
+    deployed to two regions must not collide. ``account``/``region`` may be tokens (resolved at deploy)."""
+    room = MAX_BUDGET_NAME - _ACCOUNT_REGION_ROOM
+    return f"{unique_id[-room:]}-{account}-{region}"
 
 
 def is_token(value: str) -> bool:
@@ -50,6 +90,13 @@ class KillSwitchProps:
     lambda_functions: bool
     ecs_services: bool
     ec2_instances: bool
+    rds_databases: bool
+    auto_scaling_groups: bool
+    sagemaker_notebooks: bool
+    eks_node_groups: bool
+    app_runner_services: bool
+    ec2_instance_store: bool
+    regions: tuple[str, ...]
     iam_groups: tuple[str, ...]
     iam_roles: tuple[str, ...]
     iam_users: tuple[str, ...]
@@ -76,6 +123,12 @@ class KillSwitchProps:
             ("ecs", self.ecs_services),
             ("ec2", self.ec2_instances),
             ("iam", self.has_iam and not self.native_iam_action),
+            ("rds", self.rds_databases),
+            ("rds-cluster", self.rds_databases),
+            ("asg", self.auto_scaling_groups),
+            ("sagemaker", self.sagemaker_notebooks),
+            ("eks-nodegroup", self.eks_node_groups),
+            ("apprunner", self.app_runner_services),
         )
         return tuple(kind for kind, on in enabled if on)
 
@@ -93,6 +146,13 @@ def check(
     lambda_functions: object,
     ecs_services: object,
     ec2_instances: object,
+    rds_databases: object,
+    auto_scaling_groups: object,
+    sagemaker_notebooks: object,
+    eks_node_groups: object,
+    app_runner_services: object,
+    ec2_instance_store: object,
+    regions: object,
     iam_groups: object,
     iam_roles: object,
     iam_users: object,
@@ -115,6 +175,13 @@ def check(
         lambda_functions=props.boolean("lambda_functions", lambda_functions),
         ecs_services=props.boolean("ecs_services", ecs_services),
         ec2_instances=props.boolean("ec2_instances", ec2_instances),
+        rds_databases=props.boolean("rds_databases", rds_databases),
+        auto_scaling_groups=props.boolean("auto_scaling_groups", auto_scaling_groups),
+        sagemaker_notebooks=props.boolean("sagemaker_notebooks", sagemaker_notebooks),
+        eks_node_groups=props.boolean("eks_node_groups", eks_node_groups),
+        app_runner_services=props.boolean("app_runner_services", app_runner_services),
+        ec2_instance_store=props.boolean("ec2_instance_store", ec2_instance_store),
+        regions=_regions(regions),
         iam_groups=_iam_names("iam_groups", iam_groups),
         iam_roles=_iam_names("iam_roles", iam_roles),
         iam_users=_iam_names("iam_users", iam_users),
@@ -128,10 +195,23 @@ def check(
             else props.integer("reserved_concurrency", reserved_concurrency, low=1, allowed="None or at least 1")
         ),
     )
+    if checked.actual_percent < checked.forecast_percent:
+        raise invalid(
+            "actual_percent",
+            checked.actual_percent,
+            f"at least forecast_percent ({checked.forecast_percent:g}): the forecast warning must come "
+            "before the breach that stops resources, not after it",
+        )
     if checked.native_iam_action and not checked.has_iam:
         raise invalid("native_iam_action", True, "only with iam_groups, iam_roles or iam_users to apply it to")
-    if not (checked.lambda_functions or checked.ecs_services or checked.ec2_instances or checked.has_iam):
-        raise invalid("lambda_functions", False, "at least one action: Lambda, ECS, EC2 or IAM principals")
+    if checked.ec2_instance_store and not checked.ec2_instances:
+        raise invalid("ec2_instance_store", True, "only with ec2_instances=True (no effect with ec2_instances=False)")
+    if not checked.function_actions and not checked.has_iam:
+        raise invalid(
+            "lambda_functions",
+            False,
+            "at least one action: Lambda, ECS, EC2, RDS, Auto Scaling, SageMaker, EKS, App Runner or IAM principals",
+        )
     return checked
 
 
@@ -200,6 +280,39 @@ def _services(value: object) -> tuple[str, ...]:
         raise invalid("services", value, allowed)
     if any(not isinstance(s, str) or not s.strip() for s in value):
         raise invalid("services", value, allowed)
+    known, aliases = cost_explorer_services()
+    for name in value:
+        if is_token(name) or name in known:
+            continue
+        guess = nearest(name, known, aliases)
+        hint = f"did you mean {guess!r}? " if guess else ""
+        raise invalid(
+            "services",
+            name,
+            f"{hint}a Cost Explorer service name as Budgets filters on it (a name Budgets does not know "
+            "matches no cost: the budget stays at $0 and the switch never fires); known names are in "
+            "buttress/data/cost-explorer-services.json",
+        )
+    if len(set(value)) != len(value):
+        raise invalid("services", list(value), "distinct names")
+    return tuple(value)
+
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
+def _regions(value: object) -> tuple[str, ...]:
+    """``None`` (the stack's region) or a non-empty list of distinct region names."""
+    if value is None:
+        return ()
+    allowed = "None (the stack's region) or a non-empty list of region names such as ['eu-west-1', 'us-east-1']"
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise invalid("regions", value, allowed)
+    for region in value:
+        if not isinstance(region, str) or not (is_token(region) or _REGION.match(region)):
+            raise invalid("regions", region, "a region name such as 'eu-west-1'")
+    if len(set(value)) != len(value):
+        raise invalid("regions", list(value), "distinct regions")
     return tuple(value)
 
 
@@ -225,6 +338,21 @@ def _deny_actions(value: object) -> tuple[str, ...]:
     allowed = "a non-empty list of IAM actions such as 'ec2:RunInstances'"
     if isinstance(value, str) or not isinstance(value, Sequence) or not value:
         raise invalid("deny_actions", value, allowed)
-    if any(not isinstance(a, str) or not _ACTION.match(a) for a in value):
-        raise invalid("deny_actions", value, allowed)
+    prefixes = iam_service_prefixes()
+    for action in value:
+        match = _ACTION.match(action) if isinstance(action, str) else None
+        if match is None:
+            raise invalid(
+                "deny_actions", action, "an IAM action 'service:Action' ('*' and '?' wildcards in the action only)"
+            )
+        if match.group(1) not in prefixes:
+            guess = nearest(match.group(1), prefixes)
+            hint = f"did you mean '{guess}:{match.group(2)}'? " if guess else ""
+            raise invalid(
+                "deny_actions",
+                action,
+                f"{hint}an action of a known IAM service prefix (buttress/data/iam-service-prefixes.json)",
+            )
+    if len(set(value)) != len(value):
+        raise invalid("deny_actions", list(value), "distinct actions")
     return tuple(value)

@@ -7,13 +7,23 @@ Every call goes through :func:`retry.with_backoff`; every listing is paginated.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
 from .config import Config, Kind
-from .plan import ECS_SUSPENDED, Target, ec2_instance_id, ecs_cluster_service, lambda_name, tagging_types
+from .plan import (
+    ASG_PROCESSES,
+    ECS_SUSPENDED,
+    Target,
+    arn_name,
+    ec2_instance_id,
+    ecs_cluster_service,
+    eks_cluster_nodegroup,
+    lambda_name,
+    tagging_types,
+)
 from .retry import with_backoff
 
 if TYPE_CHECKING:  # the pinned boto3-stubs; the Lambda runtime never imports them
@@ -23,10 +33,13 @@ if TYPE_CHECKING:  # the pinned boto3-stubs; the Lambda runtime never imports th
     from mypy_boto3_ecs import ECSClient
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_rds import RDSClient
     from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
     from mypy_boto3_sns import SNSClient
 
 _ECS_DIMENSION: Final = "ecs:service:DesiredCount"
+#: Kinds whose API takes the name at the end of the ARN.
+_NAMED_BY_ARN: Final = frozenset({Kind.RDS, Kind.RDS_CLUSTER, Kind.ASG, Kind.SAGEMAKER, Kind.EKS, Kind.APPRUNNER})
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,67 @@ class Clients:
     iam: IAMClient
     dynamodb: DynamoDBClient
     sns: SNSClient
+    rds: RDSClient
+    #: EC2 Auto Scaling, SageMaker, EKS, App Runner: boto3 clients (no stubs pinned for them, hence Any).
+    asg: Any
+    sagemaker: Any
+    eks: Any
+    apprunner: Any
+    #: The region these clients call, and how to build the same clients for another region
+    #: (``None``: this region only). IAM is global: the home clients handle it.
+    region: str = ""
+    factory: Any = field(default=None, repr=False, compare=False)
+    _regional: dict[str, Clients] = field(default_factory=dict, repr=False, compare=False)
+
+    def in_region(self, region: str) -> Clients:
+        """The same clients in ``region`` (built once); these ones for ``""`` or their own region."""
+        if not region or region == self.region or self.factory is None:
+            return self
+        if region not in self._regional:
+            self._regional[region] = self.factory(region)
+        return self._regional[region]
+
+    def for_target(self, target: Target) -> Clients:
+        """The clients of the region in the target's ARN (IAM principals: these, the home ones)."""
+        parts = target.ident.split(":")
+        return self.in_region(parts[3]) if len(parts) > 3 and parts[0] == "arn" else self
+
+
+def discover_all(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, str]]]:
+    """:func:`discover` (the Tagging API) plus the tagged Auto Scaling groups, which it does not list."""
+    yield from discover(clients, config)
+    if Kind.ASG in config.actions:
+        yield from _discover_groups(clients, config)
+    if Kind.EKS in config.actions:
+        yield from _discover_nodegroups(clients)
+
+
+def _discover_nodegroups(clients: Clients) -> Iterator[tuple[str, dict[str, str]]]:
+    """Every managed node group with its tags (``select`` keeps the tagged ones), all pages."""
+    clusters = with_backoff(lambda: list(clients.eks.get_paginator("list_clusters").paginate()))
+    for cluster in (name for page in clusters for name in page.get("clusters", [])):
+        pages = with_backoff(
+            lambda c=cluster: list(clients.eks.get_paginator("list_nodegroups").paginate(clusterName=c))  # type: ignore[misc]
+        )
+        for nodegroup in (name for page in pages for name in page.get("nodegroups", [])):
+            found = with_backoff(
+                lambda c=cluster, n=nodegroup: clients.eks.describe_nodegroup(clusterName=c, nodegroupName=n)  # type: ignore[misc]
+            )["nodegroup"]
+            yield found["nodegroupArn"], dict(found.get("tags") or {})
+
+
+def _discover_groups(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, str]]]:
+    token = ""
+    while True:
+        kwargs: dict[str, Any] = {"Filters": [{"Name": f"tag:{config.tag_key}", "Values": [config.tag_value]}]}
+        if token:
+            kwargs["NextToken"] = token
+        page = with_backoff(lambda kw=kwargs: clients.asg.describe_auto_scaling_groups(**kw))  # type: ignore[misc]
+        for group in page.get("AutoScalingGroups", []):
+            yield group["AutoScalingGroupARN"], {t["Key"]: t["Value"] for t in group.get("Tags", [])}
+        token = page.get("NextToken", "")
+        if not token:
+            return
 
 
 def discover(clients: Clients, config: Config) -> Iterator[tuple[str, dict[str, str]]]:
@@ -83,10 +157,56 @@ def read_state(clients: Clients, config: Config, target: Target) -> dict[str, An
     if target.kind == Kind.EC2:
         instance_id = ec2_instance_id(target.ident)
         reservations = with_backoff(lambda: clients.ec2.describe_instances(InstanceIds=[instance_id]))
-        states = [i["State"]["Name"] for r in reservations.get("Reservations", []) for i in r.get("Instances", [])]
-        return {"state": states[0] if states else "absent"}
+        instances = [i for r in reservations.get("Reservations", []) for i in r.get("Instances", [])]
+        if not instances:
+            return {"state": "absent", "instanceStore": False}
+        return {"state": instances[0]["State"]["Name"], "instanceStore": _instance_store(clients, instances[0])}
     if target.kind == Kind.IAM:
         return {"attached": _iam_attached(clients, config, target)}
+    return _read_more(clients, target)
+
+
+def _instance_store(clients: Clients, instance: Any) -> bool:
+    """Whether stopping loses data: an instance-store root, or an instance type with instance storage."""
+    if instance.get("RootDeviceType") == "instance-store":
+        return True
+    found = with_backoff(lambda: clients.ec2.describe_instance_types(InstanceTypes=[instance["InstanceType"]]))
+    return any(t.get("InstanceStorageSupported") for t in found.get("InstanceTypes", []))
+
+
+def _read_more(clients: Clients, target: Target) -> dict[str, Any]:
+    if target.kind not in _NAMED_BY_ARN:
+        raise ValueError(f"unknown resource kind {target.kind!r}")
+    name = arn_name(target.ident)
+    if target.kind == Kind.RDS:
+        (db,) = with_backoff(lambda: clients.rds.describe_db_instances(DBInstanceIdentifier=name))["DBInstances"]
+        return {"status": db["DBInstanceStatus"], "cluster": db.get("DBClusterIdentifier")}
+    if target.kind == Kind.RDS_CLUSTER:
+        (cluster,) = with_backoff(lambda: clients.rds.describe_db_clusters(DBClusterIdentifier=name))["DBClusters"]
+        return {"status": cluster["Status"]}
+    if target.kind == Kind.ASG:
+        groups = with_backoff(lambda: clients.asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name]))
+        found = groups.get("AutoScalingGroups", [])
+        if not found:
+            raise LookupError(f"Auto Scaling group {name} not found")
+        group = found[0]
+        return {
+            "min": int(group["MinSize"]),
+            "max": int(group["MaxSize"]),
+            "desired": int(group["DesiredCapacity"]),
+            "suspended": sorted(p["ProcessName"] for p in group.get("SuspendedProcesses", [])),
+        }
+    if target.kind == Kind.SAGEMAKER:
+        notebook = with_backoff(lambda: clients.sagemaker.describe_notebook_instance(NotebookInstanceName=name))
+        return {"status": notebook["NotebookInstanceStatus"]}
+    if target.kind == Kind.EKS:
+        eks_cluster, nodegroup = eks_cluster_nodegroup(target.ident)
+        found = with_backoff(lambda: clients.eks.describe_nodegroup(clusterName=eks_cluster, nodegroupName=nodegroup))
+        scaling = found["nodegroup"]["scalingConfig"]
+        return {"min": int(scaling["minSize"]), "max": int(scaling["maxSize"]), "desired": int(scaling["desiredSize"])}
+    if target.kind == Kind.APPRUNNER:
+        service = with_backoff(lambda: clients.apprunner.describe_service(ServiceArn=target.ident))["Service"]
+        return {"status": service["Status"]}
     raise ValueError(f"unknown resource kind {target.kind!r}")
 
 
@@ -163,7 +283,59 @@ def apply_state(clients: Clients, config: Config, target: Target, state: Mapping
     elif target.kind == Kind.IAM:
         _apply_iam(clients, config, target, attached=bool(state["attached"]))
     else:
+        _apply_more(clients, target, state)
+
+
+def _apply_more(clients: Clients, target: Target, state: Mapping[str, Any]) -> None:
+    if target.kind not in _NAMED_BY_ARN:
         raise ValueError(f"unknown resource kind {target.kind!r}")
+    name = arn_name(target.ident)
+    running = state.get("status") in ("available", "InService")
+    if target.kind == Kind.RDS:
+        call: Any = clients.rds.start_db_instance if running else clients.rds.stop_db_instance
+        with_backoff(lambda: call(DBInstanceIdentifier=name))
+    elif target.kind == Kind.RDS_CLUSTER:
+        call = clients.rds.start_db_cluster if running else clients.rds.stop_db_cluster
+        with_backoff(lambda: call(DBClusterIdentifier=name))
+    elif target.kind == Kind.SAGEMAKER:
+        call = clients.sagemaker.start_notebook_instance if running else clients.sagemaker.stop_notebook_instance
+        with_backoff(lambda: call(NotebookInstanceName=name))
+    elif target.kind == Kind.ASG:
+        _apply_asg(clients, name, state)
+    elif target.kind == Kind.EKS:
+        cluster, nodegroup = eks_cluster_nodegroup(target.ident)
+        scaling = {"minSize": int(state["min"]), "maxSize": int(state["max"]), "desiredSize": int(state["desired"])}
+        with_backoff(
+            lambda: clients.eks.update_nodegroup_config(
+                clusterName=cluster, nodegroupName=nodegroup, scalingConfig=scaling
+            )
+        )
+    elif target.kind == Kind.APPRUNNER:
+        call = clients.apprunner.resume_service if state["status"] == "RUNNING" else clients.apprunner.pause_service
+        with_backoff(lambda: call(ServiceArn=target.ident))
+    else:
+        raise ValueError(f"unknown resource kind {target.kind!r}")
+
+
+def _apply_asg(clients: Clients, name: str, state: Mapping[str, Any]) -> None:
+    """Suspend what must be, set the sizes, resume the rest: the group ends with exactly ``state``.
+
+    On engage the processes that launch instances are suspended before the sizes drop to 0; on
+    restore the sizes come back before ``Launch`` resumes, so the group launches toward them.
+    """
+    suspended = sorted(state["suspended"])
+    resumed = [p for p in ASG_PROCESSES if p not in suspended]
+    if suspended:
+        with_backoff(lambda: clients.asg.suspend_processes(AutoScalingGroupName=name, ScalingProcesses=suspended))
+    with_backoff(
+        lambda: clients.asg.update_auto_scaling_group(
+            AutoScalingGroupName=name,
+            MinSize=int(state["min"]),
+            MaxSize=int(state["max"]),
+            DesiredCapacity=int(state["desired"]),
+        )
+    )
+    with_backoff(lambda: clients.asg.resume_processes(AutoScalingGroupName=name, ScalingProcesses=resumed))
 
 
 def _apply_ecs(clients: Clients, target: Target, state: Mapping[str, Any]) -> None:

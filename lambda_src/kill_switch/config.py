@@ -28,6 +28,12 @@ class Kind(StrEnum):
     ECS = "ecs"
     EC2 = "ec2"
     IAM = "iam"
+    RDS = "rds"
+    RDS_CLUSTER = "rds-cluster"
+    ASG = "asg"
+    SAGEMAKER = "sagemaker"
+    EKS = "eks-nodegroup"
+    APPRUNNER = "apprunner"
 
     @classmethod
     def parse(cls, value: object) -> Kind:
@@ -42,7 +48,7 @@ class Kind(StrEnum):
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
 _REQUIRED = ("switch_id", "budget_name", "account_id", "table_name", "summary_topic_arn", "tag_key", "tag_value")
-_LISTS = ("iam_groups", "iam_roles", "iam_users", "protected_functions")
+_LISTS = ("iam_groups", "iam_roles", "iam_users", "protected_functions", "regions")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,10 @@ class Config:
     deny_policy_arn: str = ""
     dry_run: bool = False
     max_workers: int = 8
+    #: Stop EC2 instances with instance-store volumes too (their data is lost); else reported and left alone.
+    ec2_instance_store: bool = False
+    #: Regions whose tagged resources the switch acts on; empty: the functions' own region only.
+    regions: tuple[str, ...] = ()
     #: Function names never throttled (the switch's own); only the engage function has any.
     protected_functions: tuple[str, ...] = ()
 
@@ -75,7 +85,7 @@ class Config:
         out: dict[str, Any] = {}
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name == "protected_functions" and not value:
+            if field.name in ("protected_functions", "regions") and not value:
                 continue
             if field.name == "actions":
                 value = [Kind.parse(kind).value for kind in value]
@@ -119,8 +129,9 @@ class Config:
         for name in ("exempt_tag_key", "exempt_tag_value", "deny_policy_arn"):
             if name in values:
                 values[name] = str(values[name])
-        if "dry_run" in values:
-            values["dry_run"] = bool(values["dry_run"])
+        for name in ("dry_run", "ec2_instance_store"):
+            if name in values:
+                values[name] = bool(values[name])
         if "max_workers" in values:
             values["max_workers"] = max(1, int(values["max_workers"]))
         config = cls(**values)

@@ -15,7 +15,7 @@ from typing import Any
 
 from .actions import Clients
 from .config import Config
-from .engine import engage, log
+from .engine import engage, log, restop
 from .messages import Ignored, Trigger, classify, sns_messages
 
 
@@ -45,14 +45,16 @@ def run(event: object, context: Any, clients: Clients, config: Config) -> dict[s
         return {"status": "ignored"}
     # A rehearsal only when every trigger asks for one: a real breach in the same batch wins.
     dry_run = all(t.dry_run for t in found)
-    summary = engage(
+    act = restop if all(t.alert_type == "RESTOP" for t in found) else engage
+    summary = act(
         clients,
         config,
         run_id=str(getattr(context, "aws_request_id", "manual")),
         dry_run=dry_run,
         remaining_ms=getattr(context, "get_remaining_time_in_millis", lambda: 900_000),
     )
-    return {"status": "engaged", "dryRun": summary.dry_run, "counts": summary.counts}
+    status = "restopped" if act is restop else "engaged"
+    return {"status": status, "dryRun": summary.dry_run, "counts": summary.counts}
 
 
 def handler(event: object, context: Any) -> dict[str, Any]:

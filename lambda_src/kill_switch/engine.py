@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .actions import Clients, apply_state, discover, read_state
+from .actions import Clients, apply_state, discover_all, read_state
 from .config import Config
-from .plan import Summary, Target, engaged_state, restore_state, select
+from .plan import RESTARTED_BY_AWS, Summary, Target, engaged_state, left_alone, restore_state, select
 from .retry import with_backoff
 from .store import Record, RecordStore
 
@@ -63,7 +63,9 @@ def engage(
     store = RecordStore(clients.dynamodb, config.table_name, config.switch_id)
     discovery_error = ""
     try:
-        found = list(discover(clients, config))
+        found = [
+            found for region in config.regions or ("",) for found in discover_all(clients.in_region(region), config)
+        ]
     except Exception as error:  # still act on the named IAM principals, report, then fail for the retry
         discovery_error = f"{type(error).__name__}: {error}"
         summary.add("discovery", "failed", "tag:GetResources", discovery_error)
@@ -78,7 +80,8 @@ def engage(
             summary.add(target.kind, "deferred", target.ident, "out of time")
             return
         try:
-            outcome, reason = _engage_one(clients, config, store, target, run_id=run_id, dry_run=dry_run)
+            regional = clients.for_target(target)
+            outcome, reason = _engage_one(regional, config, store, target, run_id=run_id, dry_run=dry_run)
         except Exception as error:  # one resource's failure must not stop the others
             outcome, reason = "failed", f"{type(error).__name__}: {error}"
         summary.add(target.kind, outcome, target.ident, reason)
@@ -103,6 +106,9 @@ def _engage_one(
         previous = existing.previous
     else:
         previous = read_state(clients, config, target)
+    reason = left_alone(target.kind, previous, config)
+    if reason:
+        return "skipped", reason
     wanted = engaged_state(target.kind, previous)
     if wanted is None:
         return "skipped", f"already stopped: {json.dumps(previous, sort_keys=True)}"
@@ -138,7 +144,7 @@ def restore(
             if dry_run:
                 outcome, reason = "changed", f"would set {json.dumps(wanted, sort_keys=True)}"
             else:
-                apply_state(clients, config, target, wanted)
+                apply_state(clients.for_target(target), config, target, wanted)
                 store.mark(target, "restored")
                 outcome, reason = "changed", f"set {json.dumps(wanted, sort_keys=True)}"
         except Exception as error:  # the record stays active, so a later restore retries it
@@ -148,6 +154,51 @@ def restore(
 
     _pool_map(config, one, list(store.active()))
     _finish(clients, config, summary)
+    return summary
+
+
+def restop(
+    clients: Clients,
+    config: Config,
+    *,
+    run_id: str,
+    dry_run: bool = False,
+    remaining_ms: Callable[[], int] = lambda: 900_000,
+    margin_ms: int = 60_000,
+) -> Summary:
+    """Stop again what AWS started by itself while the switch is engaged (RDS and Aurora after 7 days).
+
+    Only resources with an active record: nothing new is found or recorded, and once restored
+    nothing is stopped again. The summary goes out only when something changed or failed.
+    """
+    dry_run = dry_run or config.dry_run
+    summary = Summary("restop", dry_run)
+    store = RecordStore(clients.dynamodb, config.table_name, config.switch_id)
+
+    def one(record: Record) -> None:
+        target = record.target
+        if remaining_ms() < margin_ms:
+            summary.add(target.kind, "deferred", target.ident, "out of time")
+            return
+        try:
+            regional = clients.for_target(target)
+            wanted = engaged_state(target.kind, read_state(regional, config, target))
+            if wanted is None:
+                outcome, reason = "skipped", "still stopped"
+            elif dry_run:
+                outcome, reason = "changed", f"would set {json.dumps(wanted, sort_keys=True)}"
+            else:
+                apply_state(regional, config, target, wanted)
+                outcome, reason = "changed", "AWS had started it again: stopped again"
+        except Exception as error:
+            outcome, reason = "failed", f"{type(error).__name__}: {error}"
+        summary.add(target.kind, outcome, target.ident, reason)
+        log("restop." + outcome, resource=target.key, reason=reason, dryRun=dry_run, run=run_id)
+
+    records = [r for r in store.active() if r.target.kind in RESTARTED_BY_AWS and r.status == "engaged"]
+    _pool_map(config, one, records)
+    if summary.total("changed") or summary.total("failed") or summary.total("deferred"):
+        _finish(clients, config, summary)
     return summary
 
 

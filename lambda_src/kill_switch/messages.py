@@ -27,6 +27,10 @@ Two messages engage it:
 
   ``dryRun`` is optional (default false: the drill engages for real).
 
+* the switch's daily schedule, ``{"buttressKillSwitch": "restop", "budgetName": "Beta"}``: stop
+  again the databases AWS started by itself (after seven days stopped) while the switch is
+  engaged; it never engages anything new.
+
 A FORECASTED alert, another budget's or another account's alert, and anything unparseable are
 ignored: the forecast warning goes to people, only the actual breach stops resources.
 """
@@ -104,14 +108,42 @@ def _classify_drill(message: str, *, budget_name: str) -> Trigger | Ignored:
         return Ignored("neither a budget notification nor JSON")
     except RecursionError:
         return Ignored("JSON nested too deeply")
-    if not isinstance(data, Mapping) or data.get("buttressKillSwitch") != "drill":
+    command = data.get("buttressKillSwitch") if isinstance(data, Mapping) else None
+    if command not in ("drill", "restop"):
         return Ignored("JSON that is not a kill-switch drill")
-    if data.get("budgetName") != budget_name:
-        return Ignored("drill for another budget")
-    dry_run = data.get("dryRun", False)
-    if not isinstance(dry_run, bool):
-        return Ignored("drill dryRun must be true or false")
-    return Trigger("drill", budget_name, "DRILL", dry_run=dry_run)
+    problem = payload_problem(data, DRILL_FIELDS, required=("buttressKillSwitch", "budgetName"))
+    if problem:
+        return Ignored(f"drill refused: {problem}")
+    if data["budgetName"] != budget_name:
+        return Ignored(f"{command} for another budget")
+    if command == "restop":  # the switch's own daily schedule: stop again what AWS restarted
+        return Trigger("schedule", budget_name, "RESTOP", dry_run=bool(data.get("dryRun", False)))
+    return Trigger("drill", budget_name, "DRILL", dry_run=bool(data.get("dryRun", False)))
+
+
+#: The drill's fields and their JSON types; nothing else is accepted.
+DRILL_FIELDS: Mapping[str, type] = {"buttressKillSwitch": str, "budgetName": str, "dryRun": bool}
+#: The restore payload's fields and their JSON types; nothing else is accepted.
+RESTORE_FIELDS: Mapping[str, type] = {"confirm": str, "dryRun": bool}
+_JSON_TYPE = {str: "a string", bool: "true or false"}
+
+
+def payload_problem(data: object, spec: Mapping[str, type], *, required: tuple[str, ...]) -> str:
+    """Why ``data`` is not exactly a payload of ``spec`` (an unknown key, a missing one, a wrong
+    type: ``"true"`` is not ``true``), or ``""`` when it is. Never reads one command as another."""
+    if not isinstance(data, Mapping):
+        return f"payload is {type(data).__name__}, not a JSON object"
+    unknown = sorted(str(k)[:40] for k in data if k not in spec)
+    if unknown:
+        return f"unknown keys {unknown}; allowed: {sorted(spec)}"
+    missing = [k for k in required if k not in data]
+    if missing:
+        return f"missing {missing}"
+    for key, type_ in spec.items():
+        # bool is an int in Python, and an int is not a bool: check the exact type.
+        if key in data and type(data[key]) is not type_:
+            return f"{key} must be {_JSON_TYPE[type_]}, not {type(data[key]).__name__}"
+    return ""
 
 
 def sns_messages(event: object) -> list[object]:

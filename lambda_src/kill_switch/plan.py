@@ -15,7 +15,27 @@ from typing import Any
 from .config import KINDS, Config, Kind
 
 #: Resource Groups Tagging API resource types for the tag-selected kinds (IAM is named, not tagged).
-TAGGING_TYPES: Mapping[Kind, str] = {Kind.LAMBDA: "lambda:function", Kind.ECS: "ecs:service", Kind.EC2: "ec2:instance"}
+#: Auto Scaling groups (found with DescribeAutoScalingGroups' tag filter) and EKS node groups
+#: (through the EKS API) are not listed here.
+TAGGING_TYPES: Mapping[Kind, str] = {
+    Kind.LAMBDA: "lambda:function",
+    Kind.ECS: "ecs:service",
+    Kind.EC2: "ec2:instance",
+    Kind.RDS: "rds:db",
+    Kind.RDS_CLUSTER: "rds:cluster",
+    Kind.SAGEMAKER: "sagemaker:notebook-instance",
+    Kind.APPRUNNER: "apprunner:service",
+}
+#: Kinds AWS starts again by itself while stopped (RDS and Aurora after seven days): the schedule
+#: re-stops them while the switch is engaged.
+RESTARTED_BY_AWS = frozenset({Kind.RDS, Kind.RDS_CLUSTER})
+#: Auto Scaling processes that would launch or replace instances (or resize the group) while engaged.
+#: ``Terminate`` stays on: the group must be able to shed its instances at size 0.
+ASG_SUSPEND = ("AZRebalance", "AlarmNotification", "InstanceRefresh", "Launch", "ReplaceUnhealthy", "ScheduledActions")
+#: Every Auto Scaling process, so a restore can resume exactly those not recorded as suspended.
+ASG_PROCESSES = (*ASG_SUSPEND, "AddToLoadBalancer", "HealthCheck", "Terminate")
+#: The tag EC2 Auto Scaling puts on its instances: those are stopped through their group.
+ASG_INSTANCE_TAG = "aws:autoscaling:groupName"
 IAM_PRINCIPAL_TYPES = ("group", "role", "user")
 #: EC2 states in which an instance costs money and ``StopInstances`` applies.
 EC2_STOPPABLE = frozenset({"pending", "running"})
@@ -73,7 +93,36 @@ def kind_of_arn(arn: str) -> Kind | None:
         return Kind.ECS
     if service == "ec2" and resource.startswith("instance/"):
         return Kind.EC2
+    if service == "rds" and resource.startswith("db:"):
+        return Kind.RDS
+    if service == "rds" and resource.startswith("cluster:"):
+        return Kind.RDS_CLUSTER
+    if service == "autoscaling" and resource.startswith("autoScalingGroup:"):
+        return Kind.ASG
+    if service == "sagemaker" and resource.startswith("notebook-instance/"):
+        return Kind.SAGEMAKER
+    if service == "eks" and resource.startswith("nodegroup/"):
+        return Kind.EKS
+    if service == "apprunner" and resource.startswith("service/"):
+        return Kind.APPRUNNER
     return None
+
+
+def eks_cluster_nodegroup(arn: str) -> tuple[str, str]:
+    """``...:nodegroup/CLUSTER/NODEGROUP/UUID`` -> ``(CLUSTER, NODEGROUP)``."""
+    parts = arn.split(":", 5)[5].split("/")
+    if len(parts) != 4:
+        raise ValueError(f"{arn} is not an EKS node group ARN")
+    return parts[1], parts[2]
+
+
+def arn_name(arn: str) -> str:
+    """The name at the end of an RDS (``db:NAME``, ``cluster:NAME``), Auto Scaling
+    (``...:autoScalingGroupName/NAME``) or SageMaker (``notebook-instance/NAME``) ARN."""
+    resource = arn.split(":", 5)[5]
+    if resource.startswith(("db:", "cluster:")):
+        return resource.split(":", 1)[1]
+    return resource.rsplit("/", 1)[-1]
 
 
 def lambda_name(arn: str) -> str:
@@ -120,6 +169,8 @@ def select(tagged: Iterable[tuple[str, Mapping[str, str]]], config: Config) -> S
             result.excluded.append((target, "exempt tag"))
         elif kind == Kind.LAMBDA and lambda_name(arn) in config.protected_functions:
             result.excluded.append((target, "kill-switch function"))
+        elif kind == Kind.EC2 and Kind.ASG in config.actions and ASG_INSTANCE_TAG in tags:
+            result.excluded.append((target, f"in Auto Scaling group {tags[ASG_INSTANCE_TAG]!r}: stopped by the group"))
         else:
             result.targets.append(target)
     if Kind.IAM in config.actions:
@@ -128,12 +179,24 @@ def select(tagged: Iterable[tuple[str, Mapping[str, str]]], config: Config) -> S
     return result
 
 
+def left_alone(kind: Kind, previous: Mapping[str, Any], config: Config) -> str:
+    """Why a selected resource is reported and not changed (``""`` when it is changed)."""
+    if kind == Kind.EC2 and previous.get("instanceStore") and not config.ec2_instance_store:
+        return "instance-store volumes lose their data when stopped: left alone (ec2_instance_store=True stops it)"
+    if kind == Kind.RDS and previous.get("cluster"):
+        return f"member of Aurora cluster {previous['cluster']!r}: stopped with its cluster"
+    return ""
+
+
 def engaged_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The state engaging sets, or None when ``previous`` already is that state (nothing to do).
 
     ``previous`` is the state read from AWS, in the shape recorded in the store:
     lambda ``{"reserved": int|None}``; ecs ``{"desired": int, "scaling": {"min", "max",
-    "suspended"}|None}``; ec2 ``{"state": str}``; iam ``{"attached": bool}``.
+    "suspended"}|None}``; ec2 ``{"state": str, "instanceStore": bool}``; iam ``{"attached": bool}``;
+    rds ``{"status": str, "cluster": str|None}``; rds-cluster ``{"status": str}``; asg ``{"min",
+    "max", "desired": int, "suspended": [process names]}``; sagemaker ``{"status": str}``;
+    eks-nodegroup ``{"min", "max", "desired": int}``; apprunner ``{"status": str}``.
     """
     if kind == Kind.LAMBDA:
         return None if previous.get("reserved") == 0 else {"reserved": 0}
@@ -147,6 +210,21 @@ def engaged_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any] 
         return {"state": "stopped"} if previous.get("state") in EC2_STOPPABLE else None
     if kind == Kind.IAM:
         return None if previous.get("attached") else {"attached": True}
+    if kind in (Kind.RDS, Kind.RDS_CLUSTER):
+        return {"status": "stopped"} if previous.get("status") == "available" else None
+    if kind == Kind.SAGEMAKER:
+        return {"status": "Stopped"} if previous.get("status") == "InService" else None
+    if kind == Kind.EKS:
+        # EKS requires maxSize >= 1: min and desired go to 0, max stays (nothing launches at desired 0).
+        if previous.get("min") == 0 and previous.get("desired") == 0:
+            return None
+        return {"min": 0, "max": previous["max"], "desired": 0}
+    if kind == Kind.APPRUNNER:
+        return {"status": "PAUSED"} if previous.get("status") == "RUNNING" else None
+    if kind == Kind.ASG:
+        wanted = {"min": 0, "max": 0, "desired": 0, "suspended": sorted({*previous.get("suspended", ()), *ASG_SUSPEND})}
+        same = all(previous.get(k) == v for k, v in wanted.items() if k != "suspended")
+        return None if same and sorted(previous.get("suspended", ())) == wanted["suspended"] else wanted
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
@@ -168,6 +246,16 @@ def restore_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any]:
         return {"state": "running"}
     if kind == Kind.IAM:
         return {"attached": False}
+    if kind in (Kind.RDS, Kind.RDS_CLUSTER):
+        return {"status": "available"}
+    if kind == Kind.SAGEMAKER:
+        return {"status": "InService"}
+    if kind == Kind.ASG:
+        return {k: previous[k] for k in ("min", "max", "desired", "suspended")}
+    if kind == Kind.EKS:
+        return {k: previous[k] for k in ("min", "max", "desired")}
+    if kind == Kind.APPRUNNER:
+        return {"status": "RUNNING"}
     if kind in (Kind.LAMBDA, Kind.ECS):
         return dict(previous)
     raise ValueError(f"unknown resource kind {kind!r}")

@@ -16,13 +16,25 @@ from typing import Any
 from .actions import Clients
 from .config import Config
 from .engine import log, restore
+from .messages import RESTORE_FIELDS, payload_problem
+
+_EXPECTED = 'payload must be {"confirm": "restore"} or {"confirm": "restore", "dryRun": true}'
+
+
+def refusal(event: object) -> str:
+    """Why ``event`` is not a restore payload, or ``""``: every field type-checked, no unknown key."""
+    problem = payload_problem(event, RESTORE_FIELDS, required=("confirm",))
+    if not problem and isinstance(event, Mapping) and event["confirm"] != "restore":
+        problem = f"confirm must be 'restore', not {str(event['confirm'])[:40]!r}"
+    return f"{problem}; {_EXPECTED}" if problem else ""
 
 
 def run(event: object, context: Any, clients: Clients, config: Config) -> dict[str, Any]:
-    if not isinstance(event, Mapping) or event.get("confirm") != "restore":
-        log("restore.ignored", reason='payload must be {"confirm": "restore"}')
-        return {"status": "ignored", "reason": 'payload must be {"confirm": "restore"}'}
-    dry_run = event.get("dryRun", False) is True or config.dry_run
+    reason = refusal(event)
+    if reason or not isinstance(event, Mapping):
+        log("restore.refused", reason=reason)
+        return {"status": "refused", "reason": reason}
+    dry_run = bool(event.get("dryRun", False)) or config.dry_run
     summary = restore(
         clients,
         config,
