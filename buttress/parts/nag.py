@@ -92,6 +92,7 @@ PACKS_OF_RULE: Mapping[str, tuple[str, ...]] = {
     "CodeBuildProjectSourceRepoUrl": (HIPAA, PCI),
     "DynamoDBInBackupPlan": (NIST, HIPAA),
     "ELBDeletionProtectionEnabled": (NIST, HIPAA),
+    "EventBusDLQ": (SERVERLESS,),
     "ELBv2ACMCertificateRequired": (NIST, HIPAA, PCI),
     "IAMGroupHasUsers": (HIPAA, PCI),
     "IAMNoInlinePolicy": (NIST, HIPAA, PCI),
