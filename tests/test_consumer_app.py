@@ -16,7 +16,8 @@ import buttress
 from scripts.build_consumer import ConsumerBuild, build, tracked_files
 
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
+# One group: the module-scoped build (a wheel, a venv, a synth: ~45 s) runs on one worker only.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("consumer_app")]
 
 
 @pytest.fixture(scope="module")
