@@ -104,18 +104,10 @@ def build_world(sizes: dict[str, int], counter: CallCounter) -> tuple[Any, Any]:
     import boto3
 
     from buttress._lambda_src.kill_switch.config import KINDS, Config, Kind
-    from tests.moto_env import kill_switch_clients
+    from tests.moto_env import create_records_table, kill_switch_clients
 
     home = kill_switch_clients(boto3.session.Session(region_name=REGIONS[0]))
-    home.dynamodb.create_table(
-        TableName="records",
-        KeySchema=[{"AttributeName": "switch", "KeyType": "HASH"}, {"AttributeName": "resource", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "switch", "AttributeType": "S"},
-            {"AttributeName": "resource", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_records_table(home.dynamodb)
     topic = home.sns.create_topic(Name="operators")["TopicArn"]
     role = home.iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     for index, region in enumerate(REGIONS):

@@ -15,6 +15,7 @@ from buttress._lambda_src.kill_switch.actions import Clients
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 #: moto's default region and account.
 REGION = "us-east-1"
@@ -69,4 +70,17 @@ def kill_switch_clients(session: boto3.session.Session, region: str = "") -> Cli
         apprunner=session.client("apprunner"),
         region=str(session.region_name or ""),
         factory=lambda other: kill_switch_clients(session, other),
+    )
+
+
+def create_records_table(dynamodb: DynamoDBClient, name: str = "records") -> None:
+    """The kill switch's records table as the construct defines it (switch, resource keys)."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "switch", "KeyType": "HASH"}, {"AttributeName": "resource", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "switch", "AttributeType": "S"},
+            {"AttributeName": "resource", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
     )

@@ -23,7 +23,7 @@ from buttress._lambda_src.kill_switch.actions import Clients
 from buttress._lambda_src.kill_switch.config import Config, Kind
 from buttress._lambda_src.kill_switch.engine import engage, restop, restore
 from buttress._lambda_src.kill_switch.plan import ASG_SUSPEND
-from tests.moto_env import ACCOUNT, REGION, kill_switch_clients, mocked_aws
+from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws
 
 BETA: Any = [{"Key": "Project", "Value": "Beta"}]
 
@@ -90,15 +90,7 @@ def _db(c: Clients, name: str, tags: Any, **kwargs: Any) -> None:
 def _build() -> World:
     session = boto3.session.Session(region_name=REGION)
     c = kill_switch_clients(session)
-    c.dynamodb.create_table(
-        TableName="records",
-        KeySchema=[{"AttributeName": "switch", "KeyType": "HASH"}, {"AttributeName": "resource", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "switch", "AttributeType": "S"},
-            {"AttributeName": "resource", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_records_table(c.dynamodb)
     topic = c.sns.create_topic(Name="operators")["TopicArn"]
     _db(c, "beta-db", BETA)
     _db(c, "other-db", [{"Key": "Project", "Value": "Gamma"}])

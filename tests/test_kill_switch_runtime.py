@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from buttress._lambda_src.kill_switch.actions import Clients
 from buttress._lambda_src.kill_switch.config import Config, Kind
 from buttress._lambda_src.kill_switch.engine import Incomplete, engage, restore
-from tests.moto_env import ACCOUNT, REGION, kill_switch_clients, mocked_aws
+from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws
 
 EXEMPT = {"buttress:kill-switch": "exempt"}
 #: Keys of the SNS-to-Lambda event and the drill, so generated events get near the real shapes.
@@ -112,15 +112,7 @@ def world() -> Iterator[World]:
 def _build_world() -> World:
     session = boto3.session.Session(region_name=REGION)
     c = kill_switch_clients(session)
-    c.dynamodb.create_table(
-        TableName="records",
-        KeySchema=[{"AttributeName": "switch", "KeyType": "HASH"}, {"AttributeName": "resource", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "switch", "AttributeType": "S"},
-            {"AttributeName": "resource", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_records_table(c.dynamodb)
     topic = c.sns.create_topic(Name="operators")["TopicArn"]
     sqs = session.client("sqs")
     queue_url = sqs.create_queue(QueueName="summaries")["QueueUrl"]
