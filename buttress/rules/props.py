@@ -135,3 +135,21 @@ def one_of(prop: str, value: object, choices: Iterable[object]) -> None:
     allowed = list(choices)
     if value not in allowed:
         raise invalid(prop, value, "one of " + ", ".join(repr(c) for c in allowed))
+
+
+def offers(value: object, *attributes: str) -> bool:
+    """Whether ``value`` is not ``None`` and has every one of ``attributes``.
+
+    jsii interfaces (``IVpc``, ``IQueue``, ``IAlarmAction``, ``IGrantable``...) are not
+    runtime-checkable, so an object passed for one is recognised by what it offers.
+    """
+    return value is not None and all(hasattr(value, attribute) for attribute in attributes)
+
+
+def interface(prop: str, value: object, attributes: Sequence[str], what: str, *, optional: bool = False) -> Any:
+    """``value`` if it offers ``attributes`` (or is ``None`` and ``optional``), else an error naming ``what``."""
+    if value is None and optional:
+        return None
+    if not offers(value, *attributes):
+        raise invalid(prop, value, f"{what}, not {_type_name(value)}")
+    return value
