@@ -41,13 +41,12 @@ from constructs import Construct
 from jsii.errors import JSIIError
 
 from buttress.errors import invalid, reports_errors
-from buttress.network import Network
+from buttress.network import Network, VpcInput, vpc_input
 from buttress.options import CpuArchitecture, DeploymentStrategy, ListenerProtocol, WafMode
 from buttress.parts import nag
 from buttress.parts.keys import optional_key
 from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION, log_delivery_bucket
 from buttress.parts.log_groups import log_group
-from buttress.parts.vpc import VpcInput, vpc_input
 from buttress.rules import fargate as rules
 from buttress.rules import props as checks
 

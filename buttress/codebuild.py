@@ -18,13 +18,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
 from buttress.errors import ButtressError, invalid, reports_errors
-from buttress.network import GATEWAY_ENDPOINTS, KNOWN_INTERFACE_ENDPOINTS, Network
+from buttress.network import GATEWAY_ENDPOINTS, KNOWN_INTERFACE_ENDPOINTS, Network, VpcInput, vpc_input
 from buttress.options import BuildCache
 from buttress.parts.keys import limit_grants_to_aws_services
 from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION, log_delivery_bucket
 from buttress.parts.log_groups import acknowledge_short_retention
 from buttress.parts.nag import acknowledge_rule, acknowledge_wildcards
-from buttress.parts.vpc import VpcInput, vpc_input
 from buttress.rules import props as check
 from buttress.rules.codebuild import (
     MARGIN_FRACTION,

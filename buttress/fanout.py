@@ -22,12 +22,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
 from buttress.errors import ButtressError, invalid, reports_errors
-from buttress.network import Network
+from buttress.network import Network, vpc_input
 from buttress.options import DeadLetterQueue, FilterScope
 from buttress.parts import nag
 from buttress.parts.keys import limit_grants_to_aws_services
-from buttress.parts.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
-from buttress.parts.vpc import vpc_input
 from buttress.rules import props
 from buttress.rules.fanout import (
     CFN_RESOURCE_LIMIT,
@@ -49,6 +47,7 @@ from buttress.rules.fanout import (
     check_url,
 )
 from buttress.rules.filter_policy import matches
+from buttress.rules.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
 
 __all__ = [
     "CFN_RESOURCE_LIMIT",

@@ -1,6 +1,5 @@
-"""Template metadata keys ``FanoutTopic`` writes and the routing command (``buttress.tools.route``) reads."""
+"""Kept importable for code written against it: the keys live in :mod:`buttress.rules.template_metadata`."""
 
-#: On each AWS::SNS::Subscription: the subscriber id given to ``FanoutTopic.add_*``.
-SUBSCRIBER_METADATA = "buttress:subscriber"
-#: On the AWS::SNS::Topic: the ``FanoutTopic`` construct id.
-TOPIC_METADATA = "buttress:topic"
+from buttress.rules.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
+
+__all__ = ["SUBSCRIBER_METADATA", "TOPIC_METADATA"]

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from buttress.parts.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
 from buttress.rules.filter_policy import matches
+from buttress.rules.template_metadata import SUBSCRIBER_METADATA, TOPIC_METADATA
 from buttress.tools.assembly import read_assembly
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
@@ -12,20 +13,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from buttress.errors import reports_errors
-from buttress.parts.keys import optional_key
+from buttress.network.props import NetworkProps, check
 from buttress.parts.log_groups import log_group
 from buttress.parts.nag import acknowledge_rule
-from buttress.rules import props
-from buttress.rules.network import (
-    KNOWN_INTERFACE_ENDPOINTS,
-    NetworkPlan,
-    check_network,
-    check_service_name,
-    endpoint_id,
-)
+from buttress.rules.network import NetworkPlan, check_service_name, endpoint_id
 from buttress.rules.subnets import PlannedSubnet, usable_addresses_of_cidr
 
-__all__ = ["GATEWAY_ENDPOINTS", "KNOWN_INTERFACE_ENDPOINTS", "Network"]
+__all__ = ["FLOW_LOG_READ_ACTIONS", "GATEWAY_ENDPOINTS", "Network", "selection_kwargs"]
 
 #: What :meth:`Network.grant_read_flow_logs` allows, on the flow-log group only.
 FLOW_LOG_READ_ACTIONS: tuple[str, ...] = (
@@ -100,7 +94,7 @@ class Network(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         log_key: kms.IKey | None = None,
     ) -> None:
-        checked = check_network(
+        given = NetworkProps(
             cidr=cidr,
             max_azs=max_azs,
             public_subnet_mask=public_subnet_mask,
@@ -108,28 +102,32 @@ class Network(Construct):
             isolated_subnet_mask=isolated_subnet_mask,
             nat_gateways=nat_gateways,
             interface_endpoints=interface_endpoints,
-            stack_azs=len(Stack.of(scope).availability_zones),
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+            log_key=log_key,
         )
-        props.instance("log_retention", log_retention, logs.RetentionDays, "a logs.RetentionDays")
-        props.instance("removal_policy", removal_policy, RemovalPolicy, "a RemovalPolicy")
-        key = optional_key("log_key", log_key)
+        checked = check(given, stack_azs=len(Stack.of(scope).availability_zones))
         super().__init__(scope, id_)
         #: The VPC's IPv4 block as given (a literal, so rules and checks can read it at synth).
-        self.cidr = checked.cidr
+        self.cidr = checked.plan.cidr
         #: The subnet layout computed before CDK builds it (same CIDRs as the VPC's subnets).
-        self.plan: list[PlannedSubnet] = list(checked.subnets)
+        self.plan: list[PlannedSubnet] = list(checked.plan.subnets)
         #: Flow-log destination.
         self.flow_log_group = log_group(
-            self, "FlowLogs", retention=log_retention, removal_policy=removal_policy, key=key
+            self,
+            "FlowLogs",
+            retention=checked.log_retention,
+            removal_policy=checked.removal_policy,
+            key=checked.log_key,
         )
         #: The underlying L2 VPC.
-        self.vpc = self._vpc(checked)
+        self.vpc = self._vpc(checked.plan)
         self._acknowledge_compliance()
         #: Security group shared by the interface endpoints; admits HTTPS from the VPC CIDR.
         self.endpoint_security_group: ec2.SecurityGroup | None = None
         #: Interface endpoints by service name.
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
-        for name in checked.interface_endpoints:
+        for name in checked.plan.interface_endpoints:
             self.add_interface_endpoint(name)
 
     def _vpc(self, checked: NetworkPlan) -> ec2.Vpc:
@@ -238,7 +236,7 @@ class Network(Construct):
         synth time are counted (all of a ``Network``'s own subnets are).
         """
         chosen = self.vpc.select_subnets(
-            **(_selection_kwargs(selection) if selection else {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS})
+            **(selection_kwargs(selection) if selection else {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS})
         ).subnets
         return {
             subnet.ipv4_cidr_block: usable_addresses_of_cidr(subnet.ipv4_cidr_block)
@@ -265,6 +263,7 @@ def _subnet_configuration(checked: NetworkPlan) -> list[ec2.SubnetConfiguration]
     ]
 
 
-def _selection_kwargs(selection: ec2.SubnetSelection) -> dict[str, object]:
+def selection_kwargs(selection: ec2.SubnetSelection) -> dict[str, Any]:
+    """The fields ``selection`` sets, as keyword arguments of ``IVpc.select_subnets``."""
     fields = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
     return {name: getattr(selection, name) for name in fields if getattr(selection, name) is not None}

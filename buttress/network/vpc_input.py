@@ -1,5 +1,8 @@
 """The one way constructs take a VPC: a buttress ``Network`` or any ``ec2.IVpc`` (imported ones too).
 
+It lives with the ``Network`` (not in ``buttress.parts``, which imports no construct): the
+constructs that take a ``vpc`` prop import ``buttress.network.vpc_input``.
+
 Checks that need what only a ``Network`` knows (planned subnet CIDRs, which endpoints exist) use
 it when it is there, fall back to what the ``IVpc`` says when that is concrete, and otherwise
 warn what they could not check instead of guessing.
@@ -14,7 +17,10 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
 from buttress.errors import invalid
-from buttress.network import GATEWAY_ENDPOINTS, Network
+from buttress.network.construct import GATEWAY_ENDPOINTS, Network, selection_kwargs
+from buttress.rules import props
+
+__all__ = ["UNCHECKED_WARNING", "VpcInput", "vpc_input"]
 
 #: Id of the synth-time warning a check adds when the VPC does not say enough to run it.
 UNCHECKED_WARNING = "buttress:vpcNotChecked"
@@ -29,9 +35,7 @@ class VpcInput:
 
     def subnet_cidrs(self, selection: ec2.SubnetSelection) -> list[str] | None:
         """IPv4 CIDRs of the selected subnets, or ``None`` when any is unknown at synth (a token)."""
-        fields = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
-        chosen = {name: getattr(selection, name) for name in fields if getattr(selection, name) is not None}
-        subnets = self.vpc.select_subnets(**chosen).subnets
+        subnets = self.vpc.select_subnets(**selection_kwargs(selection)).subnets
         try:
             cidrs = [subnet.ipv4_cidr_block for subnet in subnets]
         except Exception:
@@ -59,7 +63,7 @@ def vpc_input(prop: str, value: object) -> VpcInput:
     """Resolve the VPC prop ``prop``: a :class:`~buttress.Network` or an ``ec2.IVpc``."""
     if isinstance(value, Network):
         return VpcInput(value.vpc, value)
-    if _is_vpc(value):
+    if props.offers(value, "vpc_id", "select_subnets", "availability_zones"):
         return VpcInput(value)  # type: ignore[arg-type]
     raise invalid(
         prop,
@@ -67,8 +71,3 @@ def vpc_input(prop: str, value: object) -> VpcInput:
         "a buttress.Network or an ec2.IVpc (e.g. ec2.Vpc(...) or ec2.Vpc.from_lookup(...)), "
         f"not {type(value).__name__}",
     )
-
-
-def _is_vpc(value: object) -> bool:
-    # jsii interfaces are not runtime-checkable protocols: recognise an IVpc by what it offers.
-    return all(hasattr(value, attr) for attr in ("vpc_id", "select_subnets", "availability_zones"))
