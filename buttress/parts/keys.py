@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
-from buttress.errors import invalid
+from buttress.rules import props
 
 
 def limit_grants_to_aws_services(key: kms.Key) -> None:
@@ -29,9 +29,11 @@ def limit_grants_to_aws_services(key: kms.Key) -> None:
 
 def optional_key(prop: str, value: object) -> kms.IKey | None:
     """``value`` as an optional ``kms.IKey`` (a key built here or imported), else a ``ButtressError``."""
-    if value is None:
-        return None
-    if not all(hasattr(value, attribute) for attribute in ("key_arn", "key_id", "add_to_resource_policy")):
-        raise invalid(prop, value, f"a kms.IKey (kms.Key or an imported key), not {type(value).__name__}")
-    key: kms.IKey = value  # type: ignore[assignment]
+    key: kms.IKey | None = props.interface(
+        prop,
+        value,
+        ("key_arn", "key_id", "add_to_resource_policy"),
+        "a kms.IKey (kms.Key or an imported key)",
+        optional=True,
+    )
     return key
