@@ -52,14 +52,23 @@ def report_groups(scope: Construct, props: CheckedProps, export: s3.IBucket | No
     return groups
 
 
-def fleet(scope: Construct, props: CheckedProps, vpc: ec2.IVpc) -> tuple[codebuild.Fleet, ec2.SecurityGroup] | None:
-    """A reserved-capacity fleet in the build subnets and its own security group; ``None`` for on-demand builds."""
+def fleet_security_group(scope: Construct, props: CheckedProps, vpc: ec2.IVpc) -> ec2.SecurityGroup | None:
+    """The fleet's security group (outbound HTTPS only); ``None`` for on-demand builds."""
+    if props.plain.fleet is None:
+        return None
+    return https_only_security_group(
+        scope, "FleetSecurityGroup", vpc, "CodeBuild fleet: outbound HTTPS and granted paths only"
+    )
+
+
+def fleet(
+    scope: Construct, props: CheckedProps, vpc: ec2.IVpc, security_group: ec2.SecurityGroup | None
+) -> codebuild.Fleet | None:
+    """A reserved-capacity fleet in the build subnets, in ``security_group``; ``None`` for on-demand builds."""
     plan = props.plain.fleet
     if plan is None:
         return None
-    security_group = https_only_security_group(
-        scope, "FleetSecurityGroup", vpc, "CodeBuild fleet: outbound HTTPS and granted paths only"
-    )
+    assert security_group is not None  # fleet_security_group made one
     built = codebuild.Fleet(
         scope,
         "Fleet",
@@ -84,7 +93,7 @@ def fleet(scope: Construct, props: CheckedProps, vpc: ec2.IVpc) -> tuple[codebui
                 ],
             },
         )
-    return built, security_group
+    return built
 
 
 @dataclass(frozen=True)

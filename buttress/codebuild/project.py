@@ -17,7 +17,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from buttress.codebuild import build, compliance, network, storage
@@ -242,18 +241,16 @@ class VpcCodeBuild(Construct):
         self.encryption_key: kms.IKey = storage.encryption_key(self, props)
         #: Build logs.
         self.log_group = storage.log_group(self, props, self.encryption_key)
-        buckets = storage.bucket(self, props, self.encryption_key)
-        #: Artifacts and S3 cache bucket (KMS-encrypted, TLS only), or ``None`` when neither is used.
-        self.bucket: s3.Bucket | None = buckets[0] if buckets else None
         #: Server access logs of ``bucket``.
-        self.access_logs_bucket: s3.Bucket | None = buckets[1] if buckets else None
+        self.access_logs_bucket = storage.access_logs_bucket(self, props)
+        #: Artifacts and S3 cache bucket (KMS-encrypted, TLS only), or ``None`` when neither is used.
+        self.bucket = storage.bucket(self, props, self.encryption_key, self.access_logs_bucket)
         #: Report name -> the report group the construct created for it.
         self.report_groups = build.report_groups(self, props, self.bucket if props.plain.artifacts else None)
-        fleet = build.fleet(self, props, self.vpc)
-        #: The reserved-capacity fleet builds run on, or ``None`` for on-demand builds.
-        self.fleet: codebuild.Fleet | None = fleet[0] if fleet else None
         #: The fleet's security group (outbound HTTPS and what :meth:`allow_to` opens), or ``None``.
-        self.fleet_security_group: ec2.SecurityGroup | None = fleet[1] if fleet else None
+        self.fleet_security_group = build.fleet_security_group(self, props, self.vpc)
+        #: The reserved-capacity fleet builds run on, or ``None`` for on-demand builds.
+        self.fleet = build.fleet(self, props, self.vpc, self.fleet_security_group)
         if self.fleet_security_group is not None:
             # Builds run on the fleet's instances, so every path allow_to opens must reach them too.
             self.connections.add_security_group(self.fleet_security_group)

@@ -67,18 +67,24 @@ def log_group(scope: Construct, props: CheckedProps, key: kms.IKey) -> logs.LogG
     )
 
 
-def bucket(scope: Construct, props: CheckedProps, key: kms.IKey) -> tuple[s3.Bucket, s3.Bucket] | None:
-    """The artifacts and S3 cache bucket and its access-logs bucket; ``None`` without artifacts or S3 cache."""
-    if not props.plain.artifacts and props.plain.cache != BuildCache.S3:
+def access_logs_bucket(scope: Construct, props: CheckedProps) -> s3.Bucket | None:
+    """The server access logs of the artifacts bucket; ``None`` without one."""
+    if not _has_bucket(props):
         return None
-    access_logs = log_delivery_bucket(
+    return log_delivery_bucket(
         scope,
         "AccessLogs",
         removal_policy=props.removal_policy,
         receives="the S3 server access logs of the artifacts bucket",
         expiration=props.access_log_expiration,
     )
-    artifacts = s3.Bucket(
+
+
+def bucket(scope: Construct, props: CheckedProps, key: kms.IKey, access_logs: s3.Bucket | None) -> s3.Bucket | None:
+    """The artifacts and S3 cache bucket, logging to ``access_logs``; ``None`` without artifacts or S3 cache."""
+    if not _has_bucket(props):
+        return None
+    return s3.Bucket(
         scope,
         "Bucket",
         encryption=s3.BucketEncryption.KMS,
@@ -92,7 +98,10 @@ def bucket(scope: Construct, props: CheckedProps, key: kms.IKey) -> tuple[s3.Buc
         lifecycle_rules=_lifecycle_rules(props.artifact_expiration, reports=bool(props.plain.reports)),
         removal_policy=props.removal_policy,
     )
-    return artifacts, access_logs
+
+
+def _has_bucket(props: CheckedProps) -> bool:
+    return props.plain.artifacts or props.plain.cache == BuildCache.S3
 
 
 def _lifecycle_rules(artifact_expiration: Duration | None, *, reports: bool) -> list[s3.LifecycleRule]:
