@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from buttress.alb_fargate import AlbFargateService, Deployment, Sidecar, Waf
+    from buttress.fargate import AlbFargateService, Deployment, Sidecar, Waf
     from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
@@ -32,10 +32,10 @@ if TYPE_CHECKING:
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
-    "AlbFargateService": "buttress.alb_fargate",
-    "Deployment": "buttress.alb_fargate",
-    "Sidecar": "buttress.alb_fargate",
-    "Waf": "buttress.alb_fargate",
+    "AlbFargateService": "buttress.fargate",
+    "Deployment": "buttress.fargate",
+    "Sidecar": "buttress.fargate",
+    "Waf": "buttress.fargate",
     "VpcCodeBuild": "buttress.codebuild",
     "ButtressError": "buttress.errors",
     "FanoutSubscriber": "buttress.fanout",

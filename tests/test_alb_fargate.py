@@ -794,7 +794,7 @@ def test_metrics_take_a_keyword_only_period_defaulting_to_five_minutes(public: P
         svc.metric_target_response_time(Duration.minutes(1))  # type: ignore[call-arg]
     with pytest.raises(ButtressError) as error:
         svc.metric_target_5xx_count(period=60)  # type: ignore[arg-type]
-    assert str(error.value) == "Public/Web: period=60 is invalid: a Duration, not int"
+    assert str(error.value) == "Public/Web: period=60 is invalid: a Duration (e.g. Duration.minutes(5)), not int"
 
 
 # -- a domain: certificate, alias records, url -------------------------------------------------
