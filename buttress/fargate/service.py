@@ -391,7 +391,7 @@ class AlbFargateService(Construct):
         self.access_logs_bucket = front.access_logs_bucket
         #: Route 53 alias records of ``domain_name`` (empty without ``hosted_zone``).
         self.alias_records = front.alias_records
-        #: The web ACL built here (``Waf.managed()``) and its log group, or ``None``.
+        #: The web ACL built here (``Waf.managed()``), or ``None``.
         self.web_acl = front.web_acl
         #: The log group of the web ACL built here, or ``None``.
         self.waf_log_group = front.waf_log_group
