@@ -121,3 +121,15 @@ def test_a_shared_service_cannot_lend_its_load_balancer(shared: Shared) -> None:
             priority=40,
             path_patterns=["/y/*"],
         )
+
+
+def test_the_owner_lends_its_listener_through_a_public_api(shared: Shared) -> None:
+    """Sharers read the owner's settings and reserve their rule priority on it: no private access."""
+    assert dict(shared.web.rule_priorities) == {10: "Shared/Docs", 20: "Shared/Admin"}
+    settings = shared.web.load_balancer_settings
+    assert (settings.protocol, settings.listener_port, settings.redirect_http) == ("HTTPS", 443, True)
+    assert shared.docs.load_balancer_settings == settings
+    with pytest.raises(TypeError):
+        shared.web.rule_priorities[30] = "elsewhere"  # type: ignore[index]
+    with pytest.raises(ButtressError, match=r"^Shared/Web: priority=10 is invalid: .*\(Shared/Docs has 10\)"):
+        shared.web.reserve_rule_priority(10, "Shared/Other")
