@@ -12,10 +12,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from buttress.alb_fargate import AlbFargateService, Deployment, Sidecar, Waf
     from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
+    from buttress.fargate import AlbFargateService, Deployment, Sidecar, Waf
     from buttress.kill_switch import BudgetKillSwitch
     from buttress.network import Network
     from buttress.options import (
@@ -32,14 +32,14 @@ if TYPE_CHECKING:
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
-    "AlbFargateService": "buttress.alb_fargate",
-    "Deployment": "buttress.alb_fargate",
-    "Sidecar": "buttress.alb_fargate",
-    "Waf": "buttress.alb_fargate",
     "VpcCodeBuild": "buttress.codebuild",
     "ButtressError": "buttress.errors",
     "FanoutSubscriber": "buttress.fanout",
     "FanoutTopic": "buttress.fanout",
+    "AlbFargateService": "buttress.fargate",
+    "Deployment": "buttress.fargate",
+    "Sidecar": "buttress.fargate",
+    "Waf": "buttress.fargate",
     "FilterPolicyError": "buttress.rules.filter_policy",
     "BudgetKillSwitch": "buttress.kill_switch",
     "Network": "buttress.network",
