@@ -153,7 +153,7 @@ class FanoutTopic(Construct):
         self.delivery_status_role = (
             delivery_status_role(self, rules.topic_name) if rules.delivery_status_logging else None
         )
-        self.key: kms.IKey = checked.key or new_key(self, "Key", f"SNS topic {self.node.path}")
+        self.key: kms.IKey = new_key(self, "Key", f"SNS topic {self.node.path}") if checked.key is None else checked.key
         self.topic = self._topic(id_, checked)
         self._key_policies, self._queues, self._subscribers = self._subscriber_builders(checked)
         for principal in rules.service_publishers:
