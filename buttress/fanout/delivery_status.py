@@ -1,7 +1,7 @@
 """Delivery-status logging of a ``FanoutTopic``: the role SNS logs with and the topic's logging configs.
 
 SNS Developer Guide, "Amazon SNS message delivery status":
-https://docs.aws.amazon.com/sns/latest/dg/sns-topic-attributes.html
+https://docs.aws.amazon.com/sns/latest/dg/msg-status-topics.html
 """
 
 from __future__ import annotations

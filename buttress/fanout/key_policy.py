@@ -35,7 +35,7 @@ def publisher_statements(principal: str, account: str, topic_arn: str) -> tuple[
     """The key and topic statements that let the AWS service ``principal`` publish for ``account`` only.
 
     ``aws:SourceAccount`` keeps another account from making the service publish here (confused
-    deputy: https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+    deputy): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount
     """
     service = iam.ServicePrincipal(principal)
     source_account = {"StringEquals": {"aws:SourceAccount": account}}
