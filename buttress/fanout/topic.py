@@ -44,6 +44,7 @@ from buttress.network import Network
 from buttress.options import DeadLetterQueue, FilterScope
 from buttress.parts.metrics import period as metric_period
 from buttress.parts.template_metadata import TOPIC_METADATA
+from buttress.parts.vpc import VpcInput
 from buttress.rules import props
 from buttress.rules.fanout import CFN_RESOURCE_LIMIT, check_service_principal
 from buttress.rules.filter_policy import matches
@@ -166,7 +167,7 @@ class FanoutTopic(Construct):
             self.alarm_action,
         )
         self.dashboard = topic_dashboard(self, rules.dashboard_name, self.metric) if rules.dashboard else None
-        self.endpoint = self._endpoint(checked.vpc.vpc, checked.vpc.network) if checked.vpc is not None else None
+        self.endpoint = self._endpoint(checked.vpc) if checked.vpc is not None else None
         self.node.add_validation(ResourceLimit(self, rules.resource_limit))
 
     def _topic(self, id_: str, checked: CheckedTopicProps) -> sns.Topic:
@@ -213,15 +214,15 @@ class FanoutTopic(Construct):
         )
         return key_policies, queues, subscribers
 
-    def _endpoint(self, vpc: ec2.IVpc, network: Network | None) -> ec2.InterfaceVpcEndpoint:
-        if network is not None:
-            return network.add_interface_endpoint("sns")
+    def _endpoint(self, vpc: VpcInput) -> ec2.InterfaceVpcEndpoint:
+        if vpc.network is not None:
+            return vpc.network.add_interface_endpoint("sns")
         # Another VPC: the endpoint is this topic's, in the VPC's private subnets; its security
         # group admits HTTPS from the VPC's CIDR only (CDK's open=True default).
         return ec2.InterfaceVpcEndpoint(
             self,
             "SnsEndpoint",
-            vpc=vpc,
+            vpc=vpc.vpc,
             service=ec2.InterfaceVpcEndpointAwsService.SNS,
             private_dns_enabled=True,
         )
