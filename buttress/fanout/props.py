@@ -1,0 +1,141 @@
+"""The props of ``FanoutTopic`` and of its ``add_*`` methods: one frozen dataclass each.
+
+Each is built in exactly one place, an explicit call in the method whose keyword arguments it
+holds (``FanoutTopicProps(topic_name=topic_name, ...)`` in ``FanoutTopic.__init__``); a test keeps
+the fields and the keyword parameters in agreement (tests/fanout/test_props.py). The values are
+as given: :func:`check_topic_props` checks a topic's, the subscriber builders check theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Duration, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+
+from buttress.network import Network, VpcInput, vpc_input
+from buttress.options import DeadLetterQueue, FilterScope
+from buttress.rules import props
+from buttress.rules.fanout import CFN_RESOURCE_LIMIT, TopicProps, check_topic
+
+
+@dataclass(frozen=True)
+class FanoutTopicProps:
+    """The keyword arguments of :class:`~buttress.FanoutTopic`, as given (documented there)."""
+
+    topic_name: str | None = None
+    display_name: str | None = None
+    fifo: bool = False
+    content_based_deduplication: bool = False
+    service_publishers: Sequence[str] = ()
+    alarm_action: cloudwatch.IAlarmAction | None = None
+    vpc: Network | ec2.IVpc | None = None
+    key: kms.IKey | None = None
+    delivery_status_logging: Mapping[str, int] | None = None
+    archive_retention_days: int | None = None
+    dashboard: bool = True
+    dashboard_name: str | None = None
+    resource_limit: int = CFN_RESOURCE_LIMIT
+
+
+@dataclass(frozen=True)
+class CheckedTopicProps:
+    """:class:`FanoutTopicProps` after :func:`check_topic_props`: each value in its checked type."""
+
+    #: The props the pure rules check (:func:`buttress.rules.fanout.check_topic`).
+    rules: TopicProps
+    alarm_action: cloudwatch.IAlarmAction | None
+    #: The key given to share (``None``: the topic creates its own keys).
+    key: kms.IKey | None
+    vpc: VpcInput | None
+
+
+def check_topic_props(given: FanoutTopicProps) -> CheckedTopicProps:
+    """Check every topic prop, the plain ones in :mod:`buttress.rules.fanout`, the CDK-typed ones here."""
+    name = given.topic_name
+    rules = check_topic(
+        topic_name=name,
+        display_name=given.display_name,
+        fifo=given.fifo,
+        content_based_deduplication=given.content_based_deduplication,
+        service_publishers=given.service_publishers,
+        dashboard_name=given.dashboard_name,
+        resource_limit=given.resource_limit,
+        dashboard=given.dashboard,
+        delivery_status_logging=given.delivery_status_logging,
+        archive_retention_days=given.archive_retention_days,
+        is_token=isinstance(name, str) and Token.is_unresolved(name),
+    )
+    alarm_action = props.interface(
+        "alarm_action",
+        given.alarm_action,
+        ["bind"],
+        "a cloudwatch.IAlarmAction (e.g. cloudwatch_actions.SnsAction)",
+        optional=True,
+    )
+    key = props.interface(
+        "key", given.key, ["key_arn", "add_to_resource_policy"], "a kms.IKey (e.g. kms.Key(...))", optional=True
+    )
+    vpc = vpc_input("vpc", given.vpc) if given.vpc is not None else None
+    return CheckedTopicProps(rules=rules, alarm_action=alarm_action, key=key, vpc=vpc)
+
+
+@dataclass(frozen=True)
+class QueueSubscriberProps:
+    """The arguments of :meth:`FanoutTopic.add_queue` after its id, as given (documented there)."""
+
+    queue: sqs.IQueue | None = None
+    filter_policy: Mapping[str, Any] | None = None
+    filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES
+    raw_message_delivery: bool = True
+    dead_letter_queue: DeadLetterQueue | str | sqs.IQueue | None = None
+    max_receive_count: int | None = None
+    queue_name: str | None = None
+    visibility_timeout: Duration | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSubscriberProps:
+    """The arguments of :meth:`FanoutTopic.add_function` after its id, as given."""
+
+    function: lambda_.IFunction
+    filter_policy: Mapping[str, Any] | None = None
+    filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES
+
+
+@dataclass(frozen=True)
+class HttpsSubscriberProps:
+    """The arguments of :meth:`FanoutTopic.add_https_endpoint` after its id, as given."""
+
+    url: str
+    delivery_policy: Mapping[str, Any] | None = None
+    filter_policy: Mapping[str, Any] | None = None
+    filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES
+    raw_message_delivery: bool = False
+
+
+@dataclass(frozen=True)
+class FirehoseSubscriberProps:
+    """The arguments of :meth:`FanoutTopic.add_firehose` after its id, as given."""
+
+    delivery_stream: firehose.IDeliveryStream
+    filter_policy: Mapping[str, Any] | None = None
+    filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES
+    raw_message_delivery: bool = False
+
+
+@dataclass(frozen=True)
+class EmailSubscriberProps:
+    """The arguments of :meth:`FanoutTopic.add_email` after its id, as given."""
+
+    address: str
+    filter_policy: Mapping[str, Any] | None = None
+    filter_scope: FilterScope | str = FilterScope.MESSAGE_ATTRIBUTES
+    json_format: bool = False
