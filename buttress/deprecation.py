@@ -23,8 +23,8 @@ import warnings
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-P = ParamSpec("P")
-R = TypeVar("R")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
@@ -62,7 +62,7 @@ def warn_deprecated(old: str, *, replacement: str, removed_in: str, stacklevel: 
 
 def deprecated(
     *, replacement: str, removed_in: str, name: str | None = None
-) -> Callable[[Callable[P, R]], Callable[P, R]]:
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Decorate a function or method: each call warns, naming it.
 
     A class keeps its type (``isinstance`` must still work): call :func:`warn_deprecated` in its
@@ -72,12 +72,12 @@ def deprecated(
     ``.. deprecated::`` line so ``make docs`` shows it.
     """
 
-    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+    def decorate(func: Callable[_P, _R]) -> Callable[_P, _R]:
         old = name or f"{func.__module__}.{func.__qualname__}"
         _check(old, replacement, removed_in)
 
         @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             warn_deprecated(old, replacement=replacement, removed_in=removed_in, stacklevel=2)
             return func(*args, **kwargs)
 
