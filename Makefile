@@ -111,6 +111,13 @@ snapshots: setup
 consumer: setup
 	$(BIN)/python -m scripts.build_consumer
 
+# A release, dry run (scripts/release.py): CHANGELOG section and no tag for __version__, the public-API
+# check, sdist + wheel from a clean copy (python -m build), twine check, examples/consumer installed
+# from the sdist and synthesized. Nothing is tagged or uploaded; artifacts in dist/.
+# RELEASE_ARGS=--write-baseline rewrites api/public-api.json for the release commit.
+release: setup
+	$(BIN)/python -m scripts.release $(RELEASE_ARGS)
+
 # checkov and cfripper on every synthesized stack, a table per stack. The scanners live in their
 # own venv (.venv-scan, from requirements-scan.txt), installed on first use.
 SCAN_VENV ?= .venv-scan
