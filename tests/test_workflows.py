@@ -91,3 +91,19 @@ def test_least_privilege(workflow: Path) -> None:
 def test_dependabot_updates_every_pinned_ecosystem() -> None:
     config = yaml.safe_load((GITHUB / "dependabot.yml").read_text())
     assert {u["package-ecosystem"] for u in config["updates"]} == {"pip", "npm", "github-actions"}
+
+
+def test_pre_commit_hooks_run_the_venvs_tools_offline() -> None:
+    """Every hook is local (nothing to download) and its program is the pinned one in .venv."""
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    hooks = config["repos"][0]["hooks"]
+    assert {"ruff-check", "ruff-format", "mypy", "lint-imports", "api-check", "zizmor", "docs"} <= {
+        hook["id"] for hook in hooks
+    }
+    for hook in hooks:
+        program = hook["entry"].split()[0]
+        assert program.startswith(".venv/bin/") and hook["language"] == "system", hook["id"]
+        assert (REPO / program).exists(), f"{hook['id']}: {program} is not installed (requirements-dev.txt)"
+    for path in [arg for hook in hooks for arg in hook["entry"].split() if arg.startswith("tests/")]:
+        assert (REPO / path).is_file(), path
