@@ -21,7 +21,7 @@ SYNTH_STAMP := $(VENV)/.buttress-synth-installed
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs scan security-docs
+.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs scan security-docs zizmor api-check release
 
 # All set-up (synthesis and test tooling); setup-synth only what `make synth` needs.
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -67,7 +67,17 @@ PYTEST_WORKERS ?= auto
 pytest: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
-test: lint typecheck pytest
+test: lint typecheck zizmor api-check pytest
+
+# The GitHub workflows and Dependabot config, audited offline; a finding fails (acknowledge one
+# only in .github/zizmor.yml, with the reason). tests/test_workflows.py runs it too.
+zizmor: setup
+	$(BIN)/zizmor --offline --quiet .github/
+
+# The public API against the committed baseline (api/public-api.json, and the last release tag when
+# it is here): a break not declared in api/declared-breaks.txt fails. Static (griffe): no jsii.
+api-check: setup
+	$(BIN)/python -m scripts.api_check
 
 # Fixed monthly cost of every synthesized stack at list prices (buttress/data/prices-*.json).
 cost: synth
@@ -101,6 +111,13 @@ snapshots: setup
 # examples/consumer in a throwaway venv with buttress pip-installed from a clean copy; synthesized.
 consumer: setup
 	$(BIN)/python -m scripts.build_consumer
+
+# A release, dry run (scripts/release.py): CHANGELOG section and no tag for __version__, the public-API
+# check, sdist + wheel from a clean copy (python -m build), twine check, examples/consumer installed
+# from the sdist and synthesized. Nothing is tagged or uploaded; artifacts in dist/.
+# RELEASE_ARGS=--write-baseline rewrites api/public-api.json for the release commit.
+release: setup
+	$(BIN)/python -m scripts.release $(RELEASE_ARGS)
 
 # checkov and cfripper on every synthesized stack, a table per stack. The scanners live in their
 # own venv (.venv-scan, from requirements-scan.txt), installed on first use.

@@ -11,6 +11,9 @@
    The venv shares nothing with the development venv, so a dependency buttress forgets to
    declare is missing there. Speed comes from pip's wheel cache, ``--no-compile`` and the
    development venv's pip driving the new venv (``pip --python``) instead of bootstrapping one.
+   With ``sdist=True`` (``make release``): step 2 is ``python -m build`` (the sdist, then the wheel
+   from it) and step 3 installs the **sdist** in place of the pinned wheel, so what PyPI users
+   would build from source is what gets synthesized.
 4. ``cdk synth`` it with the pinned CLI, on the consumer venv's own Node: one stack with an
    explicit account and region, all five constructs, cdk-nag AwsSolutions (a finding fails).
 """
@@ -49,6 +52,7 @@ class ConsumerBuild:
     timings: dict[str, float] = field(default_factory=dict)
     wheel: Path | None = None  # the buttress wheel built from the clean copy
     environments: dict[str, str] = field(default_factory=dict)  # stack -> aws://account/region
+    sdist: Path | None = None  # the sdist, when the consumer was installed from it (make release)
 
 
 def tracked_files(repo: Path = REPO) -> list[str]:
@@ -94,6 +98,29 @@ def build_wheel(root: Path) -> Path:
     return wheels[0]
 
 
+def build_distributions(root: Path) -> tuple[Path, Path]:
+    """``python -m build`` in ``root``: the sdist, then the wheel built from that sdist; both in ``dist/``."""
+    _run([sys.executable, "-m", "build", "--outdir", "dist", "."], cwd=root)
+    found = {suffix: sorted((root / "dist").glob(f"buttress-*{suffix}")) for suffix in (".tar.gz", ".whl")}
+    if any(len(files) != 1 for files in found.values()):
+        raise RuntimeError(f"expected one sdist and one wheel in {root / 'dist'}, found {found}")
+    return found[".tar.gz"][0], found[".whl"][0]
+
+
+def requirements_with(app_dir: Path, requirement: Path) -> Path:
+    """A copy of the consumer's requirements.txt with the pinned buttress wheel swapped for ``requirement``."""
+    pinned = pinned_wheel(app_dir)
+    if pinned is None:
+        raise RuntimeError(f"{app_dir / 'requirements.txt'} pins no buttress wheel to swap for {requirement.name}")
+    lines = [
+        str(requirement) if line.split("#", 1)[0].strip() == pinned else line
+        for line in (app_dir / "requirements.txt").read_text().splitlines()
+    ]
+    out = app_dir / f"requirements-{requirement.name}.txt"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT_S, check=False)
     if proc.returncode != 0:
@@ -110,7 +137,7 @@ def consumer_env(venv: Path) -> dict[str, str]:
     return offline_env(base=base, bin_dirs=[venv / "bin"], extra={"VIRTUAL_ENV": str(venv)})
 
 
-def build(scratch: Path) -> ConsumerBuild:
+def build(scratch: Path, *, sdist: bool = False) -> ConsumerBuild:
     timings: dict[str, float] = {}
     started = time.monotonic()
     root = clean_copy(scratch / "clone")
@@ -119,13 +146,19 @@ def build(scratch: Path) -> ConsumerBuild:
     timings["copy"] = time.monotonic() - started
 
     started = time.monotonic()
-    wheel = build_wheel(root)
-    timings["wheel"] = time.monotonic() - started
+    source: Path | None = None
+    requirements = app_dir / "requirements.txt"
+    if sdist:
+        source, wheel = build_distributions(root)
+        requirements = requirements_with(app_dir, source)
+    else:
+        wheel = build_wheel(root)
+    timings["sdist and wheel" if sdist else "wheel"] = time.monotonic() - started
 
     started = time.monotonic()
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=app_dir)
     pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "--disable-pip-version-check"]
-    _run([*pip, "install", "--quiet", "--no-compile", "-r", "requirements.txt"], cwd=app_dir)
+    _run([*pip, "install", "--quiet", "--no-compile", "-r", str(requirements)], cwd=app_dir)
     _run([*pip, "check"], cwd=app_dir)
     timings["install"] = time.monotonic() - started
 
@@ -163,6 +196,7 @@ def build(scratch: Path) -> ConsumerBuild:
         timings,
         wheel,
         environments,
+        source,
     )
 
 

@@ -27,16 +27,17 @@ WORKFLOW = REPO / ".github" / "workflows" / "review.yml"
 def _commands() -> list[list[str]]:
     """Every ``python -m buttress...`` command line of the workflow, variables filled in."""
     workflow = yaml.safe_load(WORKFLOW.read_text())
-    env = {**workflow["jobs"]["review"]["env"], "GITHUB_REPOSITORY": "o/r", "PR_NUMBER": "7"}
     found = []
-    for step in workflow["jobs"]["review"]["steps"]:
-        script = step.get("run", "").replace("\\\n", " ")
-        for line in script.splitlines():
-            if "python -m buttress" not in line:
-                continue
-            for name, value in env.items():
-                line = line.replace(f"${name}", str(value).replace("${{ github.workspace }}", "/ws"))
-            found.append(shlex.split(line.split("python -m ", 1)[1]))
+    for job in workflow["jobs"].values():
+        env = {**job.get("env", {}), "GITHUB_REPOSITORY": "o/r", "PR_NUMBER": "7"}
+        for step in job["steps"]:
+            script = step.get("run", "").replace("\\\n", " ")
+            for line in script.splitlines():
+                if "python -m buttress" not in line:
+                    continue
+                for name, value in env.items():
+                    line = line.replace(f"${name}", str(value).replace("${{ github.workspace }}", "/ws"))
+                found.append(shlex.split(line.split("python -m ", 1)[1]))
     return found
 
 
@@ -52,7 +53,11 @@ def test_workflow_commands_parse_with_the_tools_arguments() -> None:
         parser = importlib.import_module("buttress.tools.review" if module == "buttress.review" else module)._parser()
         parser.parse_args(argv)  # exits 2 on a flag the tool does not have
     workflow = yaml.safe_load(WORKFLOW.read_text())
-    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    # The job that runs the pull request's code reads; only the comment job (none of that code) writes.
+    assert workflow["permissions"] == {}
+    assert workflow["jobs"]["review"]["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["comment"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert workflow["jobs"]["comment"]["steps"][0]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
     assert workflow[True] == {"pull_request": None}  # YAML 1.1 reads the key `on` as True
 
 
