@@ -16,19 +16,31 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from buttress.tools.assembly import AssemblyError, read_assembly
 from buttress.tools.cost import PriceTable, estimate_template, load_prices, render_template_change
 from buttress.tools.findings import Finding, cfn_lint_findings, compare_findings, nag_findings
-from buttress.tools.template_diff import Change, CreateOnly, diff_templates, schema_create_only
+from buttress.tools.template_diff import (
+    CONDITIONAL,
+    MAY_REPLACE,
+    TRAFFIC_SHIFTING,
+    UPDATE_FAILS,
+    Caution,
+    Change,
+    CreateOnly,
+    check_template,
+    diff_templates,
+    schema_conditional_create_only,
+    schema_create_only,
+)
 from buttress.tools.widening import Widening, iam_widenings, security_group_widenings
 
 MARKER = "<!-- buttress-review -->"
-FAIL_ON = ("stateful", "widening", "findings", "cost")
-DEFAULT_FAIL_ON = ("stateful", "widening")
+FAIL_ON = ("stateful", "widening", "update", "findings", "cost")
+DEFAULT_FAIL_ON = ("stateful", "widening", "update")
 Templates = Mapping[str, Mapping[str, Any]]
 
 
@@ -64,7 +76,19 @@ class Review:
 
     @property
     def stateful_lost(self) -> list[Change]:
-        return [c for s in self.stacks for c in s.changes if c.stateful and c.loses_resource]
+        """Stateful resources replaced, removed, *may be replaced* or deleted under a new condition."""
+        return [c for s in self.stacks for c in s.changes if c.stateful and c.at_risk]
+
+    @property
+    def cautions(self) -> list[tuple[Change, Caution]]:
+        """Update-time cautions, those already in :attr:`stateful_lost` (may be replaced or deleted) left out."""
+        return [
+            (c, k)
+            for s in self.stacks
+            for c in s.changes
+            for k in c.cautions
+            if not (c.stateful and k.kind in (MAY_REPLACE, CONDITIONAL))
+        ]
 
     @property
     def cost_delta(self) -> float:
@@ -81,6 +105,7 @@ class Review:
         hits = {
             "stateful": bool(self.stateful_lost),
             "widening": bool(self.widenings),
+            "update": any(k.kind in (UPDATE_FAILS, TRAFFIC_SHIFTING) for _, k in self.cautions),
             "findings": bool(self.findings_added),
             "cost": round(self.cost_delta, 2) > 0,
         }
@@ -97,14 +122,20 @@ def review_templates(
     head_findings: Sequence[Finding] = (),
     prices: PriceTable | None = None,
     create_only: CreateOnly = schema_create_only,
+    conditional: CreateOnly = schema_conditional_create_only,
 ) -> Review:
-    """The review of ``head`` against ``base`` (stack name -> template); pure."""
+    """The review of ``head`` against ``base`` (stack name -> template); pure.
+
+    :class:`TemplateError` (a ``ValueError``, one line) when a template is not one.
+    """
     table = prices or load_prices()
     stacks: list[StackReview] = []
     widenings: list[Widening] = []
     for name in sorted(set(base) | set(head)):
         before, after = base.get(name, {}), head.get(name, {})
-        changes = diff_templates(name, before, after, create_only=create_only)
+        check_template(before, f"{base_label} stack {name}")
+        check_template(after, f"{head_label} stack {name}")
+        changes = diff_templates(name, before, after, create_only=create_only, conditional=conditional)
         outputs = output_changes(before, after)
         changed = "changed" if changes or any(outputs.values()) else "unchanged"
         status = "added" if name not in base else "removed" if name not in head else changed
@@ -144,6 +175,9 @@ def review_assemblies(
     """Read both assemblies (:class:`AssemblyError` naming ``BASE`` or ``HEAD``) and review them."""
     base, head = read_assembly(base_dir, label="BASE"), read_assembly(head_dir, label="HEAD")
     base_templates, head_templates = base.templates(), head.templates()
+    for label, directory, templates in (("BASE", base_dir, base_templates), ("HEAD", head_dir, head_templates)):
+        for name, template in templates.items():
+            check_template(template, f"{label} {directory}: stack {name}")
     base_findings, head_findings = nag_findings(base), nag_findings(head)
     notes = []
     if cfn_lint and base_templates != head_templates:
@@ -183,8 +217,22 @@ def _delta(value: float) -> str:
     return f"{'+' if value >= 0 else '-'}{_money(abs(value))}"
 
 
+def at_risk_as(change: Change) -> tuple[str, str]:
+    """(change, why) of a stateful resource at risk, as the caution table says them."""
+    if change.loses_resource:
+        why = "; ".join(change.reasons) or ("removed from the template" if change.action == "removed" else "")
+        return change.action, why
+    risky = [k for k in change.cautions if k.kind in (CONDITIONAL, MAY_REPLACE)]
+    action = "may be deleted" if any(k.kind == CONDITIONAL for k in risky) else MAY_REPLACE
+    return action, "; ".join(k.why for k in risky)
+
+
 def what_happens(change: Change) -> str:
     """What a deploy does to the resource deployed today, from its policies."""
+    if not change.loses_resource:
+        conditional = any(k.kind == CONDITIONAL for k in change.cautions)
+        removed = replace(change, action="removed" if conditional else "replaced", cautions=())
+        return ("where the condition is false: " if conditional else "if replaced: ") + what_happens(removed)
     if change.action == "removed":
         policy = change.deletion_policy.split(" ")[0]
         return {
@@ -212,10 +260,28 @@ def _stateful_block(review: Review) -> list[str]:
         "> |---|---|---|---|---|---|---|---|",
     ]
     for c in lost:
-        why = "; ".join(c.reasons) or ("removed from the template" if c.action == "removed" else "")
+        action, why = at_risk_as(c)
         lines.append(
-            f"> | {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {c.action} | {_cell(why)} | "
+            f"> | {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {action} | {_cell(why)} | "
             f"{_cell(c.deletion_policy)} | {_cell(c.update_replace_policy)} | {what_happens(c)} |"
+        )
+    return [*lines, ""]
+
+
+def _cautions_block(review: Review) -> list[str]:
+    cautions = review.cautions
+    if not cautions:
+        return []
+    lines = [
+        "> [!WARNING]",
+        f"> **{len(cautions)} update-time caution(s)**: what the deploy may do that the diff does not show.",
+        ">",
+        "> | stack | resource | type | caution | why | the way through |",
+        "> |---|---|---|---|---|---|",
+    ]
+    for c, k in cautions:
+        lines.append(
+            f"> | {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {k.kind} | {_cell(k.why)} | {_cell(k.fix)} |"
         )
     return [*lines, ""]
 
@@ -291,7 +357,7 @@ def _details(review: Review) -> list[str]:
         props = ", ".join(c.properties)
         lines.append(
             f"| {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {c.action} | {_cell(props)} | "
-            f"{_cell('; '.join(c.reasons))} |"
+            f"{_cell('; '.join([*c.reasons, *(f'{k.kind}: {k.why}' for k in c.cautions)]))} |"
         )
     return [*lines, "", "</details>", ""]
 
@@ -306,11 +372,13 @@ def render_markdown(review: Review) -> str:
     head = (
         f"{len(changed)} of {len(review.stacks)} stack(s) change: "
         + ", ".join(f"{n} {a}" for a, n in counts.items())
-        + f"; {len(review.widenings)} widening(s); fixed cost {_delta(review.cost_delta)}/month; "
+        + f"; {len(review.widenings)} widening(s); {len(review.cautions)} caution(s); "
+        + f"fixed cost {_delta(review.cost_delta)}/month; "
         + f"findings +{len(review.findings_added)} / -{len(review.findings_removed)}."
     )
     body = [title, "", head, ""]
-    body += _stateful_block(review) + _summary(review) + _widening(review) + _cost(review) + _findings(review)
+    body += _stateful_block(review) + _cautions_block(review) + _summary(review)
+    body += _widening(review) + _cost(review) + _findings(review)
     return "\n".join(body + _details(review)).rstrip() + "\n"
 
 
@@ -343,7 +411,7 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on",
         type=parse_fail_on,
         default=DEFAULT_FAIL_ON,
-        help=f"exit 1 when any of these is met: {', '.join(FAIL_ON)} or none (default: stateful,widening)",
+        help=f"exit 1 when any of these is met: {', '.join(FAIL_ON)} or none (default: {','.join(DEFAULT_FAIL_ON)})",
     )
     parser.add_argument("--no-cfn-lint", action="store_true", help="do not compare cfn-lint findings")
     parser.add_argument("--cfn-lint-ignore", action="append", default=[], metavar="RULE", help="cfn-lint rule to skip")
