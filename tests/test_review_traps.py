@@ -247,3 +247,33 @@ def test_malformed_template_exits_2_with_one_line(
     assert err == f"error: HEAD {bad}: stack App: {message}\n"
     with pytest.raises(TemplateError, match=re.escape(message)):
         review_templates({"App": tpl()}, {"App": template})
+
+
+# -- 9. nested cloud assemblies (stages) ------------------------------------------------------------
+
+
+def _with_stage(folder: Path, stage_templates: dict[str, Any]) -> Path:
+    """An assembly with no top-level stack and one stage ``Prod`` (the shape ``cdk synth`` writes)."""
+    root = write_assembly(folder, {})
+    write_assembly(root / "assembly-Prod", stage_templates)
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["artifacts"]["assembly-Prod"] = {
+        "type": "cdk:cloud-assembly",
+        "properties": {"directoryName": "assembly-Prod", "displayName": "Prod"},
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    return root
+
+
+def test_a_replacement_inside_a_stage_is_reviewed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = _with_stage(tmp_path / "base", {"ProdData": tpl(T=res("AWS::DynamoDB::Table", TableName="a"))})
+    head = _with_stage(tmp_path / "head", {"ProdData": tpl(T=res("AWS::DynamoDB::Table", TableName="b"))})
+    assert main([str(base), str(head), "--no-cfn-lint"]) == 1
+    out = capsys.readouterr().out
+    assert "| Prod/ProdData | `T` | `AWS::DynamoDB::Table` | replaced | `TableName` is create-only |" in out
+    # A stage whose folder is missing is bad input, named.
+    manifest = json.loads((head / "manifest.json").read_text())
+    manifest["artifacts"]["assembly-Prod"]["properties"]["directoryName"] = "assembly-Gone"
+    (head / "manifest.json").write_text(json.dumps(manifest))
+    assert main([str(base), str(head), "--no-cfn-lint"]) == 2
+    assert f"HEAD {head / 'assembly-Gone'}: no such directory" in capsys.readouterr().err

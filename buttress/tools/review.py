@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from buttress.tools.assembly import AssemblyError, read_assembly
+from buttress.tools.assembly import AssemblyError, CloudAssembly, read_assembly
 from buttress.tools.cost import PriceTable, estimate_template, load_prices, render_template_change
 from buttress.tools.findings import Finding, cfn_lint_findings, compare_findings, nag_findings
 from buttress.tools.template_diff import (
@@ -174,11 +174,14 @@ def review_assemblies(
 ) -> Review:
     """Read both assemblies (:class:`AssemblyError` naming ``BASE`` or ``HEAD``) and review them."""
     base, head = read_assembly(base_dir, label="BASE"), read_assembly(head_dir, label="HEAD")
-    base_templates, head_templates = base.templates(), head.templates()
+    base_stages, head_stages = stages(base), stages(head)
+    base_templates = {n: t for prefix, a in base_stages for n, t in _prefixed(prefix, a.templates()).items()}
+    head_templates = {n: t for prefix, a in head_stages for n, t in _prefixed(prefix, a.templates()).items()}
     for label, directory, templates in (("BASE", base_dir, base_templates), ("HEAD", head_dir, head_templates)):
         for name, template in templates.items():
             check_template(template, f"{label} {directory}: stack {name}")
-    base_findings, head_findings = nag_findings(base), nag_findings(head)
+    base_findings = [_stage_finding(prefix, f) for prefix, a in base_stages for f in nag_findings(a)]
+    head_findings = [_stage_finding(prefix, f) for prefix, a in head_stages for f in nag_findings(a)]
     notes = []
     if cfn_lint and base_templates != head_templates:
         base_findings += cfn_lint_findings(base_templates, ignore=cfn_lint_ignore)
@@ -196,6 +199,42 @@ def review_assemblies(
     )
     review.notes += notes
     return review
+
+
+#: Nested cloud assemblies (a ``Stage``) deeper than this are refused, not followed forever.
+MAX_STAGE_DEPTH = 8
+NESTED_ASSEMBLY = "cdk:cloud-assembly"
+
+
+def stages(assembly: CloudAssembly, prefix: str = "", depth: int = 0) -> list[tuple[str, CloudAssembly]]:
+    """``assembly`` and every nested cloud assembly (a CDK ``Stage``) in it, each with the prefix its
+    stacks are named by (``Prod/``): a stack inside a stage is reviewed as ``Prod/<artifact id>``.
+
+    A nested assembly is an artifact of type ``cdk:cloud-assembly`` whose ``directoryName`` holds
+    its own ``manifest.json`` (``NestedCloudAssemblyProperties`` of the cloud-assembly schema).
+    """
+    if depth > MAX_STAGE_DEPTH:
+        raise AssemblyError(f"{assembly.label} {assembly.directory}: stages nested deeper than {MAX_STAGE_DEPTH}")
+    found = [(prefix, assembly)]
+    for artifact_id, artifact in sorted(assembly.manifest.get("artifacts", {}).items()):
+        if not isinstance(artifact, Mapping) or artifact.get("type") != NESTED_ASSEMBLY:
+            continue
+        props = artifact.get("properties") or {}
+        directory = props.get("directoryName")
+        if not isinstance(directory, str):
+            raise AssemblyError(f"{assembly.label} {assembly.directory}: stage {artifact_id} has no directoryName")
+        nested = read_assembly(assembly.directory / directory, label=assembly.label)
+        name = str(props.get("displayName") or artifact_id)
+        found += stages(nested, f"{prefix}{name}/", depth + 1)
+    return found
+
+
+def _prefixed(prefix: str, templates: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}{name}": template for name, template in templates.items()}
+
+
+def _stage_finding(prefix: str, finding: Finding) -> Finding:
+    return replace(finding, stack=f"{prefix}{finding.stack}") if prefix else finding
 
 
 # -- Markdown -------------------------------------------------------------------------------------
