@@ -14,6 +14,7 @@ chooses), 2 on bad input (the folder and the argument are named).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,12 +37,14 @@ from buttress.tools.template_diff import (
     schema_conditional_create_only,
     schema_create_only,
 )
-from buttress.tools.widening import Widening, iam_widenings, security_group_widenings
+from buttress.tools.widening import Widening, iam_widenings, security_group_widenings, target_ids
 
 MARKER = "<!-- buttress-review -->"
 FAIL_ON = ("stateful", "widening", "update", "findings", "cost")
 DEFAULT_FAIL_ON = ("stateful", "widening", "update")
 Templates = Mapping[str, Mapping[str, Any]]
+#: Cautions that meet ``--fail-on update``: the deploy fails, or resets live traffic.
+FAILING_CAUTIONS = (UPDATE_FAILS, TRAFFIC_SHIFTING)
 
 
 @dataclass
@@ -62,6 +65,37 @@ class StackReview:
         return sum(1 for c in self.changes if c.action == action)
 
 
+#: What an acknowledgement can cover: the ``--fail-on`` categories that are about one resource.
+ACKNOWLEDGEABLE = ("stateful", "widening", "update")
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A risky change a team has decided on, for one resource: ``--fail-on`` ignores exactly it.
+
+    ``kind`` is ``stateful`` (the resource is replaced, removed, may be replaced or may be deleted),
+    ``update`` (an update-time caution on it) or ``widening`` (a grant to it: ``resource`` is the
+    logical id the widening applies to, or its whole ``applies to`` text).
+    """
+
+    stack: str
+    resource: str
+    kind: str
+    reason: str
+    source: str = ""
+    """Where it was read: the file, or the construct path of its metadata."""
+
+    def covers_change(self, change: Change, kind: str) -> bool:
+        return (self.kind, self.stack, self.resource) == (kind, change.stack, change.logical_id)
+
+    def covers_widening(self, widening: Widening) -> bool:
+        return (
+            self.kind == "widening"
+            and self.stack == widening.stack
+            and (self.resource == widening.target or self.resource in target_ids(widening.target))
+        )
+
+
 @dataclass
 class Review:
     """Everything the report says, computed from two sets of templates and their findings."""
@@ -73,6 +107,24 @@ class Review:
     findings_added: list[Finding]
     findings_removed: list[Finding]
     notes: list[str] = field(default_factory=list)
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+
+    def acknowledged(self, item: Change | Widening, kind: str) -> Acknowledgement | None:
+        """The acknowledgement that covers ``item`` for ``kind``, if any."""
+        for ack in self.acknowledgements:
+            if isinstance(item, Widening) and ack.covers_widening(item):
+                return ack
+            if isinstance(item, Change) and ack.covers_change(item, kind):
+                return ack
+        return None
+
+    @property
+    def unused_acknowledgements(self) -> list[Acknowledgement]:
+        """Acknowledgements no change of this review meets (stale: remove them)."""
+        used = {self.acknowledged(c, "stateful") for c in self.stateful_lost}
+        used |= {self.acknowledged(c, "update") for c, k in self.cautions if k.kind in FAILING_CAUTIONS}
+        used |= {self.acknowledged(w, "widening") for w in self.widenings}
+        return [a for a in self.acknowledgements if a not in used]
 
     @property
     def stateful_lost(self) -> list[Change]:
@@ -101,11 +153,11 @@ class Review:
         )
 
     def triggered(self) -> list[str]:
-        """The ``--fail-on`` categories this review meets."""
+        """The ``--fail-on`` categories this review meets, acknowledged changes left out."""
         hits = {
-            "stateful": bool(self.stateful_lost),
-            "widening": bool(self.widenings),
-            "update": any(k.kind in (UPDATE_FAILS, TRAFFIC_SHIFTING) for _, k in self.cautions),
+            "stateful": any(not self.acknowledged(c, "stateful") for c in self.stateful_lost),
+            "widening": any(not self.acknowledged(w, "widening") for w in self.widenings),
+            "update": any(k.kind in FAILING_CAUTIONS and not self.acknowledged(c, "update") for c, k in self.cautions),
             "findings": bool(self.findings_added),
             "cost": round(self.cost_delta, 2) > 0,
         }
@@ -171,8 +223,12 @@ def review_assemblies(
     cfn_lint: bool = True,
     cfn_lint_ignore: Sequence[str] = (),
     prices: PriceTable | None = None,
+    acknowledgements: Sequence[Acknowledgement] = (),
 ) -> Review:
-    """Read both assemblies (:class:`AssemblyError` naming ``BASE`` or ``HEAD``) and review them."""
+    """Read both assemblies (:class:`AssemblyError` naming ``BASE`` or ``HEAD``) and review them.
+
+    ``acknowledgements`` (a reviewed file's) are added to those HEAD's construct metadata records.
+    """
     base, head = read_assembly(base_dir, label="BASE"), read_assembly(head_dir, label="HEAD")
     base_stages, head_stages = stages(base), stages(head)
     base_templates = {n: t for prefix, a in base_stages for n, t in _prefixed(prefix, a.templates()).items()}
@@ -198,6 +254,7 @@ def review_assemblies(
         prices=prices,
     )
     review.notes += notes
+    review.acknowledgements = [*acknowledgements, *(a for p, s in head_stages for a in metadata_acknowledgements(s, p))]
     return review
 
 
@@ -237,23 +294,79 @@ def _stage_finding(prefix: str, finding: Finding) -> Finding:
     return replace(finding, stack=f"{prefix}{finding.stack}") if prefix else finding
 
 
-# -- Markdown -------------------------------------------------------------------------------------
+# -- acknowledgements ------------------------------------------------------------------------------
+
+#: The file of acknowledgements read by default, from the directory the review runs in (the app's).
+ACKNOWLEDGEMENTS_FILE = "review-acknowledgements.json"
+#: Construct metadata type of an acknowledgement: ``{"stateful": "reason", ...}`` on a construct.
+ACKNOWLEDGED_METADATA = "buttress:review-acknowledged"
+LOGICAL_ID_METADATA = "aws:cdk:logicalId"
 
 
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+def _acknowledgement(entry: Any, where: str, source: str) -> Acknowledgement:
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where}: an acknowledgement is an object with stack, resource, kind and reason")
+    fields = {k: entry.get(k) for k in ("stack", "resource", "kind", "reason")}
+    missing = [k for k, v in fields.items() if not isinstance(v, str) or not v.strip()]
+    if missing:
+        raise ValueError(f"{where}: {', '.join(missing)} missing or empty (a reason is required)")
+    if fields["kind"] not in ACKNOWLEDGEABLE:
+        raise ValueError(f"{where}: kind {fields['kind']!r} is not one of {', '.join(ACKNOWLEDGEABLE)}")
+    return Acknowledgement(
+        str(fields["stack"]), str(fields["resource"]), str(fields["kind"]), str(fields["reason"]).strip(), source
+    )
 
 
-def _code(value: object) -> str:
-    return f"`{_cell(value)}`" if value != "" else ""
+def read_acknowledgements(path: Path) -> list[Acknowledgement]:
+    """The acknowledgements of a reviewed file (``ValueError`` naming the file and the entry)::
+
+    {"version": 1, "acknowledgements": [
+      {"stack": "Data", "resource": "OrdersTable", "kind": "stateful", "reason": "..."}]}
+    """
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise ValueError(f"--acknowledgements {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--acknowledgements {path}: not JSON: {exc}") from exc
+    if not isinstance(data, Mapping) or data.get("version") != 1 or not isinstance(data.get("acknowledgements"), list):
+        raise ValueError(f'--acknowledgements {path}: expected {{"version": 1, "acknowledgements": [...]}}')
+    return [
+        _acknowledgement(entry, f"--acknowledgements {path}: entry {i}", str(path))
+        for i, entry in enumerate(data["acknowledgements"])
+    ]
 
 
-def _money(value: float) -> str:
-    return f"${value:,.2f}"
+def metadata_acknowledgements(assembly: CloudAssembly, prefix: str = "") -> list[Acknowledgement]:
+    """Acknowledgements construct metadata records (``Node.of(c).add_metadata(ACKNOWLEDGED_METADATA,
+    {"stateful": "reason"})``): they cover every resource of the construct's subtree."""
+    found: list[Acknowledgement] = []
+    for stack in assembly.stacks:
+        entries = assembly.metadata(stack)
+        ids = {
+            path: str(e.get("data"))
+            for path, values in entries.items()
+            for e in values
+            if e.get("type") == LOGICAL_ID_METADATA
+        }
+        for path, values in entries.items():
+            for entry in values:
+                if entry.get("type") != ACKNOWLEDGED_METADATA:
+                    continue
+                data = entry.get("data")
+                if not isinstance(data, Mapping):
+                    raise ValueError(f"{assembly.label} {path}: {ACKNOWLEDGED_METADATA} is not {{kind: reason}}")
+                for logical_id in sorted(v for k, v in ids.items() if k == path or k.startswith(path + "/")):
+                    for kind, reason in sorted(data.items()):
+                        entry_ = {"stack": f"{prefix}{stack}", "resource": logical_id, "kind": kind, "reason": reason}
+                        found.append(_acknowledgement(entry_, f"{assembly.label} {path}", f"metadata {path}"))
+    return found
 
 
-def _delta(value: float) -> str:
-    return f"{'+' if value >= 0 else '-'}{_money(abs(value))}"
+# -- the report's data (``--format json``) ----------------------------------------------------------
+
+#: Version of :func:`review_data`'s shape: the major changes when a field is removed or changes meaning.
+SCHEMA = "buttress-review/1"
 
 
 def at_risk_as(change: Change) -> tuple[str, str]:
@@ -286,8 +399,167 @@ def what_happens(change: Change) -> str:
     }.get(policy, "a new one is created and **the old one is deleted, with its data**")
 
 
-def _stateful_block(review: Review) -> list[str]:
-    lost = review.stateful_lost
+def _reason(ack: Acknowledgement | None) -> str | None:
+    return ack.reason if ack else None
+
+
+def _change_data(c: Change) -> dict[str, Any]:
+    return {
+        "stack": c.stack,
+        "resource": c.logical_id,
+        "type": c.type,
+        "action": c.action,
+        "properties": list(c.properties),
+        "reasons": list(c.reasons),
+        "cautions": [{"kind": k.kind, "why": k.why, "fix": k.fix} for k in c.cautions],
+        "stateful": c.stateful,
+        "deletion_policy": c.deletion_policy,
+        "update_replace_policy": c.update_replace_policy,
+        "renamed_to": c.renamed_to or None,
+    }
+
+
+def _finding_data(f: Finding) -> dict[str, str]:
+    return {"tool": f.tool, "stack": f.stack, "where": f.where, "rule": f.rule, "message": f.message}
+
+
+def review_data(review: Review) -> dict[str, Any]:
+    """The whole report as plain data: ``--format json`` prints it, :func:`render_markdown` renders it.
+
+    Documented in docs/review.md (``SCHEMA``); amounts are US dollars per month at list prices.
+    """
+    counts = {a: sum(s.count(a) for s in review.stacks) for a in ("added", "changed", "replaced", "removed")}
+    at_risk = []
+    for c in review.stateful_lost:
+        action, why = at_risk_as(c)
+        at_risk.append(
+            {
+                "stack": c.stack,
+                "resource": c.logical_id,
+                "type": c.type,
+                "change": action,
+                "why": why,
+                "deletion_policy": c.deletion_policy,
+                "update_replace_policy": c.update_replace_policy,
+                "what_happens": what_happens(c).replace("**", ""),
+                "acknowledged": _reason(review.acknowledged(c, "stateful")),
+            }
+        )
+    cautions = [
+        {
+            "stack": c.stack,
+            "resource": c.logical_id,
+            "type": c.type,
+            "kind": k.kind,
+            "why": k.why,
+            "fix": k.fix,
+            "fails": k.kind in FAILING_CAUTIONS,
+            "acknowledged": _reason(review.acknowledged(c, "update")) if k.kind in FAILING_CAUTIONS else None,
+        }
+        for c, k in review.cautions
+    ]
+    ordered = sorted(review.widenings, key=lambda w: (not w.public, w.stack, w.kind, w.target, w.grant))
+    widenings = [
+        {
+            "stack": w.stack,
+            "kind": w.kind,
+            "target": w.target,
+            "grant": w.grant,
+            "why": w.why,
+            "public": w.public,
+            "acknowledged": _reason(review.acknowledged(w, "widening")),
+        }
+        for w in ordered
+    ]
+    stacks = [
+        {
+            "name": s.name,
+            "status": s.status,
+            "counts": {a: s.count(a) for a in ("added", "changed", "replaced", "removed")},
+            "outputs": s.outputs,
+            "cost": {"before": round(s.cost_before, 2), "after": round(s.cost_after, 2), "detail": s.cost_detail},
+            "changes": [_change_data(c) for c in s.changes],
+        }
+        for s in review.stacks
+    ]
+    return {
+        "schema": SCHEMA,
+        "base": review.base,
+        "head": review.head,
+        "identical": review.identical,
+        "triggered": review.triggered(),
+        "summary": {
+            "stacks": len(review.stacks),
+            "stacks_changed": sum(1 for s in review.stacks if s.status != "unchanged"),
+            **counts,
+            "stateful_at_risk": len(at_risk),
+            "cautions": len(cautions),
+            "widenings": len(widenings),
+            "cost_delta": round(review.cost_delta, 2),
+            "findings_added": len(review.findings_added),
+            "findings_removed": len(review.findings_removed),
+        },
+        "stateful_at_risk": at_risk,
+        "cautions": cautions,
+        "widenings": widenings,
+        "stacks": stacks,
+        "findings": {
+            "added": [_finding_data(f) for f in review.findings_added],
+            "removed": [_finding_data(f) for f in review.findings_removed],
+        },
+        "acknowledgements": {
+            "applied": [
+                {"stack": a.stack, "resource": a.resource, "kind": a.kind, "reason": a.reason, "source": a.source}
+                for a in review.acknowledgements
+                if a not in review.unused_acknowledgements
+            ],
+            "unused": [
+                {"stack": a.stack, "resource": a.resource, "kind": a.kind, "reason": a.reason, "source": a.source}
+                for a in review.unused_acknowledgements
+            ],
+        },
+        "notes": list(review.notes),
+    }
+
+
+# -- Markdown, rendered from the data ---------------------------------------------------------------
+
+Data = Mapping[str, Any]
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _code(value: object) -> str:
+    return f"`{_cell(value)}`" if value != "" else ""
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _delta(value: float) -> str:
+    return f"{'+' if value >= 0 else '-'}{_money(abs(value))}"
+
+
+def _acked(reason: str | None) -> str:
+    return f" — **acknowledged**: {reason}" if reason else ""
+
+
+#: What :func:`what_happens` stresses in the Markdown (the longer phrase first).
+_BOLD = ("the old one is deleted, with its data", "deleted, with its data")
+
+
+def _bold(text: str) -> str:
+    for phrase in _BOLD:
+        if text.endswith(phrase):
+            return f"{text[: -len(phrase)]}**{phrase}**"
+    return text
+
+
+def _stateful_block(data: Data) -> list[str]:
+    lost = data["stateful_at_risk"]
     if not lost:
         return []
     lines = [
@@ -299,16 +571,16 @@ def _stateful_block(review: Review) -> list[str]:
         "> |---|---|---|---|---|---|---|---|",
     ]
     for c in lost:
-        action, why = at_risk_as(c)
         lines.append(
-            f"> | {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {action} | {_cell(why)} | "
-            f"{_cell(c.deletion_policy)} | {_cell(c.update_replace_policy)} | {what_happens(c)} |"
+            f"> | {c['stack']} | {_code(c['resource'])} | {_code(c['type'])} | {c['change']} | "
+            f"{_cell(c['why'] + _acked(c['acknowledged']))} | {_cell(c['deletion_policy'])} | "
+            f"{_cell(c['update_replace_policy'])} | {_bold(c['what_happens'])} |"
         )
     return [*lines, ""]
 
 
-def _cautions_block(review: Review) -> list[str]:
-    cautions = review.cautions
+def _cautions_block(data: Data) -> list[str]:
+    cautions = data["cautions"]
     if not cautions:
         return []
     lines = [
@@ -318,74 +590,86 @@ def _cautions_block(review: Review) -> list[str]:
         "> | stack | resource | type | caution | why | the way through |",
         "> |---|---|---|---|---|---|",
     ]
-    for c, k in cautions:
+    for k in cautions:
         lines.append(
-            f"> | {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {k.kind} | {_cell(k.why)} | {_cell(k.fix)} |"
+            f"> | {k['stack']} | {_code(k['resource'])} | {_code(k['type'])} | {k['kind']} | "
+            f"{_cell(k['why'] + _acked(k['acknowledged']))} | {_cell(k['fix'])} |"
         )
     return [*lines, ""]
 
 
-def _summary(review: Review) -> list[str]:
+def _summary(data: Data) -> list[str]:
     lines = [
         "### Summary",
         "",
         "| stack | status | added | changed | replaced | removed | outputs | fixed $/month |",
         "|---|---|---:|---:|---:|---:|---|---|",
     ]
-    for s in review.stacks:
-        if s.status == "unchanged":
+    for s in data["stacks"]:
+        if s["status"] == "unchanged":
             continue
-        cost = _money(s.cost_after)
-        if round(s.cost_after - s.cost_before, 2) != 0:
-            cost = f"{_money(s.cost_before)} → {_money(s.cost_after)} ({_delta(s.cost_after - s.cost_before)})"
-        counts = " | ".join(str(s.count(a)) for a in ("added", "changed", "replaced", "removed"))
-        outputs = "; ".join(f"{k}: {', '.join(v)}" for k, v in s.outputs.items() if v) or "-"
-        lines.append(f"| {s.name} | {s.status} | {counts} | {_cell(outputs)} | {cost} |")
-    unchanged = [s.name for s in review.stacks if s.status == "unchanged"]
+        before, after = s["cost"]["before"], s["cost"]["after"]
+        cost = _money(after)
+        if round(after - before, 2) != 0:
+            cost = f"{_money(before)} → {_money(after)} ({_delta(after - before)})"
+        counts = " | ".join(str(s["counts"][a]) for a in ("added", "changed", "replaced", "removed"))
+        outputs = "; ".join(f"{k}: {', '.join(v)}" for k, v in s["outputs"].items() if v) or "-"
+        lines.append(f"| {s['name']} | {s['status']} | {counts} | {_cell(outputs)} | {cost} |")
+    unchanged = [s["name"] for s in data["stacks"] if s["status"] == "unchanged"]
     if unchanged:
         lines += ["", f"Unchanged: {', '.join(unchanged)}."]
     return [*lines, ""]
 
 
-def _widening(review: Review) -> list[str]:
+def _widening(data: Data) -> list[str]:
     lines = ["### Access widened", ""]
-    if not review.widenings:
+    if not data["widenings"]:
         return [*lines, "No IAM statement or security-group rule grants more than before.", ""]
     lines += ["| stack | kind | applies to | grants | why |", "|---|---|---|---|---|"]
-    for w in sorted(review.widenings, key=lambda w: (not w.public, w.stack, w.kind, w.target, w.grant)):
-        why = ("**public** " if w.public else "") + w.why
-        lines.append(f"| {w.stack} | {w.kind} | {_code(w.target)} | {_code(w.grant)} | {_cell(why)} |")
+    for w in data["widenings"]:
+        why = ("**public** " if w["public"] else "") + w["why"] + _acked(w["acknowledged"])
+        lines.append(f"| {w['stack']} | {w['kind']} | {_code(w['target'])} | {_code(w['grant'])} | {_cell(why)} |")
     return [*lines, ""]
 
 
-def _cost(review: Review) -> list[str]:
-    changed = [s for s in review.stacks if round(s.cost_after - s.cost_before, 2) != 0]
+def _cost(data: Data) -> list[str]:
+    changed = [s for s in data["stacks"] if round(s["cost"]["after"] - s["cost"]["before"], 2) != 0]
     lines = ["### Fixed monthly cost", ""]
     if not changed:
         return [*lines, "No change in fixed monthly cost (list prices, `buttress-cost`).", ""]
     for s in changed:
-        delta = _delta(s.cost_after - s.cost_before)
-        lines.append(f"- **{s.name}**: {_money(s.cost_before)} → {_money(s.cost_after)} ({delta}/month)")
-        lines += [f"  - {_cell(d)}" for d in s.cost_detail]
-    lines.append(f"- **total**: {_delta(review.cost_delta)}/month at list prices (`buttress-cost` for the table)")
+        before, after = s["cost"]["before"], s["cost"]["after"]
+        lines.append(f"- **{s['name']}**: {_money(before)} → {_money(after)} ({_delta(after - before)}/month)")
+        lines += [f"  - {_cell(d)}" for d in s["cost"]["detail"]]
+    total = _delta(data["summary"]["cost_delta"])
+    lines.append(f"- **total**: {total}/month at list prices (`buttress-cost` for the table)")
     return [*lines, ""]
 
 
-def _findings(review: Review) -> list[str]:
+def _findings(data: Data) -> list[str]:
     lines = ["### Findings", ""]
-    rows = [("added", f) for f in review.findings_added] + [("removed", f) for f in review.findings_removed]
+    rows = [("added", f) for f in data["findings"]["added"]] + [("removed", f) for f in data["findings"]["removed"]]
     if not rows:
         lines.append("No cdk-nag or cfn-lint finding added or removed.")
     else:
         lines += ["| | tool | stack | where | rule | message |", "|---|---|---|---|---|---|"]
         for change, f in rows:
-            message = f.message if len(f.message) <= 160 else f.message[:157] + "..."
-            lines.append(f"| {change} | {f.tool} | {f.stack} | {_code(f.where)} | {_code(f.rule)} | {_cell(message)} |")
-    return [*lines, *(["", *review.notes] if review.notes else []), ""]
+            message = f["message"] if len(f["message"]) <= 160 else f["message"][:157] + "..."
+            lines.append(
+                f"| {change} | {f['tool']} | {f['stack']} | {_code(f['where'])} | {_code(f['rule'])} | "
+                f"{_cell(message)} |"
+            )
+    notes = list(data["notes"])
+    for a in data["acknowledgements"]["unused"]:
+        notes.append(
+            f"Acknowledgement not used (nothing it covers changes; remove it): {a['kind']} of "
+            f"{a['stack']} {a['resource']} ({a['source']})."
+        )
+    return [*lines, *(["", *notes] if notes else []), ""]
 
 
-def _details(review: Review) -> list[str]:
-    changes = [c for s in review.stacks for c in s.changes]
+def _details(data: Data) -> list[str]:
+    changes = [c for s in data["stacks"] for c in s["changes"]]
     lines = [
         f"<details><summary>Every resource change ({len(changes)})</summary>",
         "",
@@ -393,32 +677,33 @@ def _details(review: Review) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for c in changes:
-        props = ", ".join(c.properties)
+        note = "; ".join([*c["reasons"], *(f"{k['kind']}: {k['why']}" for k in c["cautions"])])
         lines.append(
-            f"| {c.stack} | {_code(c.logical_id)} | {_code(c.type)} | {c.action} | {_cell(props)} | "
-            f"{_cell('; '.join([*c.reasons, *(f'{k.kind}: {k.why}' for k in c.cautions)]))} |"
+            f"| {c['stack']} | {_code(c['resource'])} | {_code(c['type'])} | {c['action']} | "
+            f"{_cell(', '.join(c['properties']))} | {_cell(note)} |"
         )
     return [*lines, "", "</details>", ""]
 
 
-def render_markdown(review: Review) -> str:
-    """The pull-request comment (starting with :data:`MARKER`, so a workflow can find and update it)."""
-    title = f"{MARKER}\n## buttress review: `{_cell(review.base)}` → `{_cell(review.head)}`"
-    if review.identical:
-        return f"{title}\n\nNo changes: {len(review.stacks)} stack(s), identical resources and findings.\n"
-    changed = [s for s in review.stacks if s.status != "unchanged"]
-    counts = {a: sum(s.count(a) for s in review.stacks) for a in ("added", "changed", "replaced", "removed")}
+def render_markdown(review: Review | Data) -> str:
+    """The pull-request comment (starting with :data:`MARKER`, so a workflow can find and update it),
+    rendered from :func:`review_data` (given, or computed from ``review``)."""
+    data = review_data(review) if isinstance(review, Review) else review
+    title = f"{MARKER}\n## buttress review: `{_cell(data['base'])}` → `{_cell(data['head'])}`"
+    summary = data["summary"]
+    if data["identical"]:
+        return f"{title}\n\nNo changes: {summary['stacks']} stack(s), identical resources and findings.\n"
     head = (
-        f"{len(changed)} of {len(review.stacks)} stack(s) change: "
-        + ", ".join(f"{n} {a}" for a, n in counts.items())
-        + f"; {len(review.widenings)} widening(s); {len(review.cautions)} caution(s); "
-        + f"fixed cost {_delta(review.cost_delta)}/month; "
-        + f"findings +{len(review.findings_added)} / -{len(review.findings_removed)}."
+        f"{summary['stacks_changed']} of {summary['stacks']} stack(s) change: "
+        + ", ".join(f"{summary[a]} {a}" for a in ("added", "changed", "replaced", "removed"))
+        + f"; {summary['widenings']} widening(s); {summary['cautions']} caution(s); "
+        + f"fixed cost {_delta(summary['cost_delta'])}/month; "
+        + f"findings +{summary['findings_added']} / -{summary['findings_removed']}."
     )
     body = [title, "", head, ""]
-    body += _stateful_block(review) + _cautions_block(review) + _summary(review)
-    body += _widening(review) + _cost(review) + _findings(review)
-    return "\n".join(body + _details(review)).rstrip() + "\n"
+    body += _stateful_block(data) + _cautions_block(data) + _summary(data)
+    body += _widening(data) + _cost(data) + _findings(data)
+    return "\n".join(body + _details(data)).rstrip() + "\n"
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -458,6 +743,15 @@ def _parser() -> argparse.ArgumentParser:
         "--cfn-lint-ignore-file", type=Path, help="file of cfn-lint rules to skip, one per line (`RULE  # reason`)"
     )
     parser.add_argument("--prices", help="price table JSON (default: buttress's us-east-1 table)")
+    parser.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="report format (json: docs/review.md)"
+    )
+    parser.add_argument(
+        "--acknowledgements",
+        type=Path,
+        metavar="FILE",
+        help=f"reviewed acknowledgements (default: ./{ACKNOWLEDGEMENTS_FILE} when it exists)",
+    )
     return parser
 
 
@@ -480,6 +774,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: --prices {args.prices}: not a usable price table: {exc!r}", file=sys.stderr)
         return 2
     try:
+        ack_file = args.acknowledgements or Path(ACKNOWLEDGEMENTS_FILE)
+        acknowledgements = read_acknowledgements(ack_file) if args.acknowledgements or ack_file.is_file() else []
         review = review_assemblies(
             args.base,
             args.head,
@@ -488,6 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfn_lint=not args.no_cfn_lint,
             cfn_lint_ignore=_ignored(args),
             prices=prices,
+            acknowledgements=acknowledgements,
         )
     except (AssemblyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -495,7 +792,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         print(f"error: buttress-review needs cfn-lint (pip install 'buttress[review]'): {exc}", file=sys.stderr)
         return 2
-    report = render_markdown(review)
+    data = review_data(review)
+    report = json.dumps(data, indent=2) + "\n" if args.format == "json" else render_markdown(data)
     print(report, end="")
     if args.output:
         args.output.write_text(report)

@@ -331,7 +331,7 @@ def _why_wider(new: Statement, olds: list[Statement]) -> str:
 _ID = re.compile(r"\$\{([^}.!]+)")
 
 
-def _ids(target: str) -> set[str]:
+def target_ids(target: str) -> set[str]:
     """Logical ids a target names (``${Bucket}``, ``trust of ${Role}``, ``${Key.Arn}``)."""
     return {m.group(1) for m in _ID.finditer(target)}
 
@@ -374,7 +374,7 @@ def iam_widenings(
     # A Deny that protected a resource deleted with it protects nothing any more: not a widening.
     gone = set(renamed.get("Resources") or {}) - set(after.get("Resources") or {})
     for statement in old:
-        if statement.effect == "Deny" and statement not in new and not (_ids(statement.target) & gone):
+        if statement.effect == "Deny" and statement not in new and not (target_ids(statement.target) & gone):
             found.append(Widening(stack, "iam", statement.target, statement.describe(), "Deny statement removed"))
     return found
 
