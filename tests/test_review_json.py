@@ -135,3 +135,33 @@ def test_acknowledgement_in_construct_metadata(tmp_path: Path, capsys: pytest.Ca
         "metadata /App/Orders",
         "metadata /App/Auditors/Resource",
     }
+
+
+def _lambda(asset_hash: str) -> dict[str, Any]:
+    fn = res("AWS::Lambda::Function", Code={"S3Bucket": "cdk-assets", "S3Key": f"{asset_hash}.zip"}, Handler="h")
+    fn["Metadata"] = {"aws:asset:path": f"asset.{asset_hash}", "aws:asset:property": "Code"}
+    return fn
+
+
+def test_asset_changes_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = "a" * 64, "b" * 64
+    base = write_assembly(tmp_path / "base", {"App": tpl(Fn=_lambda(old))})
+    head = write_assembly(tmp_path / "head", {"App": tpl(Fn=_lambda(new))})
+    assets = {
+        "version": "55.0.0",
+        "files": {
+            new: {
+                "displayName": "Orders/Handler/Code",
+                "source": {"path": f"asset.{new}", "packaging": "zip"},
+                "destinations": {},
+            }
+        },
+    }
+    (head / "App.assets.json").write_text(json.dumps(assets))
+    assert main([str(base), str(head), "--no-cfn-lint"]) == 0
+    out = capsys.readouterr().out
+    assert "### Assets changed" in out
+    assert "| App | `Fn` | `AWS::Lambda::Function` | file Orders/Handler/Code |" in out
+    # Without an asset manifest (a template pair), the hash is shortened.
+    [change] = review_templates({"App": tpl(Fn=_lambda(old))}, {"App": tpl(Fn=_lambda(new))}).stacks[0].changes
+    assert change.assets == ("asset bbbbbbbbbbbb",)

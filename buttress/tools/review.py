@@ -175,6 +175,7 @@ def review_templates(
     prices: PriceTable | None = None,
     create_only: CreateOnly = schema_create_only,
     conditional: CreateOnly = schema_conditional_create_only,
+    asset_names: Mapping[str, str] | None = None,
 ) -> Review:
     """The review of ``head`` against ``base`` (stack name -> template); pure.
 
@@ -187,7 +188,9 @@ def review_templates(
         before, after = base.get(name, {}), head.get(name, {})
         check_template(before, f"{base_label} stack {name}")
         check_template(after, f"{head_label} stack {name}")
-        changes = diff_templates(name, before, after, create_only=create_only, conditional=conditional)
+        changes = diff_templates(
+            name, before, after, create_only=create_only, conditional=conditional, asset_names=asset_names
+        )
         outputs = output_changes(before, after)
         changed = "changed" if changes or any(outputs.values()) else "unchanged"
         status = "added" if name not in base else "removed" if name not in head else changed
@@ -252,6 +255,7 @@ def review_assemblies(
         base_findings=base_findings,
         head_findings=head_findings,
         prices=prices,
+        asset_names={h: n for _, a in head_stages for h, n in asset_names(a).items()},
     )
     review.notes += notes
     review.acknowledgements = [*acknowledgements, *(a for p, s in head_stages for a in metadata_acknowledgements(s, p))]
@@ -284,6 +288,25 @@ def stages(assembly: CloudAssembly, prefix: str = "", depth: int = 0) -> list[tu
         name = str(props.get("displayName") or artifact_id)
         found += stages(nested, f"{prefix}{name}/", depth + 1)
     return found
+
+
+def asset_names(assembly: CloudAssembly) -> dict[str, str]:
+    """Asset hash -> what it is (its display name, the construct path of its first user, e.g.
+    ``Api/TaskDef/web/AssetImage``; else its staged source), from each stack's ``*.assets.json``."""
+    names: dict[str, str] = {}
+    for stack in assembly.stacks:
+        path = assembly.directory / f"{stack}.assets.json"
+        try:
+            manifest = json.loads(path.read_text()) if path.is_file() else {}
+        except (OSError, ValueError) as exc:
+            raise AssemblyError(f"{assembly.label} {assembly.directory}: {path} is unreadable: {exc}") from exc
+        for kind, what in (("files", "file"), ("dockerImages", "image")):
+            for asset_hash, entry in (manifest.get(kind) or {}).items():
+                source = entry.get("source") or {}
+                staged = str(source.get("path") or source.get("directory") or asset_hash)
+                if not staged.endswith(".template.json"):
+                    names.setdefault(asset_hash, f"{what} {entry.get('displayName') or staged}")
+    return names
 
 
 def _prefixed(prefix: str, templates: Mapping[str, Any]) -> dict[str, Any]:
@@ -416,6 +439,7 @@ def _change_data(c: Change) -> dict[str, Any]:
         "deletion_policy": c.deletion_policy,
         "update_replace_policy": c.update_replace_policy,
         "renamed_to": c.renamed_to or None,
+        "assets": list(c.assets),
     }
 
 
@@ -646,6 +670,18 @@ def _cost(data: Data) -> list[str]:
     return [*lines, ""]
 
 
+def _assets(data: Data) -> list[str]:
+    changed = [c for s in data["stacks"] for c in s["changes"] if c["assets"]]
+    if not changed:
+        return []
+    lines = ["### Assets changed", "", "| stack | resource | type | new asset |", "|---|---|---|---|"]
+    for c in changed:
+        lines.append(
+            f"| {c['stack']} | {_code(c['resource'])} | {_code(c['type'])} | {_cell(', '.join(c['assets']))} |"
+        )
+    return [*lines, ""]
+
+
 def _findings(data: Data) -> list[str]:
     lines = ["### Findings", ""]
     rows = [("added", f) for f in data["findings"]["added"]] + [("removed", f) for f in data["findings"]["removed"]]
@@ -702,7 +738,7 @@ def render_markdown(review: Review | Data) -> str:
     )
     body = [title, "", head, ""]
     body += _stateful_block(data) + _cautions_block(data) + _summary(data)
-    body += _widening(data) + _cost(data) + _findings(data)
+    body += _widening(data) + _assets(data) + _cost(data) + _findings(data)
     return "\n".join(body + _details(data)).rstrip() + "\n"
 
 

@@ -113,6 +113,9 @@ class Change:
     renamed_to: str = ""
     """For a removal that looks like a rename: the new logical id."""
     cautions: tuple[Caution, ...] = ()
+    assets: tuple[str, ...] = ()
+    """Assets (Lambda code, container images) the new resource uses that the old one did not: their
+    names from the assembly's asset manifest, else ``asset <hash>``."""
 
     @property
     def stateful(self) -> bool:
@@ -486,6 +489,16 @@ def _traffic_caution(service: str) -> Caution:
     )
 
 
+#: An asset's hash as CDK writes it in a template (S3 key, image tag, ``aws:asset:path``).
+_ASSET_HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+
+
+def new_assets(old: Mapping[str, Any], new: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, ...]:
+    """Names of the asset hashes in ``new`` and not in ``old`` (a changed asset is a new hash)."""
+    hashes = set(_ASSET_HASH.findall(json.dumps(new))) - set(_ASSET_HASH.findall(json.dumps(old)))
+    return tuple(sorted({names.get(h, f"asset {h[:12]}") for h in hashes}))
+
+
 def _updates(
     stack: str, old: Mapping[str, Any], new: Mapping[str, Any], create_only: CreateOnly, conditional: CreateOnly
 ) -> dict[str, Change]:
@@ -520,8 +533,11 @@ def diff_templates(
     *,
     create_only: CreateOnly = schema_create_only,
     conditional: CreateOnly = schema_conditional_create_only,
+    asset_names: Mapping[str, str] | None = None,
 ) -> list[Change]:
     """Every resource change from ``before`` to ``after`` (either may be ``{}``), by logical id.
+
+    ``asset_names`` (asset hash -> what it is built from) names the assets a change brings in.
 
     :class:`TemplateError` when either is not a template (:func:`check_template`).
     """
@@ -549,6 +565,9 @@ def diff_templates(
         )
     shifting = traffic_shifting_resources(new)
     for logical_id, change in list(changes.items()):
+        assets = new_assets(old[logical_id], new[logical_id], asset_names or {})
+        if assets:
+            change = changes[logical_id] = replace(change, assets=assets)
         extra = []
         if change.action == "replaced":
             named = _custom_name(change.type, old[logical_id], new[logical_id], create_only)
