@@ -447,10 +447,11 @@ def _finding_data(f: Finding) -> dict[str, str]:
     return {"tool": f.tool, "stack": f.stack, "where": f.where, "rule": f.rule, "message": f.message}
 
 
-def review_data(review: Review) -> dict[str, Any]:
+def review_data(review: Review, *, fail_on: Sequence[str] = DEFAULT_FAIL_ON) -> dict[str, Any]:
     """The whole report as plain data: ``--format json`` prints it, :func:`render_markdown` renders it.
 
     Documented in docs/review.md (``SCHEMA``); amounts are US dollars per month at list prices.
+    ``failing`` is ``triggered`` within ``fail_on``: non-empty exactly when the CLI exits 1.
     """
     counts = {a: sum(s.count(a) for s in review.stacks) for a in ("added", "changed", "replaced", "removed")}
     at_risk = []
@@ -512,6 +513,8 @@ def review_data(review: Review) -> dict[str, Any]:
         "head": review.head,
         "identical": review.identical,
         "triggered": review.triggered(),
+        "fail_on": list(fail_on),
+        "failing": [name for name in review.triggered() if name in fail_on],
         "summary": {
             "stacks": len(review.stacks),
             "stacks_changed": sum(1 for s in review.stacks if s.status != "unchanged"),
@@ -767,6 +770,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-label", help="how to name BASE in the report (default: its path)")
     parser.add_argument("--head-label", help="how to name HEAD in the report (default: its path)")
     parser.add_argument("--output", "-o", type=Path, help="also write the report to this file")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report to this file")
     parser.add_argument(
         "--fail-on",
         type=parse_fail_on,
@@ -828,12 +832,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         print(f"error: buttress-review needs cfn-lint (pip install 'buttress[review]'): {exc}", file=sys.stderr)
         return 2
-    data = review_data(review)
-    report = json.dumps(data, indent=2) + "\n" if args.format == "json" else render_markdown(data)
+    data = review_data(review, fail_on=args.fail_on)
+    as_json = json.dumps(data, indent=2) + "\n"
+    report = as_json if args.format == "json" else render_markdown(data)
     print(report, end="")
     if args.output:
         args.output.write_text(report)
-    hits = [name for name in review.triggered() if name in args.fail_on]
+    if args.json:
+        args.json.write_text(as_json)
+    hits = data["failing"]
     if hits:
         print(f"buttress-review: {', '.join(hits)} (exit 1; --fail-on {','.join(args.fail_on)})", file=sys.stderr)
         return 1
