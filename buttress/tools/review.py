@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -217,8 +217,66 @@ def output_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[
     }
 
 
+@dataclass(frozen=True)
+class Deployed:
+    """BASE is what CloudFormation has deployed (``--deployed``): each HEAD stack's template from
+    ``GetTemplate`` (the ``Original`` stage, as submitted), which also shows drift from the last
+    reviewed state. ``client_for(region)`` gives a CloudFormation client (None: the default region)."""
+
+    client_for: Callable[[str | None], Any]
+
+    @staticmethod
+    def with_credentials() -> Deployed:
+        """Clients from boto3's default session; ``ValueError`` (exit 2) without boto3 or credentials."""
+        try:
+            import boto3
+        except ImportError as exc:
+            raise ValueError("--deployed needs boto3 (pip install boto3)") from exc
+        session = boto3.session.Session()
+        try:
+            credentials = session.get_credentials()
+        except Exception as exc:  # botocore's credential-provider errors, e.g. a broken profile
+            raise ValueError(f"--deployed: AWS credentials unusable: {exc}") from exc
+        if credentials is None:
+            raise ValueError("--deployed needs AWS credentials (environment, profile or role); none found")
+        return Deployed(lambda region: session.client("cloudformation", region_name=region))
+
+
+def _region(artifact: Mapping[str, Any]) -> str | None:
+    region = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
+    return None if not region or region.startswith("unknown-") else region
+
+
+def deployed_templates(head_stages: Sequence[tuple[str, CloudAssembly]], deployed: Deployed) -> dict[str, Any]:
+    """The deployed template of every HEAD stack that CloudFormation has (a stack it does not have
+    is left out: HEAD adds it).
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html
+    """
+    found: dict[str, Any] = {}
+    for prefix, assembly in head_stages:
+        for name, artifact in assembly.stacks.items():
+            props = artifact.artifact.get("properties") or {}
+            stack_name = str(props.get("stackName") or name)
+            client = deployed.client_for(_region(artifact.artifact))
+            try:
+                body = client.get_template(StackName=stack_name, TemplateStage="Original")["TemplateBody"]
+            except Exception as exc:  # botocore's ClientError; the message names the stack
+                message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", exc))
+                if "does not exist" in message:
+                    continue
+                raise ValueError(f"--deployed: GetTemplate {stack_name}: {message}") from exc
+            if isinstance(body, str):
+                try:
+                    body = json.loads(body)
+                except ValueError as exc:
+                    raise ValueError(f"--deployed: {stack_name}: the deployed template is not JSON") from exc
+            found[f"{prefix}{name}"] = body
+    return found
+
+
 def review_assemblies(
-    base_dir: Path | str,
+    base_dir: Path | str | Deployed,
     head_dir: Path | str,
     *,
     base_label: str | None = None,
@@ -231,17 +289,25 @@ def review_assemblies(
     """Read both assemblies (:class:`AssemblyError` naming ``BASE`` or ``HEAD``) and review them.
 
     ``acknowledgements`` (a reviewed file's) are added to those HEAD's construct metadata records.
+    ``base_dir`` may be :class:`Deployed`: BASE is then what CloudFormation has.
     """
-    base, head = read_assembly(base_dir, label="BASE"), read_assembly(head_dir, label="HEAD")
-    base_stages, head_stages = stages(base), stages(head)
-    base_templates = {n: t for prefix, a in base_stages for n, t in _prefixed(prefix, a.templates()).items()}
+    head = read_assembly(head_dir, label="HEAD")
+    head_stages = stages(head)
     head_templates = {n: t for prefix, a in head_stages for n, t in _prefixed(prefix, a.templates()).items()}
-    for label, directory, templates in (("BASE", base_dir, base_templates), ("HEAD", head_dir, head_templates)):
-        for name, template in templates.items():
-            check_template(template, f"{label} {directory}: stack {name}")
-    base_findings = [_stage_finding(prefix, f) for prefix, a in base_stages for f in nag_findings(a)]
     head_findings = [_stage_finding(prefix, f) for prefix, a in head_stages for f in nag_findings(a)]
     notes = []
+    if isinstance(base_dir, Deployed):
+        base_templates = deployed_templates(head_stages, base_dir)
+        base_findings = list(head_findings)  # the deployed stacks have no assembly to read cdk-nag from
+        notes.append("BASE is the deployed stacks (GetTemplate); cdk-nag findings not compared.")
+    else:
+        base_stages = stages(read_assembly(base_dir, label="BASE"))
+        base_templates = {n: t for prefix, a in base_stages for n, t in _prefixed(prefix, a.templates()).items()}
+        base_findings = [_stage_finding(prefix, f) for prefix, a in base_stages for f in nag_findings(a)]
+    where = "deployed" if isinstance(base_dir, Deployed) else str(base_dir)
+    for label, directory, templates in (("BASE", where, base_templates), ("HEAD", head_dir, head_templates)):
+        for name, template in templates.items():
+            check_template(template, f"{label} {directory}: stack {name}")
     if cfn_lint and base_templates != head_templates:
         base_findings += cfn_lint_findings(base_templates, ignore=cfn_lint_ignore)
         head_findings += cfn_lint_findings(head_templates, ignore=cfn_lint_ignore)
@@ -250,7 +316,7 @@ def review_assemblies(
     review = review_templates(
         base_templates,
         head_templates,
-        base_label=base_label or str(base_dir),
+        base_label=base_label or where,
         head_label=head_label or str(head_dir),
         base_findings=base_findings,
         head_findings=head_findings,
@@ -766,7 +832,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 nothing risky, 1 a --fail-on category met, 2 bad input.",
     )
     parser.add_argument("base", metavar="BASE", help="cloud assembly of the base (e.g. the target branch)")
-    parser.add_argument("head", metavar="HEAD", help="cloud assembly of the change")
+    parser.add_argument("head", metavar="HEAD", nargs="?", help="cloud assembly of the change")
+    parser.add_argument(
+        "--deployed",
+        action="store_true",
+        help="BASE is what CloudFormation has deployed (GetTemplate; needs credentials): `--deployed HEAD`",
+    )
     parser.add_argument("--base-label", help="how to name BASE in the report (default: its path)")
     parser.add_argument("--head-label", help="how to name HEAD in the report (default: its path)")
     parser.add_argument("--output", "-o", type=Path, help="also write the report to this file")
@@ -814,11 +885,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: --prices {args.prices}: not a usable price table: {exc!r}", file=sys.stderr)
         return 2
     try:
+        if args.deployed and args.head is not None:
+            raise ValueError("--deployed compares one assembly, HEAD, with the deployed stacks: give HEAD only")
+        if not args.deployed and args.head is None:
+            raise ValueError("give BASE and HEAD (or --deployed HEAD)")
+        base: Path | str | Deployed = Deployed.with_credentials() if args.deployed else args.base
+        head = args.base if args.deployed else args.head
         ack_file = args.acknowledgements or Path(ACKNOWLEDGEMENTS_FILE)
         acknowledgements = read_acknowledgements(ack_file) if args.acknowledgements or ack_file.is_file() else []
         review = review_assemblies(
-            args.base,
-            args.head,
+            base,
+            head,
             base_label=args.base_label,
             head_label=args.head_label,
             cfn_lint=not args.no_cfn_lint,
