@@ -19,6 +19,7 @@ from buttress.tools.review import main, render_markdown, review_templates
 from buttress.tools.template_diff import (
     CONDITIONAL,
     MAY_REPLACE,
+    SERVICE_REPLACED,
     TRAFFIC_SHIFTING,
     UPDATE_FAILS,
     TemplateError,
@@ -79,7 +80,10 @@ def test_spot_on_replaces_the_service_launch_type_removed() -> None:
     change = _one(before, after, "S")
     assert change.action == "replaced"
     assert change.reasons == ("`LaunchType` added or removed (spot turned on or off): the service is replaced",)
-    assert change.cautions == ()  # the "may be replaced" caution is superseded by the replacement
+    # The "may be replaced" caution is superseded by the replacement, which the report names.
+    assert [k.kind for k in change.cautions] == [SERVICE_REPLACED]
+    text = render_markdown(review_templates({"App": before}, {"App": after}))
+    assert "| service replaced | turning spot on or off replaces the ECS service" in text.split("### Summary")[0]
 
 
 # -- 2. the cascade follows ${Id} in Fn::Sub -------------------------------------------------------

@@ -82,6 +82,7 @@ MAY_REPLACE = "may be replaced"
 CONDITIONAL = "conditional"
 UPDATE_FAILS = "update fails"
 TRAFFIC_SHIFTING = "traffic shifting"
+SERVICE_REPLACED = "service replaced"
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class Caution:
     """Something a deploy of this change may do that the plain diff does not show, and the way through."""
 
     kind: str
-    """:data:`MAY_REPLACE`, :data:`CONDITIONAL` (may be deleted), :data:`UPDATE_FAILS` or
-    :data:`TRAFFIC_SHIFTING`."""
+    """:data:`MAY_REPLACE`, :data:`CONDITIONAL` (may be deleted), :data:`UPDATE_FAILS`,
+    :data:`TRAFFIC_SHIFTING` or :data:`SERVICE_REPLACED`."""
     why: str
     fix: str = ""
 
@@ -513,6 +514,18 @@ def _updates(
         cautions = _update_cautions(type_, a, b, create_only, conditional)
         if reasons:
             cautions = [c for c in cautions if c.kind != MAY_REPLACE]
+        if reasons and reasons[0].startswith("`LaunchType` added or removed"):
+            # A stateless service, so not in the stateful block, but a new service is a new deployment
+            # with its own tasks, and the old one is deleted (https://github.com/aws/aws-cdk/issues/24907).
+            cautions.append(
+                Caution(
+                    SERVICE_REPLACED,
+                    "turning spot on or off replaces the ECS service: a new service starts its tasks, "
+                    "then CloudFormation deletes the old one (and what refers to it is replaced too)",
+                    "deploy when a short overlap of both services is acceptable; a custom `ServiceName` "
+                    "must change in the same change",
+                )
+            )
         changes[logical_id] = Change(
             stack,
             logical_id,
