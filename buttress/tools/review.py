@@ -291,17 +291,18 @@ def review_assemblies(
     ``acknowledgements`` (a reviewed file's) are added to those HEAD's construct metadata records.
     ``base_dir`` may be :class:`Deployed`: BASE is then what CloudFormation has.
     """
-    head = read_assembly(head_dir, label="HEAD")
-    head_stages = stages(head)
+    # BASE first, so that with both missing the error names BASE (the first argument).
+    base = base_dir if isinstance(base_dir, Deployed) else read_assembly(base_dir, label="BASE")
+    head_stages = stages(read_assembly(head_dir, label="HEAD"))
     head_templates = {n: t for prefix, a in head_stages for n, t in _prefixed(prefix, a.templates()).items()}
     head_findings = [_stage_finding(prefix, f) for prefix, a in head_stages for f in nag_findings(a)]
     notes = []
-    if isinstance(base_dir, Deployed):
-        base_templates = deployed_templates(head_stages, base_dir)
+    if isinstance(base, Deployed):
+        base_templates = deployed_templates(head_stages, base)
         base_findings = list(head_findings)  # the deployed stacks have no assembly to read cdk-nag from
         notes.append("BASE is the deployed stacks (GetTemplate); cdk-nag findings not compared.")
     else:
-        base_stages = stages(read_assembly(base_dir, label="BASE"))
+        base_stages = stages(base)
         base_templates = {n: t for prefix, a in base_stages for n, t in _prefixed(prefix, a.templates()).items()}
         base_findings = [_stage_finding(prefix, f) for prefix, a in base_stages for f in nag_findings(a)]
     where = "deployed" if isinstance(base_dir, Deployed) else str(base_dir)
