@@ -57,6 +57,7 @@ def test_dynamodb_key_schema_change_may_replace_the_table_and_fails_the_review()
     assert [c.logical_id for c in result.stateful_lost] == ["T"] and result.triggered() == ["stateful"]
     text = render_markdown(result)
     assert "| App | `T` | `AWS::DynamoDB::Table` | may be replaced | `KeySchema` replaces" in text
+    assert "**1 stateful resource(s) replaced, removed, or that may be replaced or deleted.**" in text
     assert "if replaced: a new one is created and **the old one is deleted, with its data**" in text
 
 

@@ -656,10 +656,11 @@ def _stateful_block(data: Data) -> list[str]:
     lost = data["stateful_at_risk"]
     if not lost:
         return []
+    certain = all(c["change"] in ("replaced", "removed") for c in lost)
+    what = "replaced or removed" if certain else "replaced, removed, or that may be replaced or deleted"
     lines = [
         "> [!CAUTION]",
-        f"> **{len(lost)} stateful resource(s) replaced or removed.** "
-        "The data they hold does not move to a new resource.",
+        f"> **{len(lost)} stateful resource(s) {what}.** The data they hold does not move to a new resource.",
         ">",
         "> | stack | resource | type | change | why | DeletionPolicy | UpdateReplacePolicy | what a deploy does |",
         "> |---|---|---|---|---|---|---|---|",
