@@ -117,3 +117,20 @@ def test_deleting_a_resource_with_its_policy_is_not_a_widening() -> None:
     del kept["Resources"]["BP"]
     [w] = iam_widenings("App", _bucket_with_policy(), kept)
     assert w.why == "Deny statement removed"
+
+
+def test_a_grant_that_was_conditional_and_no_longer_is_a_widening() -> None:
+    star = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    dev_only = {"Fn::If": ["IsDev", star, {"Ref": "AWS::NoValue"}]}
+    [w] = iam_widenings("App", tpl(Pol=_policy(dev_only)), tpl(Pol=_policy(star)))
+    assert w.why == "no longer only when IsDev"
+    # The same branch on both sides is no widening; a Deny that becomes conditional is one.
+    assert iam_widenings("App", tpl(Pol=_policy(dev_only)), tpl(Pol=_policy(dev_only))) == []
+    deny = {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}
+    prod_only = {"Fn::If": ["IsProd", deny, {"Ref": "AWS::NoValue"}]}
+    [w] = iam_widenings("App", tpl(Pol=_policy(star, deny)), tpl(Pol=_policy(star, prod_only)))
+    assert w.why == "Deny statement removed"
+    private = {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}
+    debug_only = {"Fn::If": ["Debug", private, {"Ref": "AWS::NoValue"}]}
+    [w] = security_group_widenings("App", tpl(Sg=_sg(debug_only)), tpl(Sg=_sg(private)))
+    assert w.why == "open to the internet; no longer only when Debug"

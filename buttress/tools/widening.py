@@ -19,7 +19,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -108,6 +108,13 @@ def _items(value: Any) -> list[tuple[Any, str]]:
 
 def _when(branches: tuple[str, ...]) -> str:
     return ", ".join(dict.fromkeys(branches))
+
+
+def holds_wherever(old_when: str, new_when: str) -> bool:
+    """An old grant under ``old_when`` is in force wherever a new one under ``new_when`` is: every
+    branch the old one needed, the new one needs too (an unconditional grant holds everywhere)."""
+    needed = {b for b in old_when.split(", ") if b}
+    return needed <= {b for b in new_when.split(", ") if b}
 
 
 @dataclass(frozen=True)
@@ -261,14 +268,21 @@ def _allows(
     )
 
 
-def uncovered(new: Statement, olds: list[Statement], *, ignore_conditions: bool = False) -> tuple[str, ...] | None:
+def uncovered(
+    new: Statement, olds: list[Statement], *, ignore_conditions: bool = False, ignore_branches: bool = False
+) -> tuple[str, ...] | None:
     """The first (action, resource, principal) of ``new`` that no statement of ``olds`` allows, or None.
 
     Element by element, so a grant split over several old statements (or merged into one new one,
     as ``@aws-cdk/aws-iam:minimizePolicies`` does) is covered. A statement with ``NotAction`` /
-    ``NotResource`` / ``NotPrincipal`` is covered only by the same statement.
+    ``NotResource`` / ``NotPrincipal`` is covered only by the same statement. An old statement under
+    an ``Fn::If`` branch covers only a new one under that branch too (:func:`holds_wherever`).
     """
-    same = [o for o in olds if (o.effect, o.negated) == (new.effect, new.negated)]
+    same = [
+        o
+        for o in olds
+        if (o.effect, o.negated) == (new.effect, new.negated) and (ignore_branches or holds_wherever(o.when, new.when))
+    ]
     if not same or new.negated:
         return None if any(o == new for o in same) else ("",)
     resources: list[str | None] = [*sorted(new.resources)] or [None]
@@ -320,6 +334,9 @@ def _why_wider(new: Statement, olds: list[Statement]) -> str:
         missing = uncovered(new, same, ignore_conditions=True)
         if missing is None:
             reasons.append("a condition removed")
+        elif uncovered(new, same, ignore_branches=True) is None:
+            only = sorted({o.when for o in same if o.when})
+            reasons.append(f"no longer only when {' or '.join(only)}" if only else "in more Fn::If branches")
         else:
             action, *rest = missing
             on = f" on {rest[0]}" if new.resources else ""
@@ -374,7 +391,8 @@ def iam_widenings(
     # A Deny that protected a resource deleted with it protects nothing any more: not a widening.
     gone = set(renamed.get("Resources") or {}) - set(after.get("Resources") or {})
     for statement in old:
-        if statement.effect == "Deny" and statement not in new and not (target_ids(statement.target) & gone):
+        kept = any(n == statement and holds_wherever(n.when, statement.when) for n in new)
+        if statement.effect == "Deny" and not kept and not (target_ids(statement.target) & gone):
             found.append(Widening(stack, "iam", statement.target, statement.describe(), "Deny statement removed"))
     return found
 
@@ -481,6 +499,8 @@ def _peer_within(inner: str, outer: str) -> bool:
 def _rule_covers(old: Rule, new: Rule) -> bool:
     if old.direction != new.direction or not _peer_within(new.peer, old.peer):
         return False
+    if not holds_wherever(old.when, new.when):
+        return False
     if old.protocol == "-1":
         return True
     if old.protocol != new.protocol:
@@ -501,10 +521,13 @@ def security_group_widenings(stack: str, before: Template, after: Template) -> l
         if any(_rule_covers(o, rule) for o in olds):
             continue
         public = rule.peer in OPEN_CIDRS
-        wider = [o.describe() for o in olds if o.peer == rule.peer]
+        branches = sorted({o.when for o in olds if o.when and _rule_covers(replace(o, when=rule.when), rule)})
+        wider = [o.describe() for o in olds if o.peer == rule.peer and o.when not in branches]
         why = "open to the internet" if public else "new peer" if not wider else "wider than " + "; ".join(wider)
         if public and wider:
             why += "; wider than " + "; ".join(wider)
+        if branches:
+            why += f"; no longer only when {' or '.join(branches)}"
         why += f" (when {rule.when})" if rule.when else ""
         found.append(Widening(stack, "security group", rule.group, rule.describe(), why, public))
     return found
