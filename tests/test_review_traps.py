@@ -282,3 +282,30 @@ def test_a_replacement_inside_a_stage_is_reviewed(tmp_path: Path, capsys: pytest
     (head / "manifest.json").write_text(json.dumps(manifest))
     assert main([str(base), str(head), "--no-cfn-lint"]) == 2
     assert f"HEAD {head / 'assembly-Gone'}: no such directory" in capsys.readouterr().err
+
+
+def test_an_unexpected_failure_exits_2_not_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 1 means a risky change: a traceback (Python's exit 1) must never look like one."""
+    good = write_assembly(tmp_path / "good", {"App": tpl(Q=res("AWS::SQS::Queue"))})
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise AttributeError("'str' object has no attribute 'get'")
+
+    monkeypatch.setattr("buttress.tools.review.review_assemblies", broken)
+    assert main([str(good), str(good)]) == 2
+    assert capsys.readouterr().err == (
+        "error: buttress-review cannot read this input (please report it): "
+        "AttributeError(\"'str' object has no attribute 'get'\")\n"
+    )
+
+
+def test_odd_intrinsic_values_do_not_crash_the_widening() -> None:
+    policy = res(
+        "AWS::IAM::Policy",
+        Roles=[{"Fn::GetAtt": ["Role", {"Ref": "Attr"}]}],
+        PolicyDocument={"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": {"Fn::GetAtt": [1, None]}}]},
+    )
+    [w] = review_templates({"App": tpl()}, {"App": tpl(P=policy)}).widenings
+    assert w.target == "${Role.${Attr}}" and w.grant == "Allow s3:* on ${1.null}"

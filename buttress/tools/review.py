@@ -911,6 +911,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         print(f"error: buttress-review needs cfn-lint (pip install 'buttress[review]'): {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a traceback would exit 1, which means "risky change"
+        print(f"error: buttress-review cannot read this input (please report it): {exc!r}", file=sys.stderr)
+        return 2
     data = review_data(review, fail_on=args.fail_on)
     as_json = json.dumps(data, indent=2) + "\n"
     report = as_json if args.format == "json" else render_markdown(data)

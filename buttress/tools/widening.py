@@ -36,7 +36,7 @@ def text(value: Any) -> str:
         if key == "Ref":
             return f"${{{arg}}}"
         if key == "Fn::GetAtt":
-            return f"${{{'.'.join(arg) if isinstance(arg, list) else arg}}}"
+            return f"${{{'.'.join(text(a) for a in arg) if isinstance(arg, list) else text(arg)}}}"
         if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
             return str(arg[0]).join(text(part) for part in arg[1])
         if key == "Fn::Sub":
