@@ -220,6 +220,15 @@ def test_traffic_shifting_rule_changed_is_an_update_trap() -> None:
     assert shifting == {"ApiProductionRule07775980", "ApiTestRule3431DD5A", "ApiLoadBalancerTestListenerA1088B6A"}
     result = review_templates({"Web": before}, {"Web": after})
     assert "update" in result.triggered()
+    # A rule the service names that forwards to one target group is not one ECS shifts.
+    single = copy.deepcopy(before)
+    single["Resources"]["ApiTestRule3431DD5A"]["Properties"]["Actions"] = [
+        {"Type": "forward", "TargetGroupArn": {"Ref": "ApiTargetGroup54BFE075"}}
+    ]
+    changed = copy.deepcopy(single)
+    changed["Resources"]["ApiTestRule3431DD5A"]["Properties"]["Priority"] = 2
+    [change] = diff_templates("Web", single, changed)
+    assert change.cautions == ()
     assert "| traffic shifting | ECS (ApiServiceD5B4A50A) swaps this rule's target-group weights" in render_markdown(
         result
     )

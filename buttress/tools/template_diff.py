@@ -458,14 +458,25 @@ def traffic_shifting_resources(resources: Mapping[str, Mapping[str, Any]]) -> di
                 continue
             for key in ("ProductionListenerRule", "TestListenerRule"):
                 for target in references(advanced.get(key)) & set(resources):
-                    found.setdefault(target, service_id)
                     rule = resources[target]
+                    if not _shifted(rule):
+                        continue
+                    found.setdefault(target, service_id)
                     if rule.get("Type") != "AWS::ElasticLoadBalancingV2::ListenerRule" or key != "TestListenerRule":
                         continue
                     for listener in references((rule.get("Properties") or {}).get("ListenerArn")) & set(resources):
-                        if _weighted((resources[listener].get("Properties") or {}).get("DefaultActions")):
+                        if _shifted(resources[listener]):
                             found.setdefault(listener, service_id)
     return found
+
+
+def _shifted(resource: Mapping[str, Any]) -> bool:
+    """A listener rule (its ``Actions``) or a listener (its ``DefaultActions``) forwarding to two or
+    more weighted target groups: the shape ECS rewrites."""
+    props = resource.get("Properties") or {}
+    if resource.get("Type") == "AWS::ElasticLoadBalancingV2::ListenerRule":
+        return _weighted(props.get("Actions"))
+    return resource.get("Type") == "AWS::ElasticLoadBalancingV2::Listener" and _weighted(props.get("DefaultActions"))
 
 
 def _weighted(actions: Any) -> bool:
