@@ -1,5 +1,5 @@
-"""The two steps around ``buttress-review`` in a pull request: synthesize a git ref offline, and post
-the report as one comment that later runs update.
+"""The steps around ``buttress-review`` in a pull request: synthesize a git ref offline, post the
+report as one comment that later runs update, and pass or fail the check from the report's JSON.
 
     python -m buttress.tools.review_ci synth [--ref REF] OUTDIR [--app CMD] [--repo DIR]
     python -m buttress.tools.review_ci comment --repo OWNER/NAME --pr N --body-file FILE
