@@ -237,7 +237,8 @@ def _replacement_reasons(
     reasons = []
     if type_ == "AWS::ECS::Service" and ("LaunchType" in old_props) != ("LaunchType" in new_props):
         # Turning spot on or off swaps LaunchType for a CapacityProviderStrategy: removing (or adding)
-        # LaunchType replaces the service (https://github.com/aws/aws-cdk/issues/24907).
+        # LaunchType replaces the service (https://github.com/aws/aws-cdk/issues/24907;
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html).
         reasons.append("`LaunchType` added or removed (spot turned on or off): the service is replaced")
     pointers = create_only(type_)
     if pointers is None:
@@ -380,6 +381,8 @@ def _update_cautions(
     old_props, new_props = old.get("Properties") or {}, new.get("Properties") or {}
     found: list[Caution] = []
     if is_custom_resource(type_):
+        # A provider that answers an update with a new PhysicalResourceId replaces the resource:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
         if old_props != new_props:
             found.append(
                 Caution(
@@ -425,7 +428,8 @@ def _update_cautions(
                     )
                 )
     if type_ == "AWS::SNS::Subscription" and "FilterPolicyScope" in old_props and "FilterPolicyScope" not in new_props:
-        # https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1840
+        # https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1840;
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html
         found.append(
             Caution(
                 UPDATE_FAILS,
