@@ -236,6 +236,12 @@ def test_status_from_the_json_report(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("(acknowledged: empty, 50%25%0Arenamed)") and out[0].startswith("::notice ")
     assert out[1] == "buttress-review: nothing risky (acknowledged changes only)"
+    report = _review_json(tmp_path, "--fail-on", "cost,findings", "--acknowledgements", str(acks))
+    data = json.loads(report.read_text())
+    report.write_text(json.dumps({**data, "failing": ["cost"], "summary": {**data["summary"], "cost_delta": 32.85}}))
+    capsys.readouterr()
+    assert review_ci.main(["status", "--report", str(report)]) == 1
+    assert "::error title=buttress-review%3A cost::fixed monthly cost +$32.85 at list prices" in capsys.readouterr().out
     report.write_text(json.dumps({"schema": "buttress-review/2"}))
     assert review_ci.main(["status", "--report", str(report)]) == 2
     assert "report schema 'buttress-review/2': this buttress reads buttress-review/1" in capsys.readouterr().err

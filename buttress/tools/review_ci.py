@@ -178,6 +178,13 @@ def status_lines(data: dict[str, Any]) -> list[str]:
             lines.append(f"::notice title={title}::{_escape(f'{text} (acknowledged: {acknowledged})')}")
         elif category in failing:
             lines.append(f"::error title={title}::{_escape(text)}")
+    summary = data["summary"]
+    if "findings" in failing:
+        title = _escape("buttress-review: findings", prop=True)
+        lines.append(f"::error title={title}::{summary['findings_added']} cdk-nag or cfn-lint finding(s) added")
+    if "cost" in failing:
+        title = _escape("buttress-review: cost", prop=True)
+        lines.append(f"::error title={title}::fixed monthly cost +${summary['cost_delta']:,.2f} at list prices")
     if failing:
         lines.append(f"buttress-review: {', '.join(data['failing'])} (fail-on {','.join(data['fail_on'])})")
     else:
