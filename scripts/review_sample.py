@@ -5,8 +5,10 @@ snapshots, so the sample does not move with every template change); HEAD is BASE
 careless pull request could make: the kill-switch records table gets a fixed name (create-only:
 replaced), a log group is renamed by moving its construct (a new logical id), the internal api's
 load balancer is opened to the internet, an execution role gets ``logs:*`` on ``*``, the web
-service scales from a higher minimum, and a health-check timeout is set beyond what Elastic Load
-Balancing accepts. ``python -m scripts.review_sample`` rewrites the block between the markers in
+service scales from a higher minimum, the internal api moves to Fargate Spot (its service is
+replaced), and a health-check timeout is set beyond what Elastic Load Balancing accepts. The team
+has acknowledged the log group's move (``ACKNOWLEDGEMENTS``, as review-acknowledgements.json
+would). ``python -m scripts.review_sample`` rewrites the block between the markers in
 docs/review.md; ``tests/test_review_docs.py`` fails when it is stale.
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from buttress.tools.findings import cfn_lint_findings
-from buttress.tools.review import render_markdown, review_templates
+from buttress.tools.review import Acknowledgement, render_markdown, review_templates
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "review_sample"
@@ -28,6 +30,15 @@ BEGIN, END = "<!-- review-sample:begin -->", "<!-- review-sample:end -->"
 CFN_LINT_IGNORE = ["W3005"]  # as tests/cfn_lint_ignore.txt
 
 Templates = dict[str, dict[str, Any]]
+ACKNOWLEDGEMENTS = [
+    Acknowledgement(
+        "ButtressCostGuard",
+        "BetaKillSwitchRestoreLogs1DB60143",
+        "stateful",
+        "restore logs moved; the old group is retained and expires by itself",
+        "review-acknowledgements.json",
+    )
+]
 
 
 def base_templates() -> Templates:
@@ -54,22 +65,25 @@ def head_templates(base: Templates) -> Templates:
     policy["Statement"][0].update(Action="logs:*", Resource="*")
     web["WebServiceTaskCountTargetF7BAB0BC"]["Properties"]["MinCapacity"] = 4
     web["WebTargetGroupFE6444AE"]["Properties"]["HealthCheckTimeoutSeconds"] = 200
+    api = web["ApiServiceD5B4A50A"]["Properties"]
+    del api["LaunchType"]
+    api["CapacityProviderStrategy"] = [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
     return head
 
 
 def sample_report() -> str:
     base = base_templates()
     head = head_templates(base)
-    return render_markdown(
-        review_templates(
-            base,
-            head,
-            base_label="main",
-            head_label="pull request",
-            base_findings=cfn_lint_findings(base, ignore=CFN_LINT_IGNORE),
-            head_findings=cfn_lint_findings(head, ignore=CFN_LINT_IGNORE),
-        )
+    review = review_templates(
+        base,
+        head,
+        base_label="main",
+        head_label="pull request",
+        base_findings=cfn_lint_findings(base, ignore=CFN_LINT_IGNORE),
+        head_findings=cfn_lint_findings(head, ignore=CFN_LINT_IGNORE),
     )
+    review.acknowledgements = list(ACKNOWLEDGEMENTS)
+    return render_markdown(review)
 
 
 def documented_sample(doc: str) -> str:

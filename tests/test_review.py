@@ -308,7 +308,7 @@ def test_exit_status_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[s
     report = tmp_path / "report.md"
     assert main([str(base), str(head), "--no-cfn-lint", "-o", str(report)]) == 1
     captured = capsys.readouterr()
-    assert "stateful (exit 1; --fail-on stateful,widening)" in captured.err
+    assert "stateful (exit 1; --fail-on stateful,widening,update)" in captured.err
     assert report.read_text() == captured.out
     assert main([str(base), str(head), "--no-cfn-lint", "--fail-on", "widening"]) == 0
     capsys.readouterr()
@@ -316,7 +316,7 @@ def test_exit_status_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[s
         main([str(base), str(head), "--fail-on", "nothing"])
     assert exc.value.code == 2
     assert (
-        "--fail-on: 'nothing': comma-separated of stateful, widening, findings, cost, or none"
+        "--fail-on: 'nothing': comma-separated of stateful, widening, update, findings, cost, or none"
         in capsys.readouterr().err
     )
 

@@ -48,7 +48,10 @@ def test_workflow_commands_parse_with_the_tools_arguments() -> None:
         "buttress.tools.review_ci",
         "buttress.review",
         "buttress.tools.review_ci",
+        "buttress.tools.review_ci",
     ]
+    assert commands[-1][1:] == ["status", "--report", "review/report.json"]
+    assert commands[2][commands[2].index("--json") + 1] == commands[-1][-1]  # the review writes what status reads
     for module, *argv in commands:
         parser = importlib.import_module("buttress.tools.review" if module == "buttress.review" else module)._parser()
         parser.parse_args(argv)  # exits 2 on a flag the tool does not have
@@ -205,3 +208,48 @@ def test_synth_failing_on_cdk_nag_findings_is_still_reviewed(
     assert "cdk synth failed on policy-validation findings (cdk-nag); reviewing them" in capsys.readouterr().err
     (out / "validation-report.json").unlink()
     assert review_ci._failed_on_findings(out) is False
+
+
+def _review_json(tmp_path: Path, *extra: str) -> Path:
+    from buttress.tools.assembly import write_assembly
+    from buttress.tools.review import main as review_main
+
+    table = {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "a"}}
+    base = write_assembly(tmp_path / "base", {"App": {"Resources": {"T": table}}})
+    renamed = {**table, "Properties": {"TableName": "b"}}
+    head = write_assembly(tmp_path / "head", {"App": {"Resources": {"T": renamed}}})
+    report = tmp_path / "report.json"
+    review_main([str(base), str(head), "--no-cfn-lint", "--json", str(report), *extra])
+    return report
+
+
+def test_status_from_the_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _review_json(tmp_path)
+    capsys.readouterr()
+    assert review_ci.main(["status", "--report", str(report)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "::error title=buttress-review%3A stateful::App T (AWS::DynamoDB::Table) replaced: `TableName` is create-only",
+        "buttress-review: stateful (fail-on stateful,widening,update)",
+    ]
+    acks = tmp_path / "acks.json"
+    ack = {"stack": "App", "resource": "T", "kind": "stateful", "reason": "empty, 50%\nrenamed"}
+    acks.write_text(json.dumps({"version": 1, "acknowledgements": [ack]}))
+    report = _review_json(tmp_path, "--acknowledgements", str(acks))
+    capsys.readouterr()
+    assert review_ci.main(["status", "--report", str(report)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("(acknowledged: empty, 50%25%0Arenamed)") and out[0].startswith("::notice ")
+    assert out[1] == "buttress-review: nothing risky (acknowledged changes only)"
+    report = _review_json(tmp_path, "--fail-on", "cost,findings", "--acknowledgements", str(acks))
+    data = json.loads(report.read_text())
+    report.write_text(json.dumps({**data, "failing": ["cost"], "summary": {**data["summary"], "cost_delta": 32.85}}))
+    capsys.readouterr()
+    assert review_ci.main(["status", "--report", str(report)]) == 1
+    assert "::error title=buttress-review%3A cost::fixed monthly cost +$32.85 at list prices" in capsys.readouterr().out
+    report.write_text(json.dumps({"schema": "buttress-review/2"}))
+    assert review_ci.main(["status", "--report", str(report)]) == 2
+    assert "report schema 'buttress-review/2': this buttress reads buttress-review/1" in capsys.readouterr().err
+    report.write_text("[")
+    assert review_ci.main(["status", "--report", str(report)]) == 2
+    assert "not JSON" in capsys.readouterr().err

@@ -1,8 +1,9 @@
-"""The two steps around ``buttress-review`` in a pull request: synthesize a git ref offline, and post
-the report as one comment that later runs update.
+"""The steps around ``buttress-review`` in a pull request: synthesize a git ref offline, post the
+report as one comment that later runs update, and pass or fail the check from the report's JSON.
 
     python -m buttress.tools.review_ci synth [--ref REF] OUTDIR [--app CMD] [--repo DIR]
     python -m buttress.tools.review_ci comment --repo OWNER/NAME --pr N --body-file FILE
+    python -m buttress.tools.review_ci status --report FILE
 
 ``synth`` checks REF out in a temporary git worktree (none: the working tree as it is) and runs the
 CDK CLI's ``cdk synth`` there into OUTDIR, in the offline environment of
@@ -12,7 +13,10 @@ command (needed when it names a virtualenv the worktree does not have).
 
 ``comment`` finds the pull request's comment that starts with the review marker and updates it, or
 creates one; it reads the token from ``GITHUB_TOKEN`` and the API from ``GITHUB_API_URL``
-(GitHub Actions sets both). Standard library only.
+(GitHub Actions sets both). ``status`` reads the review's JSON (``buttress-review --json FILE``),
+annotates the check with each risky item (``::error``; ``::notice`` when acknowledged) and exits 1
+when a ``--fail-on`` category is met, so the pull request's check says what failed and why; it needs
+no token. Standard library only.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from buttress.tools.offline import offline_env
-from buttress.tools.review import MARKER
+from buttress.tools.review import MARKER, SCHEMA
 
 SYNTH_TIMEOUT_S = 900
 
@@ -140,6 +144,54 @@ def upsert_comment(api: str, repo: str, pr: int, body: str, token: str) -> tuple
     return "created", int(created["id"])
 
 
+def _escape(text: str, *, prop: bool = False) -> str:
+    """A workflow-command value: ``%``, CR and LF escaped (and ``:`` ``,`` in a property)."""
+    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def status_lines(data: dict[str, Any]) -> list[str]:
+    """GitHub workflow annotations for a JSON review: an ``error`` per risky item of a failing
+    category, a ``notice`` per acknowledged one, and a last line that says the outcome."""
+    if not isinstance(data, dict) or str(data.get("schema", "")).split("/")[0] != SCHEMA.split("/")[0]:
+        raise CiError(f"not a buttress-review JSON report (schema {SCHEMA})")
+    if data.get("schema") != SCHEMA:
+        raise CiError(f"report schema {data.get('schema')!r}: this buttress reads {SCHEMA}")
+    failing = set(data["failing"])
+    items: list[tuple[str, str | None, str]] = []
+    for c in data["stateful_at_risk"]:
+        items.append(
+            ("stateful", c["acknowledged"], f"{c['stack']} {c['resource']} ({c['type']}) {c['change']}: {c['why']}")
+        )
+    for k in data["cautions"]:
+        if k["fails"]:
+            items.append(
+                ("update", k["acknowledged"], f"{k['stack']} {k['resource']} {k['kind']}: {k['why']}; {k['fix']}")
+            )
+    for w in data["widenings"]:
+        public = "public " if w["public"] else ""
+        items.append(("widening", w["acknowledged"], f"{w['stack']} {w['target']} {public}{w['grant']}: {w['why']}"))
+    lines = []
+    for category, acknowledged, text in items:
+        title = _escape(f"buttress-review: {category}", prop=True)
+        if acknowledged:
+            lines.append(f"::notice title={title}::{_escape(f'{text} (acknowledged: {acknowledged})')}")
+        elif category in failing:
+            lines.append(f"::error title={title}::{_escape(text)}")
+    summary = data["summary"]
+    if "findings" in failing:
+        title = _escape("buttress-review: findings", prop=True)
+        lines.append(f"::error title={title}::{summary['findings_added']} cdk-nag or cfn-lint finding(s) added")
+    if "cost" in failing:
+        title = _escape("buttress-review: cost", prop=True)
+        lines.append(f"::error title={title}::fixed monthly cost +${summary['cost_delta']:,.2f} at list prices")
+    if failing:
+        lines.append(f"buttress-review: {', '.join(data['failing'])} (fail-on {','.join(data['fail_on'])})")
+    else:
+        lines.append("buttress-review: nothing risky" + (" (acknowledged changes only)" if items else ""))
+    return lines
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m buttress.tools.review_ci", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     comment.add_argument("--pr", required=True, type=int, metavar="NUMBER")
     comment.add_argument("--body-file", required=True, type=Path)
     comment.add_argument("--api-url", default=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+    status = sub.add_parser("status", help="annotate and pass or fail the check from the review's JSON (--json)")
+    status.add_argument("--report", required=True, type=Path, metavar="FILE", help="buttress-review --json FILE")
     return parser
 
 
@@ -165,6 +219,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = synthesize_ref(args.ref, args.outdir, repo=args.repo, app=args.app)
             print(f"synthesized {args.ref or 'the working tree'} into {out}")
             return 0
+        if args.command == "status":
+            try:
+                data = json.loads(args.report.read_text())
+            except OSError as exc:
+                raise CiError(f"--report {args.report}: {exc.strerror}") from exc
+            except ValueError as exc:
+                raise CiError(f"--report {args.report}: not JSON: {exc}") from exc
+            try:
+                lines = status_lines(data)
+            except (KeyError, TypeError) as exc:
+                raise CiError(f"--report {args.report}: not a buttress-review JSON report ({exc!r})") from exc
+            print("\n".join(lines))
+            return 1 if data["failing"] else 0
         token = os.environ.get("GITHUB_TOKEN")
         if not token:
             raise CiError("GITHUB_TOKEN is not set (in a workflow: env: GITHUB_TOKEN: ${{ github.token }})")

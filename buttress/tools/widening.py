@@ -5,16 +5,21 @@ group for identity policies; the bucket, queue, topic, key or function for resou
 moving a statement between policy resources is not reported. A statement of the new template is a
 widening unless a statement of the old one, for the same target, already allowed every action,
 resource and principal it names with no more conditions; a Deny statement that disappears is one
-too. A security-group rule is a widening unless an old rule of the same group and direction
-already allowed that protocol, port range and peer (an old CIDR containing the new one counts).
+too, unless the resource it protected is deleted with it. What is compared is what is allowed, not
+how it is grouped: each (action, resource, principal) of a new statement must be allowed by some old
+statement, so statements merged or split are not widenings. A security-group rule is a widening
+unless an old rule of the same group and direction already allowed that protocol, port range and
+peer (an old CIDR containing the new one counts). Both branches of an ``Fn::If`` are judged, and a
+widening in one branch says which (``when IsDev``).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -31,7 +36,7 @@ def text(value: Any) -> str:
         if key == "Ref":
             return f"${{{arg}}}"
         if key == "Fn::GetAtt":
-            return f"${{{'.'.join(arg) if isinstance(arg, list) else arg}}}"
+            return f"${{{'.'.join(text(a) for a in arg) if isinstance(arg, list) else text(arg)}}}"
         if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
             return str(arg[0]).join(text(part) for part in arg[1])
         if key == "Fn::Sub":
@@ -47,6 +52,71 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+#: Enough for a statement or a rule with a few ``Fn::If`` s; beyond it the first branches are judged.
+MAX_VARIANTS = 256
+
+
+def _if(value: Any) -> tuple[str, Any, Any] | None:
+    if isinstance(value, Mapping) and len(value) == 1 and "Fn::If" in value:
+        arg = value["Fn::If"]
+        if isinstance(arg, list) and len(arg) == 3:
+            return str(arg[0]), arg[1], arg[2]
+    return None
+
+
+def variants(value: Any) -> list[tuple[Any, tuple[str, ...]]]:
+    """Every value ``value`` can take with its ``Fn::If`` s resolved, and the branches taken
+    (``IsDev`` / ``not IsDev``); an ``AWS::NoValue`` key or list item is dropped.
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-conditions.html
+    """
+    branch = _if(value)
+    if branch is not None:
+        condition, yes, no = branch
+        return [
+            (v, (f"{label}{condition}", *w)) for label, side in (("", yes), ("not ", no)) for v, w in variants(side)
+        ][:MAX_VARIANTS]
+    if isinstance(value, Mapping):
+        out: list[tuple[Any, tuple[str, ...]]] = [({}, ())]
+        for key, item in value.items():
+            out = [
+                ({**acc, key: v} if v != _NO_VALUE else acc, (*wa, *wv)) for acc, wa in out for v, wv in variants(item)
+            ][:MAX_VARIANTS]
+        return out
+    if isinstance(value, list):
+        lists: list[tuple[Any, tuple[str, ...]]] = [([], ())]
+        for item in value:
+            lists = [
+                ([*acc, v] if v != _NO_VALUE else acc, (*wa, *wv)) for acc, wa in lists for v, wv in variants(item)
+            ][:MAX_VARIANTS]
+        return lists
+    return [(value, ())]
+
+
+def _items(value: Any) -> list[tuple[Any, str]]:
+    """The items of a list property (the list or its items possibly under ``Fn::If``), each with the
+    branches that give it, one item at a time (no cross product between items)."""
+    out: list[tuple[Any, str]] = []
+    for whole, when in variants(value) if _if(value) else [(value, ())]:
+        for item in _list(whole):
+            for v, w in variants(item):
+                if v != _NO_VALUE:
+                    out.append((v, _when((*when, *w))))
+    return out
+
+
+def _when(branches: tuple[str, ...]) -> str:
+    return ", ".join(dict.fromkeys(branches))
+
+
+def holds_wherever(old_when: str, new_when: str) -> bool:
+    """An old grant under ``old_when`` is in force wherever a new one under ``new_when`` is: every
+    branch the old one needed, the new one needs too (an unconditional grant holds everywhere)."""
+    needed = {b for b in old_when.split(", ") if b}
+    return needed <= {b for b in new_when.split(", ") if b}
+
+
 @dataclass(frozen=True)
 class Statement:
     """One policy statement, normalized; ``target`` is what it applies to."""
@@ -59,6 +129,8 @@ class Statement:
     conditions: frozenset[str]
     negated: str = ""
     """``NotAction`` / ``NotResource`` / ``NotPrincipal`` when the statement uses one."""
+    when: str = field(default="", compare=False)
+    """The ``Fn::If`` branches that give this statement (``IsDev``, ``not IsDev``), if any."""
 
     def describe(self) -> str:
         parts = [f"{self.effect} {', '.join(sorted(self.actions)) or '-'}"]
@@ -79,26 +151,32 @@ def _principals(value: Any) -> frozenset[str]:
     return frozenset(f"{kind}:{text(p)}" for kind, ps in value.items() for p in _list(ps))
 
 
-def statements(document: Any, target: str) -> list[Statement]:
-    """The statements of one policy document (a dict or its JSON string)."""
+def statements(document: Any, target: str, when: str = "") -> list[Statement]:
+    """The statements of one policy document (a dict or its JSON string), every ``Fn::If`` branch."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
         except json.JSONDecodeError:
             return []
-    if not isinstance(document, Mapping):
-        return []
     out = []
-    for raw in _list(document.get("Statement")):
-        if not isinstance(raw, Mapping):
-            continue
+    for doc, doc_when in variants(document) if _if(document) else [(document, ())]:
+        if isinstance(doc, Mapping):
+            for raw, raw_when in _items(doc.get("Statement")):
+                out += _statement(raw, target, _when(tuple(w for w in (when, *doc_when, raw_when) if w)))
+    return out
+
+
+def _statement(raw: Any, target: str, when: str) -> list[Statement]:
+    out = []
+    if isinstance(raw, Mapping):
         negated = "/".join(k for k in ("NotAction", "NotResource", "NotPrincipal") if k in raw)
         actions = raw.get("Action", raw.get("NotAction"))
         resources = raw.get("Resource", raw.get("NotResource"))
+        condition = raw.get("Condition")
         conditions = frozenset(
             json.dumps([op, key, val], sort_keys=True)
-            for op, pairs in (raw.get("Condition") or {}).items()
-            for key, val in (pairs or {}).items()
+            for op, pairs in (condition.items() if isinstance(condition, Mapping) else ())
+            for key, val in (pairs.items() if isinstance(pairs, Mapping) else ())
         )
         out.append(
             Statement(
@@ -109,6 +187,7 @@ def statements(document: Any, target: str) -> list[Statement]:
                 _principals(raw.get("Principal", raw.get("NotPrincipal"))),
                 conditions,
                 negated,
+                when,
             )
         )
     return out
@@ -118,33 +197,34 @@ def _targets(props: Mapping[str, Any], *keys: str) -> list[str]:
     return [text(t) for key in keys for t in _list(props.get(key))]
 
 
-def _documents(logical_id: str, type_: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(target, policy document) pairs a resource holds."""
+def _documents(logical_id: str, type_: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any, str]]:
+    """(target, policy document, the ``Fn::If`` branches that give it) a resource holds."""
     if type_ in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for target in _targets(props, "Roles", "Users", "Groups") or [f"${{{logical_id}}}"]:
-            yield target, props.get("PolicyDocument")
+            yield target, props.get("PolicyDocument"), ""
     elif type_ in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
-        for policy in _list(props.get("Policies")):
-            yield f"${{{logical_id}}}", (policy or {}).get("PolicyDocument")
-        arns = [text(arn) for arn in _list(props.get("ManagedPolicyArns"))]
+        for policy, when in _items(props.get("Policies")):
+            if isinstance(policy, Mapping):
+                yield f"${{{logical_id}}}", policy.get("PolicyDocument"), when
+        arns = [text(arn) for arn, _ in _items(props.get("ManagedPolicyArns"))]
         if arns:
             managed = [{"Effect": "Allow", "Action": f"(managed policy) {arn}"} for arn in arns]
-            yield f"${{{logical_id}}}", {"Statement": managed}
+            yield f"${{{logical_id}}}", {"Statement": managed}, ""
         if "AssumeRolePolicyDocument" in props:
-            yield f"trust of ${{{logical_id}}}", props["AssumeRolePolicyDocument"]
+            yield f"trust of ${{{logical_id}}}", props["AssumeRolePolicyDocument"], ""
     elif type_ == "AWS::KMS::Key":
-        yield f"${{{logical_id}}}", props.get("KeyPolicy")
+        yield f"${{{logical_id}}}", props.get("KeyPolicy"), ""
     elif type_ == "AWS::ECR::Repository" and "RepositoryPolicyText" in props:
-        yield f"${{{logical_id}}}", props["RepositoryPolicyText"]
+        yield f"${{{logical_id}}}", props["RepositoryPolicyText"], ""
     else:
         targets = _targets(props, "Bucket", "Queues", "Topics", "Queue", "TopicArn", "SecretId")
         document = props.get("PolicyDocument", props.get("ResourcePolicy"))
         if document is not None:
             for target in targets or [f"${{{logical_id}}}"]:
-                yield target, document
+                yield target, document, ""
 
 
-def _lambda_permission(props: Mapping[str, Any]) -> Statement:
+def _lambda_permission(props: Mapping[str, Any], when: str = "") -> Statement:
     conditions = frozenset(
         json.dumps([key, text(props[key])]) for key in ("SourceArn", "SourceAccount", "PrincipalOrgID") if key in props
     )
@@ -155,6 +235,7 @@ def _lambda_permission(props: Mapping[str, Any]) -> Statement:
         frozenset(),
         frozenset({text(props.get("Principal"))}),
         conditions,
+        when=when,
     )
 
 
@@ -164,10 +245,10 @@ def template_statements(template: Template) -> list[Statement]:
     for logical_id, resource in (template.get("Resources") or {}).items():
         type_, props = str(resource.get("Type")), resource.get("Properties") or {}
         if type_ == "AWS::Lambda::Permission":
-            out.append(_lambda_permission(props))
+            out += [_lambda_permission(v, _when(w)) for v, w in variants(props)]
             continue
-        for target, document in _documents(logical_id, type_, props):
-            out.extend(statements(document, target))
+        for target, document, when in _documents(logical_id, type_, props):
+            out.extend(statements(document, target, when))
     return out
 
 
@@ -175,17 +256,46 @@ def _matches(value: str, patterns: frozenset[str]) -> bool:
     return any(value == p or fnmatchcase(value, p) for p in patterns)
 
 
-def _covers(old: Statement, new: Statement) -> bool:
-    if (old.effect, old.negated) != (new.effect, new.negated):
-        return False
-    if new.negated:
-        return old == new
+def _allows(
+    old: Statement, action: str, resource: str | None, principal: str | None, conditions: frozenset[str]
+) -> bool:
+    """``old`` allows ``action`` on ``resource`` to ``principal`` (None: the new statement names none)."""
     return (
-        all(_matches(a, old.actions) for a in new.actions)
-        and all(_matches(r, old.resources) for r in new.resources)
-        and ("*" in old.principals or new.principals <= old.principals)
-        and old.conditions <= new.conditions
+        _matches(action, old.actions)
+        and (resource is None or _matches(resource, old.resources))
+        and (principal is None or "*" in old.principals or principal in old.principals)
+        and old.conditions <= conditions
     )
+
+
+def uncovered(
+    new: Statement, olds: list[Statement], *, ignore_conditions: bool = False, ignore_branches: bool = False
+) -> tuple[str, ...] | None:
+    """The first (action, resource, principal) of ``new`` that no statement of ``olds`` allows, or None.
+
+    Element by element, so a grant split over several old statements (or merged into one new one,
+    as ``@aws-cdk/aws-iam:minimizePolicies`` does) is covered. A statement with ``NotAction`` /
+    ``NotResource`` / ``NotPrincipal`` is covered only by the same statement. An old statement under
+    an ``Fn::If`` branch covers only a new one under that branch too (:func:`holds_wherever`).
+    """
+    same = [
+        o
+        for o in olds
+        if (o.effect, o.negated) == (new.effect, new.negated) and (ignore_branches or holds_wherever(o.when, new.when))
+    ]
+    if not same or new.negated:
+        return None if any(o == new for o in same) else ("",)
+    resources: list[str | None] = [*sorted(new.resources)] or [None]
+    principals: list[str | None] = [*sorted(new.principals)] or [None]
+    for action in sorted(new.actions):
+        for resource in resources:
+            for principal in principals:
+                if not any(
+                    _allows(o, action, resource, principal, o.conditions if ignore_conditions else new.conditions)
+                    for o in same
+                ):
+                    return tuple(x for x in (action, resource, principal) if x is not None)
+    return None
 
 
 @dataclass(frozen=True)
@@ -221,9 +331,26 @@ def _why_wider(new: Statement, olds: list[Statement]) -> str:
     if principals:
         reasons.append(f"new principal(s) {', '.join(principals)}")
     if not reasons:
-        covered = any(_covers(o, Statement(**{**new.__dict__, "conditions": o.conditions})) for o in same)
-        reasons.append("a condition removed" if covered else "broader than any one old statement")
-    return "; ".join(reasons)
+        missing = uncovered(new, same, ignore_conditions=True)
+        if missing is None:
+            reasons.append("a condition removed")
+        elif uncovered(new, same, ignore_branches=True) is None:
+            only = sorted({o.when for o in same if o.when})
+            reasons.append(f"no longer only when {' or '.join(only)}" if only else "in more Fn::If branches")
+        else:
+            action, *rest = missing
+            on = f" on {rest[0]}" if new.resources else ""
+            to = f" to {rest[-1]}" if new.principals else ""
+            reasons.append(f"{action}{on}{to} was not allowed")
+    return "; ".join(reasons) + (f" (when {new.when})" if new.when else "")
+
+
+_ID = re.compile(r"\$\{([^}.!]+)")
+
+
+def target_ids(target: str) -> set[str]:
+    """Logical ids a target names (``${Bucket}``, ``trust of ${Role}``, ``${Key.Arn}``)."""
+    return {m.group(1) for m in _ID.finditer(target)}
 
 
 def _renamed(template: Template, renames: Mapping[str, str]) -> Template:
@@ -243,11 +370,12 @@ def iam_widenings(
 
     ``renames`` (old logical id -> new) makes references to a renamed resource compare equal.
     """
-    old, new = template_statements(_renamed(before, renames or {})), template_statements(after)
+    renamed = _renamed(before, renames or {})
+    old, new = template_statements(renamed), template_statements(after)
     found: list[Widening] = []
     for statement in new:
         olds = [o for o in old if o.target == statement.target]
-        if statement.effect == "Deny" or any(_covers(o, statement) for o in olds):
+        if statement.effect == "Deny" or uncovered(statement, olds) is None:
             continue
         public = "*" in statement.principals or any(p.endswith(":*") for p in statement.principals)
         found.append(
@@ -260,8 +388,11 @@ def iam_widenings(
                 public and not statement.conditions,
             )
         )
+    # A Deny that protected a resource deleted with it protects nothing any more: not a widening.
+    gone = set(renamed.get("Resources") or {}) - set(after.get("Resources") or {})
     for statement in old:
-        if statement.effect == "Deny" and statement not in new:
+        kept = any(n == statement and holds_wherever(n.when, statement.when) for n in new)
+        if statement.effect == "Deny" and not kept and not (target_ids(statement.target) & gone):
             found.append(Widening(stack, "iam", statement.target, statement.describe(), "Deny statement removed"))
     return found
 
@@ -276,6 +407,8 @@ class Rule:
     from_port: int | None
     to_port: int | None
     peer: str
+    when: str = field(default="", compare=False)
+    """The ``Fn::If`` branches that give this rule, if any."""
 
     def describe(self) -> str:
         if self.protocol == "-1":
@@ -308,17 +441,28 @@ def _port(value: Any) -> int | None:
         return None
 
 
-def _rule(group: str, direction: str, props: Mapping[str, Any]) -> Rule:
-    protocol = str(text(props.get("IpProtocol", "-1"))).lower()
-    peer = next((text(props[k]) for k in _PEERS if k in props), "?")
-    return Rule(
-        group,
-        direction,
-        _PROTOCOLS.get(protocol, protocol),
-        _port(props.get("FromPort")),
-        _port(props.get("ToPort")),
-        peer,
-    )
+def _rule(group: str, direction: str, props: Any, when: str = "") -> list[Rule]:
+    """The rule ``props`` gives, one per ``Fn::If`` branch; none for a branch without a peer
+    (``AWS::NoValue``: the rule is not there) or a rule that is not an object."""
+    out = []
+    for value, branches in variants(props) if isinstance(props, Mapping) else []:
+        peer = next((text(value[k]) for k in _PEERS if k in value), None)
+        in_branch = _when(tuple(w for w in (when, *branches) if w))
+        if peer is None and in_branch:
+            continue
+        protocol = str(text(value.get("IpProtocol", "-1"))).lower()
+        out.append(
+            Rule(
+                group,
+                direction,
+                _PROTOCOLS.get(protocol, protocol),
+                _port(value.get("FromPort")),
+                _port(value.get("ToPort")),
+                peer or "?",
+                in_branch,
+            )
+        )
+    return out
 
 
 def template_rules(template: Template) -> list[Rule]:
@@ -331,12 +475,13 @@ def template_rules(template: Template) -> list[Rule]:
         if type_ == "AWS::EC2::SecurityGroup":
             group = f"${{{logical_id}}}"
             groups.append(group)
-            rules += [_rule(group, "ingress", r) for r in _list(props.get("SecurityGroupIngress"))]
-            rules += [_rule(group, "egress", r) for r in _list(props.get("SecurityGroupEgress"))]
+            for direction, key in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
+                for raw, when in _items(props.get(key)):
+                    rules += _rule(group, direction, raw, when)
         elif type_ in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
             direction = "ingress" if type_.endswith("Ingress") else "egress"
             group = text(props.get("GroupId", props.get("GroupName")))
-            rules.append(_rule(group.replace(".GroupId}", "}"), direction, props))
+            rules += _rule(group.replace(".GroupId}", "}"), direction, props)
     with_egress = {r.group for r in rules if r.direction == "egress"}
     rules += [Rule(g, "egress", "-1", None, None, "0.0.0.0/0") for g in groups if g not in with_egress]
     return rules
@@ -353,6 +498,8 @@ def _peer_within(inner: str, outer: str) -> bool:
 
 def _rule_covers(old: Rule, new: Rule) -> bool:
     if old.direction != new.direction or not _peer_within(new.peer, old.peer):
+        return False
+    if not holds_wherever(old.when, new.when):
         return False
     if old.protocol == "-1":
         return True
@@ -374,9 +521,13 @@ def security_group_widenings(stack: str, before: Template, after: Template) -> l
         if any(_rule_covers(o, rule) for o in olds):
             continue
         public = rule.peer in OPEN_CIDRS
-        wider = [o.describe() for o in olds if o.peer == rule.peer]
+        branches = sorted({o.when for o in olds if o.when and _rule_covers(replace(o, when=rule.when), rule)})
+        wider = [o.describe() for o in olds if o.peer == rule.peer and o.when not in branches]
         why = "open to the internet" if public else "new peer" if not wider else "wider than " + "; ".join(wider)
         if public and wider:
             why += "; wider than " + "; ".join(wider)
+        if branches:
+            why += f"; no longer only when {' or '.join(branches)}"
+        why += f" (when {rule.when})" if rule.when else ""
         found.append(Widening(stack, "security group", rule.group, rule.describe(), why, public))
     return found
