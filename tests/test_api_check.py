@@ -60,7 +60,8 @@ def test_a_removed_parameter_fails_until_declared(tmp_path: Path, capsys: pytest
 
     declared = tmp_path / "declared.txt"
     declared.write_text(
-        (REPO / "api" / "declared-breaks.txt").read_text() + f"# reviewed\n{key}: deprecated in 0.2.0 (CHANGELOG), image=ContainerImage.from_asset instead\n"
+        (REPO / "api" / "declared-breaks.txt").read_text()
+        + f"# reviewed\n{key}: deprecated in 0.2.0 (CHANGELOG), image=ContainerImage.from_asset instead\n"
     )
     code, out = _check(root, capsys, "--declared", str(declared))
     assert code == 0, out

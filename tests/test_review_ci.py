@@ -50,8 +50,10 @@ def test_workflow_commands_parse_with_the_tools_arguments() -> None:
         "buttress.tools.review_ci",
         "buttress.tools.review_ci",
     ]
-    assert commands[-1][1:] == ["status", "--report", "review/report.json"]
-    assert commands[2][commands[2].index("--json") + 1] == commands[-1][-1]  # the review writes what status reads
+    status = commands[3]  # the review job's last step; the comment job's command follows
+    assert status[1:] == ["status", "--report", "review/report.json"]
+    assert commands[-1][1] == "comment"
+    assert commands[2][commands[2].index("--json") + 1] == status[-1]  # the review writes what status reads
     for module, *argv in commands:
         parser = importlib.import_module("buttress.tools.review" if module == "buttress.review" else module)._parser()
         parser.parse_args(argv)  # exits 2 on a flag the tool does not have
