@@ -203,7 +203,9 @@ KILL_SWITCH_TARGETS: Mapping[str, Mapping[str, str]] = {
 def killswitch(stack: Stack, run_id: str) -> None:
     """The switch with its Lambda and IAM actions, three idle target functions and a group to deny."""
     email = str(stack.node.try_get_context(EMAIL_CONTEXT) or DEFAULT_EMAIL)
-    group = iam.Group(stack, "Developers")
+    # Named, and the name used as a plain string below: moto's CloudFormation cannot resolve a group's Ref.
+    group_name = f"buttress-integ-{run_id}"
+    group = iam.Group(stack, "Developers", group_name=group_name)
     _acknowledge(
         group,
         "integ target: the group exists to receive the switch's deny policy; it never has members",
@@ -235,12 +237,12 @@ def killswitch(stack: Stack, run_id: str) -> None:
         sagemaker_notebooks=False,
         eks_node_groups=False,
         app_runner_services=False,
-        iam_groups=[group.group_name],
+        iam_groups=[group_name],
         removal_policy=RemovalPolicy.DESTROY,
         log_retention=logs.RetentionDays.ONE_DAY,
     )
     outputs = {
-        "GroupName": group.group_name,
+        "GroupName": group_name,
         "EngageFunctionName": switch.engage_function.function_name,
         "RestoreFunctionName": switch.restore_function.function_name,
         "AlertTopicArn": switch.alert_topic.topic.topic_arn,

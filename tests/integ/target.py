@@ -31,6 +31,7 @@ APPS_VARIABLE = "BUTTRESS_INTEG_APPS"  # comma-separated apps the runner deploye
 TEMPLATE_GAPS = {
     "AWS::SNS::Subscription": "moto's CloudFormation has no model for it: subscribed with the template's "
     "properties (protocol, endpoint, filter policy and scope, raw delivery, redrive policy)",
+    "AWS::IAM::Group": "moto's CloudFormation has no model for it: created with the template's GroupName",
     "AWS::Lambda::Function Tags": "moto's CloudFormation creates functions without their tags: tagged with the "
     "template's",
 }
@@ -160,6 +161,9 @@ def fill_template_gaps(target: Target, app: str, template: Mapping[str, Any]) ->
             arn = lambda_.get_function_configuration(FunctionName=physical[logical_id])["FunctionArn"]
             lambda_.tag_resource(Resource=arn, Tags={t["Key"]: t["Value"] for t in props["Tags"]})
             done.append(f"tagged {logical_id}")
+        elif resource.get("Type") == "AWS::IAM::Group" and isinstance(props.get("GroupName"), str):
+            target.client("iam").create_group(GroupName=props["GroupName"])
+            done.append(f"created {logical_id}")
     return done
 
 
