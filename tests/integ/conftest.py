@@ -22,6 +22,7 @@ from tests.integ.assertions import local_apps
 from tests.integ.target import ASSEMBLIES_VARIABLE, TARGET_VARIABLE, Target, fill_template_gaps, target_from_environment
 
 Template = dict[str, Any]
+DEPLOY_FLAGS = ("--require-approval", "never", "--all")
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +59,9 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest, integ_assemblies: dict[str, Path], integ_templates: dict[str, Template]) -> Target:
+def target(
+    request: pytest.FixtureRequest, integ_assemblies: dict[str, Path], integ_templates: dict[str, Template]
+) -> Target:
     """Where the apps are deployed. Locally: the apps with an assertion moto honours, deployed now."""
     if os.environ.get(TARGET_VARIABLE, "local") == "account":
         return target_from_environment(apps=tuple(integ_assemblies))
@@ -70,8 +73,7 @@ def target(request: pytest.FixtureRequest, integ_assemblies: dict[str, Path], in
     for app in apps:
         started = time.monotonic()
         _cli(
-            ["deploy", "--app", str(integ_assemblies[app]), "--no-notices", "--no-color"]
-            + ["--require-approval", "never", "--all"],
+            ["deploy", "--app", str(integ_assemblies[app]), "--no-notices", "--no-color", *DEPLOY_FLAGS],
             fake_aws_env(endpoint),
         )
         filled = fill_template_gaps(target, app, integ_templates[app])

@@ -137,7 +137,9 @@ def fill_template_gaps(target: Target, app: str, template: Mapping[str, Any]) ->
     cfn = target.client("cloudformation")
     physical: dict[str, str] = {}
     for page in cfn.get_paginator("list_stack_resources").paginate(StackName=target.stack(app)):
-        physical.update({r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in page["StackResourceSummaries"]})
+        physical.update(
+            {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in page["StackResourceSummaries"]}
+        )
     resolver = _Resolver(template, physical, target)
     done = []
     sns, lambda_ = target.client("sns"), target.client("lambda")

@@ -82,7 +82,9 @@ def delivered(target: Target) -> dict[str, set[str]]:
     outputs = target.outputs("fanout")
     sns, sqs = target.client("sns"), target.client("sqs")
     for message, (attributes, body) in MESSAGES.items():
-        sns.publish(TopicArn=outputs["TopicArn"], Message=json.dumps({**body, "message": message}), MessageAttributes=attributes)
+        sns.publish(
+            TopicArn=outputs["TopicArn"], Message=json.dumps({**body, "message": message}), MessageAttributes=attributes
+        )
     settle = 0 if target.local else SETTLE_S  # moto delivers before publish returns
     return {
         name: {json.loads(m["Body"])["message"] for m in _drain(sqs, outputs[f"{name}QueueUrl"], settle_s=settle)}
@@ -104,7 +106,9 @@ def test_poison_message_lands_in_the_dead_letter_queue(target: Target, delivered
     sns, sqs = target.client("sns"), target.client("sqs")
     queue, dead_letters = outputs["LabQueueUrl"], outputs["LabDeadLetterQueueUrl"]
     attributes, body = MESSAGES["lab-small"]
-    sns.publish(TopicArn=outputs["TopicArn"], Message=json.dumps({**body, "message": "poison"}), MessageAttributes=attributes)
+    sns.publish(
+        TopicArn=outputs["TopicArn"], Message=json.dumps({**body, "message": "poison"}), MessageAttributes=attributes
+    )
     receives = 0
     deadline = time.monotonic() + (10 if target.local else 120)
     while time.monotonic() < deadline:

@@ -58,7 +58,9 @@ def _in_process(target: Target, outputs: dict[str, str], module: str, event: obj
 def _drill(target: Target, outputs: dict[str, str]) -> dict[str, Any]:
     message = json.dumps({"buttressKillSwitch": "drill", "budgetName": outputs["BudgetName"]})
     if target.local:
-        event = {"Records": [{"EventSource": "aws:sns", "Sns": {"TopicArn": outputs["AlertTopicArn"], "Message": message}}]}
+        event = {
+            "Records": [{"EventSource": "aws:sns", "Sns": {"TopicArn": outputs["AlertTopicArn"], "Message": message}}]
+        }
         return _in_process(target, outputs, "engage", event)
     target.client("sns").publish(TopicArn=outputs["AlertTopicArn"], Message=message)
     deadline = time.monotonic() + ENGAGE_TIMEOUT_S
