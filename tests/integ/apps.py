@@ -22,9 +22,21 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Acknowledgment, App, CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import (
+    Acknowledgment,
+    App,
+    CfnOutput,
+    CfnResource,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    TagManager,
+    Tags,
+    Validations,
+)
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -381,6 +393,28 @@ APPS: dict[str, Callable[[Stack, str], None]] = {
 }
 
 
+def _destroy_keys(stack: Stack) -> None:
+    """Every KMS key of the stack scheduled for deletion (7 days, the shortest) when the stack is destroyed.
+
+    FanoutTopic has no ``removal_policy``: its keys are always kept, and a kept key bills $1 a month.
+    """
+    for node in stack.node.find_all():
+        if isinstance(node, kms.CfnKey):
+            node.apply_removal_policy(RemovalPolicy.DESTROY)
+            node.pending_window_in_days = 7
+
+
+def _tag_providers(stack: Stack, run_id: str) -> None:
+    """Tag what ``Tags.of`` does not reach: aws-cdk-lib's custom-resource providers (plain CfnResources)."""
+    for node in stack.node.find_all():
+        if (
+            isinstance(node, CfnResource)
+            and node.cfn_resource_type in ("AWS::IAM::Role", "AWS::Lambda::Function")
+            and not TagManager.is_taggable(node)
+        ):
+            node.add_property_override("Tags", [{"Key": RUN_TAG, "Value": run_id}])
+
+
 def cdk_json_context() -> dict[str, Any]:
     """The feature flags of the repository's ``cdk.json``, so the apps behave as the examples do."""
     data = json.loads((REPO / "cdk.json").read_text())
@@ -398,7 +432,9 @@ def build_app(
     app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context(), **(context or {})}, outdir=outdir)
     stack = Stack(app, stack_name(name, run_id), description=f"buttress integration test: {name} (run {run_id})")
     APPS[name](stack, run_id)
+    _destroy_keys(stack)
     Tags.of(app).add(RUN_TAG, run_id)
+    _tag_providers(stack, run_id)
     Validations.of(app).add_plugins(*compliance.plugins(app))
     return app
 

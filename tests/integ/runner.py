@@ -393,6 +393,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # jsii (the synthesis) and the CLI run on the venv's Node 24, as under make.
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return run(args) if args.command == "run" else clean(args)
 
 
