@@ -321,7 +321,8 @@ def find_leftovers(run_id: str = "", *, client: Callable[[str], Any] | None = No
     for page in make("resourcegroupstaggingapi").get_paginator("get_resources").paginate(TagFilters=filters):
         for mapping in page["ResourceTagMappingList"]:
             owner = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}.get("aws:cloudformation:stack-name")
-            if owner not in stacks:
+            is_stack = mapping["ResourceARN"].split(":")[2] == "cloudformation"  # listed above
+            if owner not in stacks and not is_stack:
                 resources.append(mapping["ResourceARN"])
     return Leftovers(sorted(stacks), sorted(resources))
 
@@ -368,8 +369,13 @@ def clean(args: argparse.Namespace, *, ask: Callable[[str], str] = input) -> int
     for stack in found.stacks:
         cfn.delete_stack(StackName=stack)
         print(f"deleting stack {stack}")
+    from botocore.exceptions import ClientError
+
     for arn in found.resources:
-        print(delete_resource(arn, client=_boto3_client))
+        try:
+            print(delete_resource(arn, client=_boto3_client))
+        except ClientError as error:  # e.g. a key already pending deletion: say so, go on
+            print(f"not deleted ({error.response['Error']['Code']}): {arn}")
     return 0
 
 
