@@ -17,6 +17,7 @@ import pytest
 from tests.integ import runner
 from tests.integ.apps import APPS, RUN_TAG
 from tests.integ.runner import Plan, Step, execute, main, steps
+from tests.integ.target import RUN_ID_VARIABLE, TARGET_VARIABLE
 
 pytestmark = pytest.mark.xdist_group("integ")
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -150,7 +151,7 @@ def test_confirmed_run_executes_the_plan_in_order(fake_credentials: None, integ_
     )
     assert code == 0
     assert [s.argv[:2] for s in ran] == [("cdk", "deploy"), (sys.executable, "-m"), ("cdk", "destroy")]
-    assert ran[1].env[runner.TARGET_VARIABLE] == "account" and ran[1].env[runner.RUN_ID_VARIABLE] == "offline"
+    assert ran[1].env[TARGET_VARIABLE] == "account" and ran[1].env[RUN_ID_VARIABLE] == "offline"
 
 
 def test_plan_bootstraps_only_when_needed_and_deploys_base_first() -> None:
@@ -194,8 +195,11 @@ def test_integ_clean_lists_and_removes_leftovers_by_tag(capsys: pytest.CaptureFi
     with mocked_aws():
         cfn = boto3.client("cloudformation")
         template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}
-        tags = [{"Key": RUN_TAG, "Value": "r1"}]
-        cfn.create_stack(StackName="ButtressInteg-Fanout-r1", TemplateBody=json.dumps(template), Tags=tags)
+        cfn.create_stack(
+            StackName="ButtressInteg-Fanout-r1",
+            TemplateBody=json.dumps(template),
+            Tags=[{"Key": RUN_TAG, "Value": "r1"}],
+        )
         cfn.create_stack(StackName="Unrelated", TemplateBody=json.dumps(template))
         logs = boto3.client("logs")
         logs.create_log_group(logGroupName="/kept/by/a/run", tags={RUN_TAG: "r1"})
