@@ -43,17 +43,16 @@ from constructs import Construct
 
 from buttress import AlbFargateService, BudgetKillSwitch, FanoutTopic, Network, VpcCodeBuild, compliance
 
+# Re-exported: the apps' names live in a module without CDK, for the runner.
+from tests.integ.names import APP_NAMES, EMAIL_CONTEXT, OFFLINE_RUN_ID, RUN_TAG, stack_name
+
+__all__ = ["EMAIL_CONTEXT", "OFFLINE_RUN_ID", "RUN_TAG", "stack_name"]
+
 REPO = Path(__file__).resolve().parent.parent.parent
-#: Every resource of a run carries this tag with the run id: what ``make integ-clean`` looks for.
-RUN_TAG = "buttress:integ-run"
 #: The kill switch's target tag (only the resources it must stop carry it).
 TARGET_TAG = "buttress:integ-target"
 #: The tag the kill switch never touches (buttress's own, also on the switch's resources).
 EXEMPT_TAG = ("buttress:kill-switch", "exempt")
-#: The run id of the offline synthesis (snapshots, moto): fixed, so the templates are stable.
-OFFLINE_RUN_ID = "offline"
-#: Context: the operators' e-mail of the kill switch (real runs: ``INTEG_EMAIL``).
-EMAIL_CONTEXT = "buttress:integEmail"
 DEFAULT_EMAIL = "buttress-integ@example.com"
 #: Context: deploy the ALB app with an image that cannot start (the circuit-breaker assertion).
 BAD_IMAGE_CONTEXT = "buttress:integBadImage"
@@ -63,11 +62,6 @@ BAD_IMAGE = "public.ecr.aws/buttress-integ/does-not-exist:never"
 CLI_DEFAULT_CONTEXT: Mapping[str, Any] = {"aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True}
 
 _RUN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
-
-
-def stack_name(app: str, run_id: str) -> str:
-    """The one stack of integ app ``app`` in run ``run_id``."""
-    return f"ButtressInteg-{app.capitalize()}-{run_id}"
 
 
 def _acknowledge(scope: Construct, reason: str, *ids: str) -> None:
@@ -391,6 +385,7 @@ APPS: dict[str, Callable[[Stack, str], None]] = {
     "alb": alb,
     "codebuild": codebuild,
 }
+assert tuple(APPS) == APP_NAMES
 
 
 def _destroy_keys(stack: Stack) -> None:

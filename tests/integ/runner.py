@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.integ.apps import APPS, EMAIL_CONTEXT, RUN_TAG, stack_name, synth_apps
+from tests.integ.names import APP_NAMES as APPS
+from tests.integ.names import EMAIL_CONTEXT, RUN_TAG, stack_name
 from tests.integ.target import APPS_VARIABLE, ASSEMBLIES_VARIABLE, BASE_VARIABLE, RUN_ID_VARIABLE, TARGET_VARIABLE
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -263,6 +264,8 @@ def run(
     else:
         context = {EMAIL_CONTEXT: os.environ["INTEG_EMAIL"]} if os.environ.get("INTEG_EMAIL") else None
         print(f"synthesizing the integ apps for run {run_id}", flush=True)
+        from tests.integ.apps import synth_apps
+
         assemblies = synth_apps(outdir, run_id=run_id, names=apps, context=context)
     print(render_estimate(estimate(assemblies, base=bool(args.base))))
     stacks = ", ".join(stack_name(app, run_id) for app in apps)

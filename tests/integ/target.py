@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.integ.apps import stack_name
 from tests.integ.assertions import BY_ID
+from tests.integ.names import stack_name
 
 #: Environment variables the runner (``make integ``) sets for the pytest session it starts.
 TARGET_VARIABLE = "BUTTRESS_INTEG_TARGET"  # "local" (default) or "account"
@@ -111,7 +111,7 @@ class _BoundSession:
 
 def target_from_environment(*, endpoint: str | None = None, apps: tuple[str, ...] = ()) -> Target:
     """The target this session runs against: the runner's account settings, or moto at ``endpoint``."""
-    from tests.integ.apps import OFFLINE_RUN_ID
+    from tests.integ.names import OFFLINE_RUN_ID
 
     if os.environ.get(TARGET_VARIABLE, "local") == "account":
         import boto3
