@@ -17,8 +17,7 @@ BUILD_TIMEOUT_S = 900
 
 @pytest.fixture(scope="module")
 def build(target: Target) -> dict[str, Any]:
-    """Start one build and wait for it to finish."""
-    target.require("codebuild.build_in_vpc")
+    """Start one build and wait for it to finish (requested by each test after its own ``require``)."""
     codebuild = target.client("codebuild")
     build_id = codebuild.start_build(projectName=target.outputs("codebuild")["ProjectName"])["build"]["id"]
     deadline = time.monotonic() + BUILD_TIMEOUT_S
@@ -30,21 +29,24 @@ def build(target: Target) -> dict[str, Any]:
     pytest.fail(f"build {build_id} did not finish in {BUILD_TIMEOUT_S} s")
 
 
-def test_build_runs_inside_the_vpc(target: Target, build: dict[str, Any]) -> None:
+def test_build_runs_inside_the_vpc(target: Target, request: pytest.FixtureRequest) -> None:
     target.require("codebuild.build_in_vpc")
+    build = request.getfixturevalue("build")
     assert build["buildStatus"] == "SUCCEEDED", build.get("phases")
     assert build["vpcConfig"]["vpcId"] == target.outputs("codebuild")["VpcId"]
     assert build.get("networkInterface", {}).get("networkInterfaceId")
 
 
-def test_build_reaches_sts_through_the_endpoint(target: Target, build: dict[str, Any]) -> None:
+def test_build_reaches_sts_through_the_endpoint(target: Target, request: pytest.FixtureRequest) -> None:
     """The build spec fails unless STS resolves to a private address and answers (see apps.CODEBUILD_SPEC)."""
     target.require("codebuild.private_resource")
+    build = request.getfixturevalue("build")
     assert build["buildStatus"] == "SUCCEEDED", build.get("phases")
 
 
-def test_report_group_receives_the_report(target: Target, build: dict[str, Any]) -> None:
+def test_report_group_receives_the_report(target: Target, request: pytest.FixtureRequest) -> None:
     target.require("codebuild.report")
+    request.getfixturevalue("build")
     codebuild = target.client("codebuild")
     arns = codebuild.list_reports_for_report_group(reportGroupArn=target.outputs("codebuild")["ReportGroupArn"])
     reports = codebuild.batch_get_reports(reportArns=arns["reports"])["reports"]
