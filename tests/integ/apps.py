@@ -7,9 +7,8 @@ be found and removed (``make integ-clean``); everything that holds data is ``DES
 
 Only the public API is used (``from buttress import ...``, ``buttress.compliance``), as a user's app
 would: the apps are also the template for running the suite on your own constructs
-(docs/integration.md). The file runs as a script too (``python tests/integ/apps.py --outdir DIR``),
-so ``make integ BASE=<ref>`` can synthesize these same apps against another checkout of buttress
-(``PYTHONPATH`` pointing at it).
+(docs/integration.md). ``python -m tests.integ.apps --outdir DIR`` synthesizes them, which is how
+``make integ BASE=<ref>`` builds these same apps against another checkout of buttress (on ``PYTHONPATH``).
 """
 
 from __future__ import annotations

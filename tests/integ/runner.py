@@ -136,11 +136,13 @@ class Step:
     argv: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
     when: str = ""
+    cwd: str = ""
 
     def show(self) -> str:
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
         when = f"   # {self.when}" if self.when else ""
-        return f"[{self.phase}] {env + ' ' if env else ''}{shlex.join(self.argv)}{when}"
+        cd = f"(cd {shlex.quote(self.cwd)}) " if self.cwd else ""
+        return f"[{self.phase}] {cd}{env + ' ' if env else ''}{shlex.join(self.argv)}{when}"
 
 
 @dataclass(frozen=True)
@@ -169,11 +171,15 @@ def steps(plan: Plan) -> list[Step]:
             )
         )
     if plan.base:
-        worktree, base_out = plan.outdir / "base-src", plan.outdir / "base"
+        worktree, base_out, here = plan.outdir / "base-src", plan.outdir / "base", plan.outdir / "base-run"
         out.append(Step("setup", ("git", "worktree", "add", "--detach", str(worktree), plan.base)))
-        # The working tree's apps, built with BASE's buttress: what a user's app sees when upgrading.
-        synth = (python, str(REPO / "tests" / "integ" / "apps.py"), "--outdir", str(base_out), "--run-id", plan.run_id)
-        out.append(Step("setup", (*synth, "--only", *plan.apps), env={"PYTHONPATH": str(worktree)}))
+        # The working tree's apps built with BASE's buttress (what a user's app meets when upgrading):
+        # `python -m` puts its folder first on sys.path, where `tests` is the working tree's; `buttress`
+        # is only on PYTHONPATH, BASE's checkout, which comes before the installed one.
+        out.append(Step("setup", ("mkdir", "-p", str(here))))
+        out.append(Step("setup", ("ln", "-sfn", str(REPO / "tests"), str(here / "tests"))))
+        synth = (python, "-m", "tests.integ.apps", "--outdir", str(base_out), "--run-id", plan.run_id)
+        out.append(Step("setup", (*synth, "--only", *plan.apps), env={"PYTHONPATH": str(worktree)}, cwd=str(here)))
         out.append(Step("setup", ("git", "worktree", "remove", "--force", str(worktree))))
         out += [Step("setup", ("cdk", "deploy", "--app", str(base_out / app), *deploy)) for app in plan.apps]
     out += [Step("setup", ("cdk", "deploy", "--app", str(plan.outdir / app), *deploy)) for app in plan.apps]
@@ -222,7 +228,8 @@ def execute(plan_steps: Sequence[Step], executor: Executor, *, keep: bool) -> in
 def subprocess_executor(step: Step) -> int:
     print(step.show(), flush=True)
     env = {**account_env(), **step.env}
-    return subprocess.run(list(step.argv), env=env, cwd=REPO, timeout=CLI_TIMEOUT_S, check=False).returncode
+    cwd = step.cwd or REPO
+    return subprocess.run(list(step.argv), env=env, cwd=cwd, timeout=CLI_TIMEOUT_S, check=False).returncode
 
 
 # -- the commands ---------------------------------------------------------------------------------

@@ -165,8 +165,8 @@ def test_plan_bootstraps_only_when_needed_and_deploys_base_first() -> None:
         "[setup] cdk deploy --app /o/fanout --require-approval never --all",
         "[setup] cdk deploy --app /o/alb --require-approval never --all",
     ]
-    synth = next(s for s in steps(plan) if "apps.py" in " ".join(s.argv))
-    assert synth.env == {"PYTHONPATH": "/o/base-src"}  # BASE's buttress, the working tree's apps
+    synth = next(s for s in steps(plan) if "tests.integ.apps" in s.argv)
+    assert synth.env == {"PYTHONPATH": "/o/base-src"} and synth.cwd == "/o/base-run"  # BASE's buttress
     assert not any(
         "bootstrap" in s.show() for s in steps(Plan("r1", ("fanout",), Path("/o"), "1", "r", bootstrapped=True))
     )
