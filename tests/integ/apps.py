@@ -70,7 +70,7 @@ def _acknowledge(scope: Construct, reason: str, *ids: str) -> None:
 # -- the probe: a function inside a VPC that the tests invoke to look from there -----------------
 
 PROBE_CODE = """
-import json, socket, urllib.request
+import socket, urllib.request
 
 
 def handler(event, context):

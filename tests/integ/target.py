@@ -27,6 +27,11 @@ ASSEMBLIES_VARIABLE = "BUTTRESS_INTEG_ASSEMBLIES"  # the runner's synthesized (a
 BASE_VARIABLE = "BUTTRESS_INTEG_BASE"  # the git ref the stacks were updated from, if any
 APPS_VARIABLE = "BUTTRESS_INTEG_APPS"  # comma-separated apps the runner deployed (default: all)
 
+#: Marks a test of the offline guard (snapshots, the runner without an account): not part of ``make integ``.
+offline_only = pytest.mark.skipif(
+    os.environ.get(TARGET_VARIABLE, "local") == "account", reason="offline guard: runs in make test / integ-local"
+)
+
 #: What the local target fills in after moto's CloudFormation deployed a stack (see :func:`fill_template_gaps`).
 TEMPLATE_GAPS = {
     "AWS::SNS::Subscription": "moto's CloudFormation has no model for it: subscribed with the template's "

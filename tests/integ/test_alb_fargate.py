@@ -11,7 +11,7 @@ import pytest
 from tests.integ.apps import BAD_IMAGE_CONTEXT, synth_apps
 from tests.integ.target import Target
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]  # the CDK CLI and moto's server
 
 #: The load balancer registers a new task after two health checks; DNS of a new load balancer takes a while.
 URL_TIMEOUT_S = 300

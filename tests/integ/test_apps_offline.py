@@ -12,8 +12,9 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.integ.apps import APPS, OFFLINE_RUN_ID, RUN_TAG
 from tests.integ.assertions import ASSERTIONS, markdown_table
+from tests.integ.target import offline_only
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), offline_only]
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DOCS = REPO / "docs" / "integration.md"

@@ -9,7 +9,7 @@ import pytest
 
 from tests.integ.target import Target
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]  # the CDK CLI and moto's server
 
 #: Provisioning a VPC build (ENI attachment) and running it.
 BUILD_TIMEOUT_S = 900

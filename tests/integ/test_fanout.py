@@ -11,9 +11,9 @@ import pytest
 
 from buttress.tools.route import route_template
 from tests.integ.apps import FANOUT_SUBSCRIBERS, POISON_RECEIVES, build_app, stack_name
-from tests.integ.target import Target
+from tests.integ.target import Target, offline_only
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]  # the CDK CLI and moto's server
 
 
 def _string(value: str) -> dict[str, str]:
@@ -46,6 +46,7 @@ def predicted(template: Mapping[str, Any]) -> dict[str, set[str]]:
     return out
 
 
+@offline_only
 def test_route_predicts_what_the_construct_predicts(integ_templates: dict[str, Any]) -> None:
     """The prediction read from the template is FanoutTopic.route()'s own, message by message (offline)."""
     stack = build_app("fanout").node.find_child(stack_name("fanout", "offline"))

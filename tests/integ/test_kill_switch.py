@@ -18,7 +18,7 @@ import pytest
 from tests.integ.apps import KILL_SWITCH_TARGETS
 from tests.integ.target import Target
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]  # the CDK CLI and moto's server
 
 #: How long a real engage (SNS -> Lambda -> the API calls) may take to show.
 ENGAGE_TIMEOUT_S = 180

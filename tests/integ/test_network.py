@@ -11,7 +11,7 @@ import pytest
 
 from tests.integ.target import Target
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]  # the CDK CLI and moto's server
 
 #: Flow logs are delivered in batches (aggregation interval plus delivery delay, ~10 min at worst).
 FLOW_LOG_TIMEOUT_S = 900

@@ -10,8 +10,9 @@ import pytest
 
 from scripts.deploy_local import rehearse, report
 from tests.harness import SynthResult
+from tests.integ.target import offline_only
 
-pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]
+pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow, offline_only]
 
 
 def test_network_and_procurement_stacks_deploy_to_moto(moto_endpoint: str, synth: SynthResult) -> None:

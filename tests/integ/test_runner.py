@@ -17,9 +17,9 @@ import pytest
 from tests.integ import runner
 from tests.integ.apps import APPS, RUN_TAG
 from tests.integ.runner import Plan, Step, execute, main, steps
-from tests.integ.target import RUN_ID_VARIABLE, TARGET_VARIABLE
+from tests.integ.target import RUN_ID_VARIABLE, TARGET_VARIABLE, offline_only
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), offline_only]
 REPO = Path(__file__).resolve().parent.parent.parent
 
 

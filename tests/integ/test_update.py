@@ -6,7 +6,7 @@ import pytest
 
 from tests.integ.target import Target
 
-pytestmark = pytest.mark.xdist_group("integ")
+pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]  # the CDK CLI and moto's server
 
 
 def _updated(target: Target, app: str) -> bool:
