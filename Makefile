@@ -149,3 +149,24 @@ docs: diagrams
 
 clean:
 	rm -rf cdk.out .review .pytest_cache .mypy_cache .ruff_cache
+
+# -- Integration suite (tests/integ; docs/integration.md) -----------------------------------------
+# integ-local: the behaviour tests against moto's server on loopback; `make test` runs them too.
+# integ: the same tests against the account and region of your credentials: prints the cost and
+#   time, asks (YES=1: don't), bootstraps if needed, deploys, asserts, destroys. BASE=<git ref>
+#   deploys that ref's build first and updates to the working tree; KEEP=1 keeps a failed run's
+#   stacks. integ-clean: lists and deletes what integ runs left behind (by the buttress:integ-run tag).
+# Both use your credentials as they are, instance roles included (the rest of this file disables
+# instance-metadata lookups to stay offline).
+.PHONY: integ-local integ integ-clean
+INTEG_ARGS = $(if $(filter command line environment,$(origin BASE)),--base $(BASE)) $(if $(KEEP),--keep) $(if $(YES),--yes)
+integ integ-clean: export AWS_EC2_METADATA_DISABLED := false
+
+integ-local: setup
+	$(BIN)/python -m pytest tests/integ -n 0 -q -rs
+
+integ: setup
+	@$(BIN)/python -m tests.integ.runner run $(INTEG_ARGS)
+
+integ-clean: setup
+	@$(BIN)/python -m tests.integ.runner clean $(if $(YES),--yes)

@@ -236,36 +236,66 @@ def deployed_resources(endpoint: str, stack: str) -> tuple[str, set[str]]:
     return status, listed
 
 
-def rehearse(stacks: Sequence[str]) -> tuple[dict[str, str], list[Skipped], dict[str, dict[str, Any]]]:
-    """Bootstrap and deploy ``stacks`` (all when empty) to moto: statuses, skipped resources, templates."""
+def rehearse(
+    stacks: Sequence[str], *, endpoint: str | None = None, assembly: Path | None = None
+) -> tuple[dict[str, str], list[Skipped], dict[str, dict[str, Any]]]:
+    """Bootstrap and deploy ``stacks`` (all when empty) to moto: statuses, skipped resources, templates.
+
+    ``endpoint``: a moto server already running (bootstrapped or not), e.g. the integration suite's,
+    instead of a new one; ``assembly``: the example app already synthesized there, instead of a new synthesis.
+    """
     with tempfile.TemporaryDirectory(prefix="buttress-deploy-local-") as tmp:
-        outdir = Path(tmp) / "cdk.out"
-        print("synthesizing the example app", flush=True)
-        templates = synth_assembly(outdir)
+        outdir = assembly or Path(tmp) / "cdk.out"
+        if assembly is None:
+            print("synthesizing the example app", flush=True)
+            templates = synth_assembly(outdir)
+        else:
+            templates = read_assembly(outdir).templates()
         unknown = sorted(set(stacks) - set(templates))
         if unknown:
             raise SystemExit(f"no such stack(s): {', '.join(unknown)}; the app has {', '.join(sorted(templates))}")
-        port = free_port()
-        with moto_server(port) as endpoint:
-            print(f"moto server on 127.0.0.1:{port} (endpoint {endpoint})", flush=True)
-            env = fake_aws_env(endpoint)
+        with _server(endpoint) as url:
+            env = fake_aws_env(url)
             cwd = Path(tmp)  # no cdk.json here: the CLI uses the assembly, never re-synthesizes
             common = ["--app", str(outdir), "--no-notices", "--no-color"]
-            run_cli(["bootstrap", *common, f"aws://{ACCOUNT}/{REGION}"], env, cwd)
+            if not toolkit_deployed(url):
+                run_cli(["bootstrap", *common, f"aws://{ACCOUNT}/{REGION}"], env, cwd)
             run_cli(["deploy", *common, "--require-approval", "never", *(stacks or ["--all"])], env, cwd)
             expected = with_dependencies(outdir, stacks or sorted(templates))
             statuses: dict[str, str] = {}
             skipped: list[Skipped] = []
-            all_templates = {"CDKToolkit": _toolkit_template(endpoint), **templates}
+            all_templates = {"CDKToolkit": _toolkit_template(url), **templates}
             for name in ["CDKToolkit", *expected]:
                 try:
-                    status, listed = deployed_resources(endpoint, name)
+                    status, listed = deployed_resources(url, name)
                 except Exception as error:  # moto failed on the stack while the CLI saw success
                     statuses[name] = f"NOT DEPLOYED ({type(error).__name__}: {error})"
                     continue
                 statuses[name] = status
                 skipped.extend(skipped_resources(name, all_templates[name], listed))
         return statuses, skipped, templates
+
+
+@contextmanager
+def _server(endpoint: str | None) -> Iterator[str]:
+    """``endpoint`` as it is, or a new moto server for the block."""
+    if endpoint is not None:
+        yield endpoint
+        return
+    port = free_port()
+    with moto_server(port) as url:
+        print(f"moto server on 127.0.0.1:{port} (endpoint {url})", flush=True)
+        yield url
+
+
+def toolkit_deployed(endpoint: str) -> bool:
+    """True once ``cdk bootstrap`` has deployed its stack to the moto server at ``endpoint``."""
+    import boto3
+
+    cfn = boto3.client(
+        "cloudformation", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    return any(s["StackName"] == "CDKToolkit" for s in cfn.describe_stacks().get("Stacks", []))
 
 
 def _toolkit_template(endpoint: str) -> dict[str, Any]:
