@@ -1,8 +1,16 @@
-"""Shared fixtures: the example app synthesized once per session, one stack per parameter."""
+"""Shared fixtures: the example app synthesized once per session, one stack per parameter.
+
+``--quick`` (``make test-quick``, the edit loop) collects only the test modules that synthesize
+nothing and start no other process: a module is left out when its source mentions any of
+``_NOT_QUICK`` (``Template.from_stack``, ``App.synth``, the example app's ``synth`` fixture or
+``stack_name`` parameter, moto, subprocess). The rest is props validation, rules and pure modules.
+New test modules are classified the same way, with no list to keep.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +24,26 @@ from tests.harness import SynthResult, synthesize
 _VENV_BIN = str(Path(sys.executable).parent)
 if (Path(_VENV_BIN) / "node").exists() and os.environ.get("PATH", "").split(os.pathsep)[0] != _VENV_BIN:
     os.environ["PATH"] = os.pathsep.join([_VENV_BIN, os.environ.get("PATH", "")])
+
+
+_NOT_QUICK = re.compile(
+    r"from_stack|\.synth\(|synth:|synth\)|stack_name|build_app|synthesize\(|moto|mock_aws|subprocess|new_stack"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        help="only test modules that synthesize nothing and start no process (make test-quick)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # Not collected at all, so their imports (aws_cdk service modules, moto) cost nothing either.
+    if config.getoption("quick") and collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        return bool(_NOT_QUICK.search(collection_path.read_text()))
+    return None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
