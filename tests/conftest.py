@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def synth() -> SynthResult:
     return synthesize()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # The cfn-guard report cache gains a file per rule group a template change touched: keep a week.
+    if not hasattr(session.config, "workerinput"):  # the xdist controller or a run without xdist
+        folder = REPO / ".buttress-test-cache" / "cfn-guard"  # only the repository's own, never a folder set elsewhere
+        if folder.is_dir():
+            week_ago = time.time() - 7 * 24 * 3600
+            for entry in folder.glob("*.json"):
+                if entry.stat().st_mtime < week_ago:
+                    entry.unlink(missing_ok=True)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
