@@ -71,7 +71,7 @@ typecheck: setup
 #                    nothing and start no process (props validation, rules, pure modules; see
 #                    tests/conftest.py --quick), not marked slow; no mypy
 #   make test-slow   the tests marked slow only: the consumer wheel in a throwaway venv, the deploy
-#                    rehearsal on moto's server, the CDK CLI's diff (about 1.5 min)
+#                    rehearsal on moto's server, the CDK CLI's diff
 #   make test-all    everything: what CI (.ci/run) runs, so no test is skipped there
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
