@@ -14,6 +14,9 @@ export CDK_DISABLE_VERSION_CHECK := true
 export AWS_EC2_METADATA_DISABLED := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# cfn-guard's reports per rule group, by a hash of the rules and templates (buttress/compliance.py):
+# a synthesis whose templates did not change for a group skips the cfn-guard run for it.
+export BUTTRESS_GUARD_CACHE ?= $(abspath .buttress-test-cache/cfn-guard)
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 # SYNTH_STAMP: what `cdk synth` needs; PY_STAMP: that plus the test tooling.
@@ -21,7 +24,7 @@ SYNTH_STAMP := $(VENV)/.buttress-synth-installed
 PY_STAMP := $(VENV)/.buttress-installed
 NODE_STAMP := node_modules/.buttress-installed
 
-.PHONY: setup setup-synth synth test lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs scan security-docs zizmor api-check release
+.PHONY: setup setup-synth synth test test-quick test-slow test-all lint typecheck pytest clean cost bench route diff review snapshots consumer deploy-local diagrams docs scan security-docs zizmor api-check release
 
 # All set-up (synthesis and test tooling); setup-synth only what `make synth` needs.
 setup: $(PY_STAMP) $(NODE_STAMP)
@@ -61,11 +64,20 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Tests run on every core (pytest-xdist): each worker synthesizes the example app once.
-# PYTEST_WORKERS=0 runs them in this one process (make bench does, to time the split).
+# Tests run on every core (pytest-xdist). The example app is synthesized once into
+# .buttress-test-cache/ (keyed by a hash of its sources, tests/harness.py) and shared by the workers
+# and the next run. PYTEST_WORKERS=0 runs them in this one process (make bench does, to time the split).
+#   make test        the warm loop (target: 2 min on 2 cores): ruff, mypy, every test not marked slow
+#   make test-quick  the edit loop (target: 30 s): ruff check and the test modules that synthesize
+#                    nothing and start no process (props validation, rules, pure modules; see
+#                    tests/conftest.py --quick), not marked slow; no mypy
+#   make test-slow   the tests marked slow only: the consumer wheel in a throwaway venv, the deploy
+#                    rehearsal on moto's server, the CDK CLI's diff
+#   make test-all    everything in one run; CI (.ci/run) runs `make test`, then `make test-slow`
 PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 pytest: setup
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	$(PYTEST) -m "not slow"
 
 test: lint typecheck zizmor api-check pytest
 
@@ -78,6 +90,16 @@ zizmor: setup
 # it is here): a break not declared in api/declared-breaks.txt fails. Static (griffe): no jsii.
 api-check: setup
 	$(BIN)/python -m scripts.api_check
+
+test-quick: setup
+	$(BIN)/ruff check .
+	$(PYTEST) --quick -m "not slow"
+
+test-slow: setup
+	$(PYTEST) -m slow
+
+test-all: lint typecheck zizmor api-check
+	$(PYTEST)
 
 # Fixed monthly cost of every synthesized stack at list prices (buttress/data/prices-*.json).
 cost: synth
@@ -148,7 +170,7 @@ docs: diagrams
 	$(BIN)/python -m scripts.api_docs
 
 clean:
-	rm -rf cdk.out .review .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .review .pytest_cache .mypy_cache .ruff_cache .buttress-test-cache
 
 # -- Integration suite (tests/integ; docs/integration.md) -----------------------------------------
 # integ-local: the behaviour tests against moto's server on loopback; `make test` runs them too.

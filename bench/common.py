@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,14 @@ def run_process(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: P
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return elapsed
+
+
+def run_process_cpu(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path = REPO) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system of the process and every child it waited for) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = run_process(cmd, env=env, cwd=cwd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def load_average() -> str:

@@ -3,20 +3,42 @@
 The app is built by ``app.build_app`` (the same function ``cdk synth`` runs), so the
 feature flags of ``cdk.json`` and the cdk-nag checks apply exactly as in ``make synth``.
 cdk-nag findings make ``synth()`` raise, so any unacknowledged finding fails the session.
+
+The result is kept on disk (``.buttress-test-cache/example-app/<key>/``) and reused by every
+pytest-xdist worker and by the next session, under a key that hashes everything the synthesis
+reads (see :func:`cache_key`), so it cannot go stale: any edit to ``buttress/``, ``stacks/``,
+``lambda_src/``, ``app.py``, ``cdk.json`` or this file, another version of aws-cdk-lib, cdk-nag,
+the cfn-guard plugin or jsii, or a ``CDK_*``/``JSII_*`` variable synthesizes again. Workers that
+miss at the same moment wait for the first one (a file lock) instead of synthesizing twice.
+``BUTTRESS_SYNTH_CACHE=0`` turns it off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
+import hashlib
 import json
+import os
+import shutil
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+#: Where synthesized example apps are kept between sessions (gitignored; ``make clean`` removes it).
+CACHE_ROOT = REPO / ".buttress-test-cache" / "example-app"
+#: What the example app's synthesis reads from the repository (folders are read recursively).
+_SYNTH_SOURCES = ("app.py", "cdk.json", "buttress", "stacks", "lambda_src", "tests/harness.py")
+_SYNTH_PACKAGES = ("aws-cdk-lib", "constructs", "cdk-nag", "cdklabs.cdk-validator-cfnguard", "jsii")
+#: Cache entries kept (newest first): a few, so switching branches back and forth stays warm.
+_KEEP = 4
 #: Repository folders that hold installed dependencies, not asset sources of this repository.
 _DEPENDENCY_DIRS = {".venv", "node_modules"}
 
@@ -31,8 +53,20 @@ class SynthResult:
     templates: dict[str, Template]
     normalized: dict[str, Template]
     messages: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
-    #: The synthesized ``App`` (its construct tree holds the acknowledgements docs/security.md lists).
-    app: Any = None
+    #: The ``App`` itself when this process synthesized it, else how to build it (see :attr:`app`).
+    built: Any = None
+    rebuild: Callable[[], Any] | None = None
+
+    @property
+    def app(self) -> Any:
+        """The synthesized ``App`` (its construct tree holds the acknowledgements docs/security.md lists).
+
+        A result read from the cache has no construct tree: the app is built and synthesized
+        again in this process the first time a test asks for it (two tests do).
+        """
+        if self.built is None and self.rebuild is not None:
+            self.built = self.rebuild()
+        return self.built
 
 
 def asset_sources(app: Any) -> dict[str, str]:
@@ -104,18 +138,97 @@ def _stack_messages(assembly: Any) -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
-@cache
-def synthesize() -> SynthResult:
-    """Synthesize the example app once per process (the test session)."""
+def _synthesize_now(outdir: Path) -> SynthResult:
     from app import build_app
 
-    outdir = Path(tempfile.mkdtemp(prefix="buttress-cdk-out-"))
     app = build_app(outdir=str(outdir))
     assembly = app.synth()
     templates = {s.stack_name: copy.deepcopy(s.template) for s in assembly.stacks}
     placeholders = asset_placeholders(outdir, asset_sources(app))
     normalized = {name: normalize(t, placeholders) for name, t in templates.items()}
     return SynthResult(outdir, templates, normalized, _stack_messages(assembly), app)
+
+
+def _rebuild_app() -> Any:
+    from app import build_app
+
+    app = build_app(outdir=tempfile.mkdtemp(prefix="buttress-cdk-out-"))
+    app.synth()
+    return app
+
+
+def cache_key(repo: Path = REPO) -> str:
+    """A hash of every input of the example app's synthesis: sources, package versions, environment."""
+    digest = hashlib.sha256()
+    for name in _SYNTH_SOURCES:
+        root = repo / name
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            digest.update(path.relative_to(repo).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in _SYNTH_PACKAGES:
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{package}=={version}\0".encode())
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith(("CDK_", "JSII_")))
+    digest.update(repr((sys.version, env)).encode())
+    return digest.hexdigest()[:24]
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _load(entry: Path) -> SynthResult:
+    data = json.loads((entry / "result.json").read_text())
+    messages = {stack: [(str(a), str(b), str(c)) for a, b, c in ms] for stack, ms in data["messages"].items()}
+    return SynthResult(entry / "cdk.out", data["templates"], data["normalized"], messages, rebuild=_rebuild_app)
+
+
+def _prune(root: Path, keep: int = _KEEP) -> None:
+    entries = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+        old.with_suffix(".lock").unlink(missing_ok=True)
+
+
+def cached_synthesize(root: Path = CACHE_ROOT) -> SynthResult:
+    """The example app from ``root`` when its key is there, else synthesized into it (see the module doc)."""
+    key = cache_key()
+    entry = root / key
+    with _locked(root / f"{key}.lock"):
+        if (entry / "result.json").exists():
+            os.utime(entry)  # newest first for _prune
+            return _load(entry)
+        staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
+        try:
+            result = _synthesize_now(staging / "cdk.out")
+            record = {"templates": result.templates, "normalized": result.normalized, "messages": result.messages}
+            (staging / "result.json").write_text(json.dumps(record))
+            staging.rename(entry)  # complete or absent: a killed session leaves no half entry
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        result.outdir = entry / "cdk.out"
+    _prune(root)
+    return result
+
+
+@cache
+def synthesize() -> SynthResult:
+    """Synthesize the example app once per process (the test session), or read it from the cache."""
+    if os.environ.get("BUTTRESS_SYNTH_CACHE", "1") != "0":
+        return cached_synthesize()
+    return _synthesize_now(Path(tempfile.mkdtemp(prefix="buttress-cdk-out-")))
 
 
 def resources_of_type(template: Template, type_: str) -> dict[str, dict[str, Any]]:
