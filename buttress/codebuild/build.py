@@ -20,8 +20,11 @@ from buttress.codebuild.props import CheckedProps
 from buttress.rules.codebuild_batch import FLEET_TARGET_UTILIZATION
 from buttress.rules.codebuild_sources import CONNECTION_SOURCES, check_secondary_sources, check_triggers
 
-#: What CodeBuild calls with the service role to fetch a source through a connection.
-CONNECTION_ACTIONS = ("GetConnectionToken", "GetConnection")
+#: What CodeBuild calls with the service role to fetch a source through a connection. ``UseConnection``
+#: is what creating the project and its webhook are reported to need (user reports: aws-cdk issues
+#: 38504 and 31726; the permission itself is documented at
+#: https://docs.aws.amazon.com/dtconsole/latest/userguide/security_iam_id-based-policy-examples-connections.html).
+CONNECTION_ACTIONS = ("GetConnectionToken", "GetConnection", "UseConnection")
 
 
 def cfn_project(project: codebuild.Project) -> codebuild.CfnProject:
@@ -228,7 +231,7 @@ def connection_policy(scope: Construct, props: CheckedProps, built: codebuild.Pr
         statements=[
             iam.PolicyStatement(
                 sid="SourceConnection",
-                actions=[f"{prefix}:{action}" for prefix in prefixes for action in CONNECTION_ACTIONS],
+                actions=sorted(f"{prefix}:{action}" for prefix in prefixes for action in CONNECTION_ACTIONS),
                 resources=[props.connection_arn],
             )
         ],
