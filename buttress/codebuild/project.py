@@ -26,7 +26,7 @@ from buttress.errors import invalid, reports_errors
 from buttress.network import Network
 from buttress.options import BuildCache
 from buttress.parts import metrics
-from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION
+from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION, grant_access_logs_by_policy
 from buttress.rules import props as types
 
 
@@ -225,6 +225,8 @@ class VpcCodeBuild(Construct):
             )
         )
         super().__init__(scope, id_)
+        # Before any child: the artifacts bucket's access logs go to a bucket-owner-enforced bucket.
+        grant_access_logs_by_policy(self)
         # The builders, in the order the template holds their resources; each returns what it builds.
         #: The VPC the builds run in.
         self.vpc: ec2.IVpc = props.vpc.vpc
