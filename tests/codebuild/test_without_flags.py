@@ -43,3 +43,17 @@ def test_artifacts_and_s3_cache_synthesize_without_the_access_logs_policy_flag()
     assert len(policies) == 1
     principals = [s.get("Principal") for s in policies[0]["Properties"]["PolicyDocument"]["Statement"]]
     assert {"Service": "logging.s3.amazonaws.com"} in principals
+
+
+def test_default_props_network_and_build_pass_every_pack_without_feature_flags() -> None:
+    """A consumer's app: explicit env, no cdk.json flags, default props; every compliance plugin runs at synth."""
+    from aws_cdk import Environment, Validations
+
+    from buttress.compliance import plugins
+
+    app = App()
+    stack = Stack(app, "Consumer", env=Environment(account="111122223333", region="eu-west-1"))
+    network = Network(stack, "Net")
+    VpcCodeBuild(stack, "Build", vpc=network, build_spec=SPEC_WITH_ARTIFACTS, artifacts=True)
+    Validations.of(app).add_plugins(*plugins(app))
+    app.synth()  # raises on any unacknowledged finding of any pack
