@@ -53,7 +53,8 @@ class VpcCodeBuild(Construct):
     which must then be imported ``mutable`` so the policy can be attached.
 
     :param vpc: where builds run: a :class:`~buttress.Network` or any ``ec2.IVpc`` (imported too).
-    :param build_spec: the build spec: a mapping (``{"version": "0.2", "phases": ...}``), or the
+    :param build_spec: the build spec: a mapping (``{"version": 0.2, "phases": ...}``; version, sections,
+        phases and command lists checked, version rendered as a number), or the
         file name of a build spec in the source. Default ``"buildspec.yml"`` from the source;
         required (as a mapping) without a source.
     :param source: ``codebuild.Source.code_commit(...)``, ``.s3(...)``, ``.git_hub(...)``,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buttress.errors import invalid
+from buttress.rules.codebuild_buildspec import check_build_spec_sections
 from buttress.options import BuildCache
 from buttress.rules import props
 from buttress.rules.codebuild_batch import (
@@ -464,7 +465,7 @@ def check_build_spec(build_spec: object, *, has_source: bool, artifacts: bool) -
         raise invalid("build_spec", sorted(spec), "a build spec with at least 'version' (e.g. '0.2') and 'phases'")
     if artifacts and "artifacts" not in spec:
         raise invalid("build_spec", sorted(spec), "an 'artifacts' section, since artifacts=True")
-    return spec
+    return check_build_spec_sections(spec)
 
 
 def check_image(image: BuildImageFacts) -> None:
