@@ -34,8 +34,15 @@ class VpcInput:
     network: Network | None = None
 
     def subnet_cidrs(self, selection: ec2.SubnetSelection) -> list[str] | None:
-        """IPv4 CIDRs of the selected subnets, or ``None`` when any is unknown at synth (a token)."""
-        subnets = self.vpc.select_subnets(**selection_kwargs(selection)).subnets
+        """IPv4 CIDRs of the selected subnets, or ``None`` when any is unknown at synth.
+
+        Unknown: a token, or a ``Vpc.from_lookup`` the CLI has not looked up yet (its first pass
+        hands out placeholder subnets, ``1.2.3.4/5``, that no check may read).
+        """
+        selected = self.vpc.select_subnets(**selection_kwargs(selection))
+        if self.pending_lookup or selected.is_pending_lookup:
+            return None
+        subnets = selected.subnets
         try:
             cidrs = [subnet.ipv4_cidr_block for subnet in subnets]
         except Exception:
@@ -43,6 +50,14 @@ class VpcInput:
         if not cidrs or any(Token.is_unresolved(cidr) for cidr in cidrs):
             return None
         return cidrs
+
+    @property
+    def pending_lookup(self) -> bool:
+        """True on the CLI's first pass over a ``Vpc.from_lookup``: subnets, CIDRs and AZs are placeholders."""
+        try:
+            return bool(self.vpc.select_subnets().is_pending_lookup)
+        except Exception:  # jsii: a VPC with no subnet of the default kind; not a lookup placeholder
+            return False
 
     def endpoints(self) -> frozenset[str] | None:
         """Service names of the VPC's endpoints (``"s3"``, ``"logs"``...), or ``None`` if unknown."""
@@ -54,8 +69,14 @@ class VpcInput:
         """Warn at synth that ``what`` could not be checked against this VPC."""
         Annotations.of(scope).add_warning_v2(
             UNCHECKED_WARNING,
-            f"{what} was not checked: the VPC passed is not a buttress Network and does not say enough at synth "
-            "(pass the Network, or make sure yourself)",
+            f"{what} was not checked: "
+            + (
+                "the VPC is being looked up (Vpc.from_lookup's first pass); synthesize again once cdk.context.json "
+                "holds it"
+                if self.pending_lookup
+                else "the VPC passed is not a buttress Network and does not say enough at synth "
+                "(pass the Network, or make sure yourself)"
+            ),
         )
 
 
