@@ -156,6 +156,12 @@ def project(scope: Construct, props: CheckedProps, parts: ProjectParts) -> codeb
     # ec2:CreateNetworkInterfacePermission into the role's default policy, which refers to the
     # project (log permissions), so it can never be ordered before it, and drops it silently
     # for an immutable imported role. Here every ENI permission is in ``vpc_policy``.
+    if parts.fleet is not None:
+        # The VPC is the fleet's: CloudFormation disallows a project VpcConfig beside a fleet and aws-cdk-lib
+        # warns "Project 'vpc' does nothing when using a Fleet"; on-demand overflow builds need only the VPC
+        # permissions on this project's role (vpc_policy).
+        # https://docs.aws.amazon.com/codebuild/latest/userguide/fleets.reserved-capacity-fleets.html
+        return built
     cfn_project(built).vpc_config = codebuild.CfnProject.VpcConfigProperty(
         vpc_id=parts.vpc.vpc_id,
         subnets=parts.subnet_ids,

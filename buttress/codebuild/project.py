@@ -74,7 +74,7 @@ class VpcCodeBuild(Construct):
     :param fleet_max_capacity: scale the fleet up to this many instances (target tracking on
         fleet utilization, 75 %); only with ``fleet_capacity``. Default ``None`` (no scaling).
     :param fleet_overflow: ``FleetOverflowBehavior.QUEUE`` (builds wait for an instance) or
-        ``ON_DEMAND`` (they run on demand in the project's VPC configuration); only with
+        ``ON_DEMAND`` (they run on demand; the VPC permissions stay on the project role); only with
         ``fleet_capacity``. Default ``None`` (queue).
     :param privileged: Docker-in-Docker (root on the build host); only for builds that build
         images. cdk-nag AwsSolutions-CB3 flags it. Default ``False``.
@@ -268,9 +268,18 @@ class VpcCodeBuild(Construct):
         #: Lets the role use ``connection_arn``; the project waits for it. ``None`` without a connection.
         self.connection_policy: iam.Policy | None = build.connection_policy(self, props, self.project)
         eni_arn = network.network_interface_arn(self)
-        #: Network-interface permissions CodeBuild needs; the project depends on this policy.
-        self.vpc_policy = network.vpc_policy(
-            self, role=self.role, cfn_project=build.cfn_project(self.project), subnet_ids=subnet_ids, eni_arn=eni_arn
+        #: Network-interface permissions CodeBuild needs on the project's role (the project depends on this
+        #: policy); ``None`` on a fleet that queues, whose builds never leave the fleet (its own role).
+        self.vpc_policy: iam.Policy | None = (
+            network.vpc_policy(
+                self,
+                role=self.role,
+                cfn_project=build.cfn_project(self.project),
+                subnet_ids=subnet_ids,
+                eni_arn=eni_arn,
+            )
+            if network.builds_on_demand(props)
+            else None
         )
         compliance.acknowledge_nag_findings(self, eni_arn)
         #: Alarms when a build fails (one in five minutes) and notifies ``alarm_action``; ``None``

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buttress.errors import invalid
-from buttress.rules.codebuild_buildspec import check_build_spec_sections
 from buttress.options import BuildCache
 from buttress.rules import props
 from buttress.rules.codebuild_batch import (
@@ -39,6 +38,7 @@ from buttress.rules.codebuild_batch import (
     check_fleet,
     check_reports,
 )
+from buttress.rules.codebuild_buildspec import check_build_spec_sections
 from buttress.rules.codebuild_sources import check_secondary_artifacts, check_secondary_sources
 from buttress.rules.subnets import usable_addresses
 

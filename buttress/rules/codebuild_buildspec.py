@@ -11,7 +11,7 @@ from typing import Any
 
 from buttress.errors import invalid
 
-__all__ = ["BUILD_SPEC_SECTIONS", "BUILD_SPEC_VERSIONS", "PHASE_KEYS", "PHASES", "check_build_spec_sections"]
+__all__ = ["BUILD_SPEC_SECTIONS", "BUILD_SPEC_VERSIONS", "PHASES", "PHASE_KEYS", "check_build_spec_sections"]
 
 #: The versions the build spec reference knows ("Buildspec versions"), as numbers: an inline build spec
 #: is rendered with a numeric ``version``, since batch builds are reported to fail in DOWNLOAD_SOURCE
@@ -49,7 +49,7 @@ def check_build_spec_sections(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def _version(value: object) -> float:
     key = value if isinstance(value, str) else (repr(value) if isinstance(value, float) else None)
-    if key not in BUILD_SPEC_VERSIONS:
+    if key is None or key not in BUILD_SPEC_VERSIONS:
         raise invalid("build_spec['version']", value, "a build spec version CodeBuild knows: 0.2 (or 0.1)")
     return BUILD_SPEC_VERSIONS[key]
 

@@ -31,7 +31,7 @@ def test_artifacts_and_s3_cache_synthesize_without_the_access_logs_policy_flag()
     )
     template = Template.from_stack(stack)
     assert build.access_logs_bucket is not None
-    logs_id = stack.get_logical_id(build.access_logs_bucket.node.default_child)
+    logs_id = stack.get_logical_id(build.access_logs_bucket.node.default_child)  # type: ignore[arg-type]
     logs_bucket: Any = template.find_resources("AWS::S3::Bucket")[logs_id]
     assert logs_bucket["Properties"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert "AccessControl" not in logs_bucket["Properties"]

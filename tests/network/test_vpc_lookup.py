@@ -66,4 +66,5 @@ def test_what_cannot_be_checked_yet_is_warned() -> None:
 
 def test_pending_lookup_has_no_subnet_cidrs() -> None:
     _, vpc = _looked_up()
-    assert vpc_input("vpc", vpc).subnet_cidrs(ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)) is None
+    private = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    assert vpc_input("vpc", vpc).subnet_cidrs(private) is None
