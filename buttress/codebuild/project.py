@@ -137,7 +137,7 @@ class VpcCodeBuild(Construct):
     :param access_log_expiration: how long the artifacts bucket's server access logs are kept.
         Default one year.
     :param removal_policy: of the key, log group and buckets. Default ``RETAIN``.
-    :param description: project description. Default none.
+    :param description: project description, at most 255 characters. Default none.
     """
 
     @reports_errors
