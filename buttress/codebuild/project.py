@@ -225,6 +225,7 @@ class VpcCodeBuild(Construct):
                 description=description,
             )
         )
+        props.vpc.check_environment(scope)
         super().__init__(scope, id_)
         # Before any child: the artifacts bucket's access logs go to a bucket-owner-enforced bucket.
         grant_access_logs_by_policy(self)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Annotations, Token
+from aws_cdk import Annotations, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
@@ -64,6 +64,26 @@ class VpcInput:
         if self.network is None:
             return None
         return frozenset(GATEWAY_ENDPOINTS) | frozenset(self.network.interface_endpoints)
+
+    def check_environment(self, scope: IConstruct, prop: str = "vpc") -> None:
+        """Refuse a VPC whose stack is in another account or region than ``scope``'s, when both are known.
+
+        A VPC, its subnets and security groups are regional and belong to one account; CloudFormation
+        cannot refer to them from a stack elsewhere (and aws-cdk-lib's own error is a raw reference error).
+        https://docs.aws.amazon.com/vpc/latest/userguide/configure-your-vpc.html
+        """
+        owner, consumer = Stack.of(self.vpc), Stack.of(scope)
+        for what, theirs, ours in (
+            ("account", owner.account, consumer.account),
+            ("region", owner.region, consumer.region),
+        ):
+            if Token.is_unresolved(theirs) or Token.is_unresolved(ours) or theirs == ours:
+                continue
+            raise invalid(
+                prop,
+                f"{'Network' if self.network is not None else 'VPC'} {self.vpc.node.path} in {what} {theirs}",
+                f"a VPC in this stack's {what} ({ours}): a VPC cannot be used from another account or region",
+            )
 
     def warn_unchecked(self, scope: IConstruct, what: str) -> None:
         """Warn at synth that ``what`` could not be checked against this VPC."""

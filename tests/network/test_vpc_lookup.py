@@ -15,7 +15,7 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match
 
-from buttress import AlbFargateService, FanoutTopic, VpcCodeBuild
+from buttress import AlbFargateService, ButtressError, FanoutTopic, VpcCodeBuild
 from buttress.network import UNCHECKED_WARNING, vpc_input
 
 ENV = Environment(account="111122223333", region="eu-west-1")
@@ -68,3 +68,35 @@ def test_pending_lookup_has_no_subnet_cidrs() -> None:
     _, vpc = _looked_up()
     private = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
     assert vpc_input("vpc", vpc).subnet_cidrs(private) is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            Environment(account="111122223333", region="us-east-1"),
+            r"in region eu-west-1' is invalid: a VPC in this stack's region \(us-east-1\)",
+        ),
+        (
+            Environment(account="444455556666", region="eu-west-1"),
+            r"in account 111122223333' is invalid: a VPC in this stack's account \(444455556666\)",
+        ),
+    ],
+    ids=["region", "account"],
+)
+def test_a_network_from_another_region_or_account_is_refused(env: Environment, message: str) -> None:
+    from buttress import Network
+
+    app = App()
+    network = Network(Stack(app, "NetworkStack", env=ENV), "Net")
+    consumer = Stack(app, "Consumer", env=env)
+    with pytest.raises(ButtressError, match=rf"^Consumer/Build: vpc='Network NetworkStack/Net/Vpc {message}"):
+        VpcCodeBuild(consumer, "Build", vpc=network, build_spec=SPEC, concurrent_build_limit=2)
+
+
+def test_a_network_of_an_environment_agnostic_stack_is_not_refused() -> None:
+    from buttress import Network
+
+    app = App()
+    network = Network(Stack(app, "NetworkStack"), "Net")
+    VpcCodeBuild(Stack(app, "Consumer", env=ENV), "Build", vpc=network, build_spec=SPEC, concurrent_build_limit=2)
