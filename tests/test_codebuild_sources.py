@@ -254,3 +254,25 @@ def test_codestar_connection_gets_use_connection_in_its_own_prefix() -> None:
         "codestar-connections:GetConnectionToken",
         "codestar-connections:UseConnection",
     ]
+
+
+@pytest.mark.parametrize("with_connection", [False, True], ids=["account-credential", "connection"])
+def test_a_git_host_source_without_a_connection_warns_about_the_source_credential(with_connection: bool) -> None:
+    from aws_cdk.assertions import Annotations, Match
+
+    from buttress.codebuild.build import SOURCE_CREDENTIAL_WARNING
+
+    stack = new_stack(f"SourceCredential{with_connection}")
+    VpcCodeBuild(
+        stack,
+        "Build",
+        vpc=Network(stack, "Net"),
+        source=codebuild.Source.git_hub(owner="acme", repo="app"),
+        connection_arn=CONNECTION if with_connection else None,
+        concurrent_build_limit=2,
+        build_spec=SPEC,
+    )
+    found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(SOURCE_CREDENTIAL_WARNING))
+    assert len(found) == (0 if with_connection else 1)
+    if not with_connection:
+        assert "ImportSourceCredentials" in str(found[0].entry.data)

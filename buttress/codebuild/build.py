@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -25,6 +25,10 @@ from buttress.rules.codebuild_sources import CONNECTION_SOURCES, check_secondary
 #: 38504 and 31726; the permission itself is documented at
 #: https://docs.aws.amazon.com/dtconsole/latest/userguide/security_iam_id-based-policy-examples-connections.html).
 CONNECTION_ACTIONS = ("GetConnectionToken", "GetConnection", "UseConnection")
+
+
+#: Id of the synth warning that a Git host source without ``connection_arn`` needs the account's source credential.
+SOURCE_CREDENTIAL_WARNING = "buttress:VpcCodeBuild:sourceCredential"
 
 
 def cfn_project(project: codebuild.Project) -> codebuild.CfnProject:
@@ -223,6 +227,16 @@ def check_sources(scope: Construct, props: CheckedProps, built: codebuild.Projec
 def connection_policy(scope: Construct, props: CheckedProps, built: codebuild.Project) -> iam.Policy | None:
     """Use ``connection_arn`` as the source's credential: a policy on the role the project waits for."""
     if props.connection_arn is None:
+        if props.source_type in CONNECTION_SOURCES:
+            # Without a connection CodeBuild uses the source credential stored for the account and region
+            # (one per provider); creating the project or its webhook fails where there is none.
+            # https://docs.aws.amazon.com/codebuild/latest/APIReference/API_ImportSourceCredentials.html
+            Annotations.of(scope).add_warning_v2(
+                SOURCE_CREDENTIAL_WARNING,
+                f"a {props.source_type} source without connection_arn uses the CodeBuild source credential of the "
+                "account and region it is deployed to: import one first (aws codebuild import-source-credentials, "
+                "ImportSourceCredentials), or pass connection_arn",
+            )
         return None
     cfn = cfn_project(built)
     cfn.add_property_override("Source.Auth", {"Type": "CODECONNECTIONS", "Resource": props.connection_arn})

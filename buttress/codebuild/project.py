@@ -63,7 +63,8 @@ class VpcCodeBuild(Construct):
         them, patterns CodeBuild's RE2 syntax accepts. Default ``None``.
     :param connection_arn: a CodeConnections (or CodeStar Connections) connection ARN as the
         credential of a GitHub, GitHub Enterprise or Bitbucket source; the role may use exactly
-        this connection. Default ``None`` (the account's CodeBuild source credential).
+        this connection. Default ``None``: the CodeBuild source credential of the account and region
+        (import it before deploying; synth warns ``buttress:VpcCodeBuild:sourceCredential``).
     :param subnet_type: ``PRIVATE_WITH_EGRESS`` or ``PRIVATE_ISOLATED``. Default ``PRIVATE_WITH_EGRESS``.
     :param build_image: build image. Default ``LinuxBuildImage.STANDARD_7_0``.
     :param compute_type: compute type, also of the fleet. Default ``ComputeType.SMALL``.
