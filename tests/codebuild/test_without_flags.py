@@ -57,3 +57,27 @@ def test_default_props_network_and_build_pass_every_pack_without_feature_flags()
     VpcCodeBuild(stack, "Build", vpc=network, build_spec=SPEC_WITH_ARTIFACTS, artifacts=True)
     Validations.of(app).add_plugins(*plugins(app))
     app.synth()  # raises on any unacknowledged finding of any pack
+
+
+def test_one_alarm_convention_every_alarm_notifies_its_action() -> None:
+    """Network and VpcCodeBuild: an alarm that would notify nobody is not created; every alarm has its action."""
+    from aws_cdk import aws_cloudwatch_actions as actions
+    from aws_cdk import aws_sns as sns
+
+    stack = _bare_stack("Alarms")
+    network = Network(stack, "Net")
+    quiet = VpcCodeBuild(stack, "Quiet", vpc=network, build_spec=SPEC_WITH_ARTIFACTS, concurrent_build_limit=2)
+    assert quiet.failed_builds_alarm is None
+    topic = sns.Topic(stack, "Ops")
+    VpcCodeBuild(
+        stack,
+        "Loud",
+        vpc=network,
+        build_spec=SPEC_WITH_ARTIFACTS,
+        concurrent_build_limit=2,
+        alarm_action=actions.SnsAction(topic),
+    )
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 1  # Loud's; none of Quiet's, none of the Network's
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": stack.get_logical_id(topic.node.default_child)}]  # type: ignore[arg-type]
