@@ -61,10 +61,39 @@ def test_fleet_in_the_build_subnets_with_its_own_group_and_scaling(fleet: Any) -
         "TargetTrackingScalingConfigs": [{"MetricType": "FLEET_UTILIZATION_RATE", "TargetValue": 75}],
     }
     vpc_config = props["FleetVpcConfig"]
-    assert vpc_config["Subnets"] == project["VpcConfig"]["Subnets"]
+    # The VPC is the fleet's: CloudFormation disallows a project VpcConfig beside a fleet, and aws-cdk-lib
+    # warns "Project 'vpc' does nothing when using a Fleet".
+    # https://docs.aws.amazon.com/codebuild/latest/userguide/fleets.reserved-capacity-fleets.html
+    assert "VpcConfig" not in project
+    assert vpc_config["Subnets"] == [{"Ref": _id(stack, s)} for s in build.vpc.private_subnets]
     assert vpc_config["SecurityGroupIds"] == [{"Fn::GetAtt": [_id(stack, build.fleet_security_group), "GroupId"]}]
     assert "FleetServiceRole" in props
     assert project["Environment"]["Fleet"] == {"FleetArn": {"Fn::GetAtt": [_id(stack, build.fleet), "Arn"]}}
+
+
+def test_on_demand_overflow_keeps_the_vpc_permissions_on_the_project_role(fleet: Any) -> None:
+    # "If you choose to set your overflow behavior to on-demand while creating a VPC-connected fleet, make
+    # sure that you add the required VPC permissions to your project service role."
+    # https://docs.aws.amazon.com/codebuild/latest/userguide/fleets.reserved-capacity-fleets.html
+    stack, build, template = fleet
+    assert build.vpc_policy is not None
+    policy = template["Resources"][_id(stack, build.vpc_policy)]["Properties"]
+    assert policy["Roles"] == [{"Ref": _id(stack, build.role)}]
+    assert "ec2:CreateNetworkInterface" in policy["PolicyDocument"]["Statement"][0]["Action"]
+
+
+def test_a_queueing_fleet_project_has_no_vpc_of_its_own_and_no_aws_cdk_lib_warning() -> None:
+    from aws_cdk.assertions import Annotations, Match
+
+    stack = new_stack("QueueFleet")
+    build = VpcCodeBuild(
+        stack, "Build", vpc=Network(stack, "Net"), build_spec=SPEC, concurrent_build_limit=2, fleet_capacity=1
+    )
+    template = Template.from_stack(stack).to_json()
+    assert "VpcConfig" not in template["Resources"][_id(stack, build.project)]["Properties"]
+    assert build.vpc_policy is None  # builds never leave the fleet: its own service role makes the interfaces
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.any_value())
+    assert [w for w in warnings if "aws-cdk" in str(w.entry.data)] == []
 
 
 def test_allow_to_opens_the_path_from_the_fleet_too(fleet: Any) -> None:

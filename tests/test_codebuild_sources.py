@@ -194,7 +194,12 @@ def test_github_source_with_filters_and_a_connection() -> None:
         {
             "Sid": "SourceConnection",
             "Effect": "Allow",
-            "Action": ["codeconnections:GetConnection", "codeconnections:GetConnectionToken"],
+            # UseConnection: project and webhook creation need it (aws-cdk issues 38504, 31726).
+            "Action": [
+                "codeconnections:GetConnection",
+                "codeconnections:GetConnectionToken",
+                "codeconnections:UseConnection",
+            ],
             "Resource": CONNECTION,
         }
     ]
@@ -226,3 +231,48 @@ def test_github_enterprise_webhook_filters_are_refused(stack: Any) -> None:
     )
     with pytest.raises(ButtressError, match=r"source.webhook_filters=1 is invalid: none for a GitHub Enterprise"):
         build(stack, source=source)
+
+
+def test_codestar_connection_gets_use_connection_in_its_own_prefix() -> None:
+    stack = new_stack("CodeStarConnection")
+    old = CONNECTION.replace("codeconnections", "codestar-connections")
+    built = VpcCodeBuild(
+        stack,
+        "Build",
+        vpc=Network(stack, "Net"),
+        source=codebuild.Source.bit_bucket(owner="acme", repo="app"),
+        connection_arn=old,
+        concurrent_build_limit=2,
+        build_spec=SPEC,
+    )
+    assert built.connection_policy is not None
+    policy = Template.from_stack(stack).find_resources("AWS::IAM::Policy")[
+        stack.get_logical_id(built.connection_policy.node.default_child)
+    ]
+    assert policy["Properties"]["PolicyDocument"]["Statement"][0]["Action"] == [
+        "codestar-connections:GetConnection",
+        "codestar-connections:GetConnectionToken",
+        "codestar-connections:UseConnection",
+    ]
+
+
+@pytest.mark.parametrize("with_connection", [False, True], ids=["account-credential", "connection"])
+def test_a_git_host_source_without_a_connection_warns_about_the_source_credential(with_connection: bool) -> None:
+    from aws_cdk.assertions import Annotations, Match
+
+    from buttress.codebuild.build import SOURCE_CREDENTIAL_WARNING
+
+    stack = new_stack(f"SourceCredential{with_connection}")
+    VpcCodeBuild(
+        stack,
+        "Build",
+        vpc=Network(stack, "Net"),
+        source=codebuild.Source.git_hub(owner="acme", repo="app"),
+        connection_arn=CONNECTION if with_connection else None,
+        concurrent_build_limit=2,
+        build_spec=SPEC,
+    )
+    found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(SOURCE_CREDENTIAL_WARNING))
+    assert len(found) == (0 if with_connection else 1)
+    if not with_connection:
+        assert "ImportSourceCredentials" in str(found[0].entry.data)

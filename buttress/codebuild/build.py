@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy, Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -20,8 +20,15 @@ from buttress.codebuild.props import CheckedProps
 from buttress.rules.codebuild_batch import FLEET_TARGET_UTILIZATION
 from buttress.rules.codebuild_sources import CONNECTION_SOURCES, check_secondary_sources, check_triggers
 
-#: What CodeBuild calls with the service role to fetch a source through a connection.
-CONNECTION_ACTIONS = ("GetConnectionToken", "GetConnection")
+#: What CodeBuild calls with the service role to fetch a source through a connection. ``UseConnection``
+#: is what creating the project and its webhook are reported to need (user reports: aws-cdk issues
+#: 38504 and 31726; the permission itself is documented at
+#: https://docs.aws.amazon.com/dtconsole/latest/userguide/security_iam_id-based-policy-examples-connections.html).
+CONNECTION_ACTIONS = ("GetConnectionToken", "GetConnection", "UseConnection")
+
+
+#: Id of the synth warning that a Git host source without ``connection_arn`` needs the account's source credential.
+SOURCE_CREDENTIAL_WARNING = "buttress:VpcCodeBuild:sourceCredential"
 
 
 def cfn_project(project: codebuild.Project) -> codebuild.CfnProject:
@@ -153,6 +160,12 @@ def project(scope: Construct, props: CheckedProps, parts: ProjectParts) -> codeb
     # ec2:CreateNetworkInterfacePermission into the role's default policy, which refers to the
     # project (log permissions), so it can never be ordered before it, and drops it silently
     # for an immutable imported role. Here every ENI permission is in ``vpc_policy``.
+    if parts.fleet is not None:
+        # The VPC is the fleet's: CloudFormation disallows a project VpcConfig beside a fleet and aws-cdk-lib
+        # warns "Project 'vpc' does nothing when using a Fleet"; on-demand overflow builds need only the VPC
+        # permissions on this project's role (vpc_policy).
+        # https://docs.aws.amazon.com/codebuild/latest/userguide/fleets.reserved-capacity-fleets.html
+        return built
     cfn_project(built).vpc_config = codebuild.CfnProject.VpcConfigProperty(
         vpc_id=parts.vpc.vpc_id,
         subnets=parts.subnet_ids,
@@ -214,6 +227,16 @@ def check_sources(scope: Construct, props: CheckedProps, built: codebuild.Projec
 def connection_policy(scope: Construct, props: CheckedProps, built: codebuild.Project) -> iam.Policy | None:
     """Use ``connection_arn`` as the source's credential: a policy on the role the project waits for."""
     if props.connection_arn is None:
+        if props.source_type in CONNECTION_SOURCES:
+            # Without a connection CodeBuild uses the source credential stored for the account and region
+            # (one per provider); creating the project or its webhook fails where there is none.
+            # https://docs.aws.amazon.com/codebuild/latest/APIReference/API_ImportSourceCredentials.html
+            Annotations.of(scope).add_warning_v2(
+                SOURCE_CREDENTIAL_WARNING,
+                f"a {props.source_type} source without connection_arn uses the CodeBuild source credential of the "
+                "account and region it is deployed to: import one first (aws codebuild import-source-credentials, "
+                "ImportSourceCredentials), or pass connection_arn",
+            )
         return None
     cfn = cfn_project(built)
     cfn.add_property_override("Source.Auth", {"Type": "CODECONNECTIONS", "Resource": props.connection_arn})
@@ -228,7 +251,7 @@ def connection_policy(scope: Construct, props: CheckedProps, built: codebuild.Pr
         statements=[
             iam.PolicyStatement(
                 sid="SourceConnection",
-                actions=[f"{prefix}:{action}" for prefix in prefixes for action in CONNECTION_ACTIONS],
+                actions=sorted(f"{prefix}:{action}" for prefix in prefixes for action in CONNECTION_ACTIONS),
                 resources=[props.connection_arn],
             )
         ],

@@ -28,15 +28,16 @@ def acknowledge_nag_findings(build: VpcCodeBuild, eni_arn: str) -> None:
     rendered from the ARN token the policy holds (:mod:`buttress.parts.nag`), so it matches
     with an explicit environment and without.
     """
-    acknowledge_wildcards(
-        build.vpc_policy,
-        resources={
-            "*": "EC2 has no resource-level permissions for the network-interface and Describe* actions "
-            "CodeBuild calls to attach a build to the VPC (AWS CodeBuild user guide, VPC service-role policy)",
-            eni_arn: "the build's interface does not exist yet; the grant is conditioned on this project's "
-            "subnets and on ec2:AuthorizedService codebuild.amazonaws.com",
-        },
-    )
+    if build.vpc_policy is not None:
+        acknowledge_wildcards(
+            build.vpc_policy,
+            resources={
+                "*": "EC2 has no resource-level permissions for the network-interface and Describe* actions "
+                "CodeBuild calls to attach a build to the VPC (AWS CodeBuild user guide, VPC service-role policy)",
+                eni_arn: "the build's interface does not exist yet; the grant is conditioned on this project's "
+                "subnets and on ec2:AuthorizedService codebuild.amazonaws.com",
+            },
+        )
     stack, name = Stack.of(build), build.project.project_name
     # The ARNs aws-cdk-lib's Project puts into the role's default policy (its logging and report-group grants).
     log_group_arn = stack.format_arn(
@@ -77,12 +78,13 @@ def acknowledge_compliance(build: VpcCodeBuild, props: CheckedProps) -> None:
         "The project's own service role with one policy holding exactly its grants (its logs, key, bucket, "
         "parameters); a customer-managed policy would be a reusable object nothing else should attach.",
     )
-    acknowledge_rule(
-        build.vpc_policy,
-        "IAMNoInlinePolicy",
-        "The ENI permissions CodeBuild needs in the VPC, on this project's role only, in a policy of their own "
-        "so the project can wait for it; conditioned on this project's subnets.",
-    )
+    if build.vpc_policy is not None:
+        acknowledge_rule(
+            build.vpc_policy,
+            "IAMNoInlinePolicy",
+            "The ENI permissions CodeBuild needs in the VPC, on this project's role only, in a policy of their own "
+            "so the project can wait for it; conditioned on this project's subnets.",
+        )
     if build.batch_role is not None:
         acknowledge_rule(
             build.batch_role,

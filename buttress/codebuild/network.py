@@ -114,6 +114,17 @@ def https_only_security_group(scope: Construct, id_: str, vpc: ec2.IVpc, descrip
     return group
 
 
+def builds_on_demand(props: CheckedProps) -> bool:
+    """Whether any build runs on demand (no fleet, or a fleet that overflows on demand): the project role then
+    needs the VPC permissions.
+
+    "If you choose to set your overflow behavior to on-demand while creating a VPC-connected fleet, make
+    sure that you add the required VPC permissions to your project service role":
+    https://docs.aws.amazon.com/codebuild/latest/userguide/fleets.reserved-capacity-fleets.html
+    """
+    return props.plain.fleet is None or props.fleet_overflow == codebuild.FleetOverflowBehavior.ON_DEMAND
+
+
 def network_interface_arn(scope: Construct) -> str:
     """The ARN pattern of the network interfaces CodeBuild creates (``...:network-interface/*``)."""
     return Stack.of(scope).format_arn(service="ec2", resource="network-interface", resource_name="*")

@@ -26,7 +26,7 @@ from buttress.errors import invalid, reports_errors
 from buttress.network import Network
 from buttress.options import BuildCache
 from buttress.parts import metrics
-from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION
+from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION, grant_access_logs_by_policy
 from buttress.rules import props as types
 
 
@@ -53,7 +53,8 @@ class VpcCodeBuild(Construct):
     which must then be imported ``mutable`` so the policy can be attached.
 
     :param vpc: where builds run: a :class:`~buttress.Network` or any ``ec2.IVpc`` (imported too).
-    :param build_spec: the build spec: a mapping (``{"version": "0.2", "phases": ...}``), or the
+    :param build_spec: the build spec: a mapping (``{"version": 0.2, "phases": ...}``; version, sections,
+        phases and command lists checked, version rendered as a number), or the
         file name of a build spec in the source. Default ``"buildspec.yml"`` from the source;
         required (as a mapping) without a source.
     :param source: ``codebuild.Source.code_commit(...)``, ``.s3(...)``, ``.git_hub(...)``,
@@ -62,7 +63,8 @@ class VpcCodeBuild(Construct):
         them, patterns CodeBuild's RE2 syntax accepts. Default ``None``.
     :param connection_arn: a CodeConnections (or CodeStar Connections) connection ARN as the
         credential of a GitHub, GitHub Enterprise or Bitbucket source; the role may use exactly
-        this connection. Default ``None`` (the account's CodeBuild source credential).
+        this connection. Default ``None``: the CodeBuild source credential of the account and region
+        (import it before deploying; synth warns ``buttress:VpcCodeBuild:sourceCredential``).
     :param subnet_type: ``PRIVATE_WITH_EGRESS`` or ``PRIVATE_ISOLATED``. Default ``PRIVATE_WITH_EGRESS``.
     :param build_image: build image. Default ``LinuxBuildImage.STANDARD_7_0``.
     :param compute_type: compute type, also of the fleet. Default ``ComputeType.SMALL``.
@@ -73,7 +75,7 @@ class VpcCodeBuild(Construct):
     :param fleet_max_capacity: scale the fleet up to this many instances (target tracking on
         fleet utilization, 75 %); only with ``fleet_capacity``. Default ``None`` (no scaling).
     :param fleet_overflow: ``FleetOverflowBehavior.QUEUE`` (builds wait for an instance) or
-        ``ON_DEMAND`` (they run on demand in the project's VPC configuration); only with
+        ``ON_DEMAND`` (they run on demand; the VPC permissions stay on the project role); only with
         ``fleet_capacity``. Default ``None`` (queue).
     :param privileged: Docker-in-Docker (root on the build host); only for builds that build
         images. cdk-nag AwsSolutions-CB3 flags it. Default ``False``.
@@ -136,7 +138,7 @@ class VpcCodeBuild(Construct):
     :param access_log_expiration: how long the artifacts bucket's server access logs are kept.
         Default one year.
     :param removal_policy: of the key, log group and buckets. Default ``RETAIN``.
-    :param description: project description. Default none.
+    :param description: project description, at most 255 characters. Default none.
     """
 
     @reports_errors
@@ -224,7 +226,10 @@ class VpcCodeBuild(Construct):
                 description=description,
             )
         )
+        props.vpc.check_environment(scope)
         super().__init__(scope, id_)
+        # Before any child: the artifacts bucket's access logs go to a bucket-owner-enforced bucket.
+        grant_access_logs_by_policy(self)
         # The builders, in the order the template holds their resources; each returns what it builds.
         #: The VPC the builds run in.
         self.vpc: ec2.IVpc = props.vpc.vpc
@@ -265,9 +270,18 @@ class VpcCodeBuild(Construct):
         #: Lets the role use ``connection_arn``; the project waits for it. ``None`` without a connection.
         self.connection_policy: iam.Policy | None = build.connection_policy(self, props, self.project)
         eni_arn = network.network_interface_arn(self)
-        #: Network-interface permissions CodeBuild needs; the project depends on this policy.
-        self.vpc_policy = network.vpc_policy(
-            self, role=self.role, cfn_project=build.cfn_project(self.project), subnet_ids=subnet_ids, eni_arn=eni_arn
+        #: Network-interface permissions CodeBuild needs on the project's role (the project depends on this
+        #: policy); ``None`` on a fleet that queues, whose builds never leave the fleet (its own role).
+        self.vpc_policy: iam.Policy | None = (
+            network.vpc_policy(
+                self,
+                role=self.role,
+                cfn_project=build.cfn_project(self.project),
+                subnet_ids=subnet_ids,
+                eni_arn=eni_arn,
+            )
+            if network.builds_on_demand(props)
+            else None
         )
         compliance.acknowledge_nag_findings(self, eni_arn)
         #: Alarms when a build fails (one in five minutes) and notifies ``alarm_action``; ``None``

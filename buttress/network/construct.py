@@ -16,6 +16,7 @@ from buttress.errors import reports_errors
 from buttress.network.props import NetworkProps, check
 from buttress.parts.log_groups import log_group
 from buttress.parts.nag import acknowledge_rule
+from buttress.rules import props
 from buttress.rules.network import NetworkPlan, check_service_name, endpoint_id
 from buttress.rules.subnets import PlannedSubnet, usable_addresses_of_cidr
 
@@ -42,7 +43,8 @@ class Network(Construct):
 
     Defaults: ``10.0.0.0/16`` over 2 AZs; public ``/24``, private ``/20`` and isolated ``/24``
     subnets; one NAT gateway per AZ; S3 and DynamoDB gateway endpoints; VPC flow logs of
-    all traffic to a log group kept for a month. Every prop is type-checked and checked at synth
+    all traffic to a log group kept for a month; the VPC's default security group closed (its rules
+    removed at deploy, whatever the app's feature flags). Every prop is type-checked and checked at synth
     time; a bad one raises :class:`~buttress.errors.ButtressError` naming this construct's path,
     the prop and the value as given.
 
@@ -137,6 +139,10 @@ class Network(Construct):
             ip_addresses=ec2.IpAddresses.cidr(checked.cidr),
             max_azs=checked.max_azs,
             nat_gateways=checked.nat_gateways,
+            # Set, not left to the app's @aws-cdk/aws-ec2:restrictDefaultSecurityGroup flag: the default
+            # group's rules go at deploy (AWS recommends it; compliance packs flag it otherwise).
+            # https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
+            restrict_default_security_group=True,
             subnet_configuration=_subnet_configuration(checked),
             gateway_endpoints={
                 name: ec2.GatewayVpcEndpointOptions(service=service) for name, service in GATEWAY_ENDPOINTS.items()
@@ -235,6 +241,13 @@ class Network(Construct):
         Defaults to the private-with-egress subnets. Only subnets whose CIDR is known at
         synth time are counted (all of a ``Network``'s own subnets are).
         """
+        if selection is not None:
+            props.instance(
+                "selection",
+                selection,
+                ec2.SubnetSelection,
+                "an ec2.SubnetSelection, e.g. ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)",
+            )
         chosen = self.vpc.select_subnets(
             **(selection_kwargs(selection) if selection else {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS})
         ).subnets

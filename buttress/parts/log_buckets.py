@@ -12,6 +12,23 @@ from buttress.parts.nag import AWS_SOLUTIONS, acknowledge, acknowledge_rule
 #: one year, the audit-trail retention PCI DSS 10.7 asks for.
 DEFAULT_LOG_EXPIRATION = Duration.days(365)
 
+#: The aws-cdk-lib feature flag that makes a bucket grant S3 server access log delivery with a bucket
+#: policy; without it aws-cdk-lib sets the ``LogDeliveryWrite`` ACL, which a bucket-owner-enforced
+#: bucket cannot take ("objectOwnership must be set to ObjectWriter"). AWS recommends the policy:
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
+ACCESS_LOGS_BY_POLICY_FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+
+def grant_access_logs_by_policy(scope: Construct) -> None:
+    """Make buckets under ``scope`` grant S3 server access log delivery by bucket policy, whatever the app's flags.
+
+    A construct must not depend on its user's feature flags: call this on the construct itself,
+    before it has children (context can only be set then), when it sends S3 server access logs to a
+    :func:`log_delivery_bucket`. The flag is read from the log bucket's scope, so it holds for the
+    construct's own buckets only.
+    """
+    scope.node.set_context(ACCESS_LOGS_BY_POLICY_FLAG, True)
+
 
 def log_delivery_bucket(
     scope: Construct,

@@ -38,6 +38,8 @@ from buttress.rules.codebuild_batch import (
     check_fleet,
     check_reports,
 )
+from buttress.rules.codebuild_buildspec import check_build_spec_sections
+from buttress.rules.codebuild_names import check_description, check_variable_source
 from buttress.rules.codebuild_sources import check_secondary_artifacts, check_secondary_sources
 from buttress.rules.subnets import usable_addresses
 
@@ -396,7 +398,7 @@ def check_props(
         variables=variables,
         build_services=check_build_services(build_services, known=known_services, isolated=isolated),
         artifacts=artifacts,
-        description=None if description is None else props.string("description", description),
+        description=check_description(description),
         batch=batch,
         batch_limits=limits,
         batch_facts=check_batch_spec(spec, batch=batch, limits=limits, privileged=privileged),
@@ -464,7 +466,7 @@ def check_build_spec(build_spec: object, *, has_source: bool, artifacts: bool) -
         raise invalid("build_spec", sorted(spec), "a build spec with at least 'version' (e.g. '0.2') and 'phases'")
     if artifacts and "artifacts" not in spec:
         raise invalid("build_spec", sorted(spec), "an 'artifacts' section, since artifacts=True")
-    return spec
+    return check_build_spec_sections(spec)
 
 
 def check_image(image: BuildImageFacts) -> None:
@@ -541,6 +543,7 @@ def check_variables(
                 raise invalid(prop, name, "a name not already set by another of the *_variables props")
             if kind != "PLAINTEXT" and not value.strip():
                 raise invalid(prop, {name: value}, "a parameter or secret name (or ARN)")
+            check_variable_source(prop, name, value, kind=kind)
             if kind == "PARAMETER_STORE" and value.startswith("arn:"):
                 # aws-cdk-lib would scope the read to parameter/arn:..., which matches nothing.
                 raise invalid(prop, {name: value}, "a parameter name such as '/ci/db/host', not an ARN")

@@ -235,3 +235,10 @@ def test_grant_read_flow_logs_reads_that_log_group_only() -> None:
     ]
     log_group_id = next(iter(template.find_resources("AWS::Logs::LogGroup")))
     assert statement["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
+
+
+@pytest.mark.parametrize("selection", ["private", 5, ec2.SubnetType.PRIVATE_ISOLATED])
+def test_usable_addresses_of_a_non_selection_is_a_buttress_error(selection: Any) -> None:
+    network = Network(new_stack(), "Net")
+    with pytest.raises(ButtressError, match=r"^Test/Net: selection=.* is invalid: an ec2.SubnetSelection"):
+        network.usable_addresses(selection)
