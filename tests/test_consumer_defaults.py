@@ -93,7 +93,11 @@ def synthesize_defaults(flags: str) -> DefaultsApp:
     )
 
 
-@pytest.fixture(scope="module", params=FLAG_SETS)
+# One xdist group per flag set: the tests of one App run on one worker, which synthesizes it once.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(name, marks=pytest.mark.xdist_group(f"consumer-defaults-{name}")) for name in FLAG_SETS],
+)
 def defaults_app(request: pytest.FixtureRequest) -> DefaultsApp:
     result = synthesize_defaults(request.param)
     if not (result.outdir / f"{STACK}.template.json").exists():
