@@ -162,12 +162,14 @@ security-docs: setup
 deploy-local: setup
 	$(BIN)/python -m scripts.deploy_local $(STACKS)
 
-# Architecture diagrams (docs/diagrams/*.svg) and the API reference (docs/api.md), generated.
+# Architecture diagrams (docs/diagrams/*.svg), the API reference (docs/api.md) and the README's
+# cost table (what `make cost` prints), generated; tests/test_docs.py fails when they are stale.
 diagrams: setup
 	$(BIN)/python -m scripts.diagrams
 
 docs: diagrams
 	$(BIN)/python -m scripts.api_docs
+	$(BIN)/python -m scripts.readme_cost
 
 clean:
 	rm -rf cdk.out .review .pytest_cache .mypy_cache .ruff_cache .buttress-test-cache

@@ -1,4 +1,4 @@
-"""Generated documentation is current: diagrams, README diagram block, API reference; versions agree."""
+"""Generated documentation is current: diagrams, README diagram and cost blocks, API reference; versions agree."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 import buttress
-from scripts import api_docs, diagrams
+from scripts import api_docs, diagrams, readme_cost
 from tests.harness import SynthResult
 
 REPO = Path(__file__).resolve().parent.parent
-REGENERATE = "run `make docs` (diagrams + API reference) and commit the result"
+REGENERATE = "run `make docs` (diagrams, README cost table, API reference) and commit the result"
 
 
 def test_committed_diagrams_are_what_the_templates_generate(synth: SynthResult) -> None:
@@ -28,6 +28,12 @@ def test_readme_shows_every_diagram(synth: SynthResult) -> None:
     assert diagrams.with_readme_block(readme, list(synth.normalized)) == readme, REGENERATE
     for stack in synth.normalized:
         assert f"(docs/diagrams/{stack}.svg)" in readme
+
+
+def test_readme_cost_table_is_what_make_cost_prints(synth: SynthResult) -> None:
+    """The README's cost table is ``buttress.tools.cost`` over the example app's synthesis (as ``make cost``)."""
+    readme = (REPO / "README.md").read_text()
+    assert readme_cost.with_table(readme, synth.outdir) == readme, REGENERATE
 
 
 def test_diagram_draws_every_resource_but_glue(synth: SynthResult) -> None:

