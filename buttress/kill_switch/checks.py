@@ -60,6 +60,8 @@ def check(props: BudgetKillSwitchProps) -> CheckedProps:
         dry_run=props.dry_run,
         max_workers=props.max_workers,
         reserved_concurrency=props.reserved_concurrency,
+        include_credits=props.include_credits,
+        include_refunds=props.include_refunds,
     )
     rules.check_cdk_props(
         removal_policy=props.removal_policy,
