@@ -28,7 +28,7 @@ from buttress._lambda_src.kill_switch.config import EXEMPT_TAG_KEY, EXEMPT_TAG_V
 from buttress.errors import reports_errors
 from buttress.fanout import FanoutTopic
 from buttress.kill_switch import budget as budget_parts
-from buttress.kill_switch.checks import CheckedProps, check
+from buttress.kill_switch.checks import CheckedProps, check, check_partition
 from buttress.kill_switch.functions import SwitchResources, restore_and_engage
 from buttress.kill_switch.props import BudgetKillSwitchProps
 from buttress.parts import metrics, nag
@@ -220,6 +220,7 @@ class BudgetKillSwitch(Construct):
         )
         plain = checked.plain
         super().__init__(scope, id_)
+        check_partition(self, plain.regions)
         self.tag_key, self.tag_value, self.dry_run = plain.tag_key, plain.tag_value, plain.dry_run
         Tags.of(self).add(*EXEMPT_TAG)
 

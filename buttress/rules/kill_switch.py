@@ -21,6 +21,7 @@ from pathlib import Path
 
 from buttress.errors import invalid
 from buttress.rules import props
+from buttress.rules.partitions import COMMERCIAL, PARTITIONS_PAGE, partition_of
 
 #: What the deny policy denies by default: starting EC2 instances.
 DEFAULT_DENY_ACTIONS = ("ec2:RunInstances", "ec2:StartInstances")
@@ -349,6 +350,42 @@ def _regions(value: object) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise invalid("regions", list(value), "distinct regions")
     return tuple(value)
+
+
+def regions_partition(regions: Sequence[str], *, stack_region: str | None) -> str:
+    """Refuse ``regions`` of more than one partition, or of another partition than the stack's region
+    (``stack_region``, ``None`` when not known at synth); return a warning when it cannot be checked.
+
+    The switch's roles name ``arn:<the stack's partition>:...`` and its functions' credentials work
+    in that partition only: a region of another one can never be acted on. Only regions of a
+    partition other than ``aws`` are warned about when the stack's region is unknown (the usual case,
+    an env-agnostic stack deployed to a commercial region, stays quiet).
+    """
+    names = [r for r in regions if not is_token(r)]
+    partitions = sorted({partition_of(r) for r in names})
+    if len(partitions) > 1:
+        raise invalid(
+            "regions",
+            list(regions),
+            f"regions of one AWS partition (these are in {', '.join(partitions)}): one stack, its roles "
+            f"and its functions live in one partition and nothing crosses partitions ({PARTITIONS_PAGE})",
+        )
+    if not partitions:
+        return ""
+    if stack_region is not None and partition_of(stack_region) != partitions[0]:
+        raise invalid(
+            "regions",
+            list(regions),
+            f"regions of the stack's partition ({partition_of(stack_region)}, the stack is in {stack_region}), "
+            f"not {partitions[0]}: the switch's roles and functions work in their own partition only "
+            f"({PARTITIONS_PAGE})",
+        )
+    if stack_region is None and partitions[0] != COMMERCIAL:
+        return (
+            f"regions {list(regions)} are in partition {partitions[0]}; the stack's region is not known at "
+            f"synth, so this was not checked: deploy the stack to a region of {partitions[0]} ({PARTITIONS_PAGE})"
+        )
+    return ""
 
 
 def _percent(prop: str, value: object) -> float:
