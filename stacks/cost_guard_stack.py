@@ -69,6 +69,12 @@ class CostGuardStack(Stack):
         )
         CfnOutput(
             self,
+            "BudgetName",
+            value=self.switch.budget_name,
+            description="The budget's full name (it ends with the digest of its notifications): the drill names it",
+        )
+        CfnOutput(
+            self,
             "AlertTopicArn",
             value=self.switch.alert_topic.topic.topic_arn,
             description="Publish the drill message here to test the switch",

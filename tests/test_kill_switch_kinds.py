@@ -12,6 +12,7 @@ against recorded responses (shapes from the App Runner API reference) through a 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -197,18 +198,23 @@ def test_instance_store_stopped_only_when_opted_in(world: World) -> None:
     assert world.instance("instance_store") == "stopped"
 
 
+def _week_later() -> float:
+    """Seven days and a bit after now: when AWS starts a stopped database again."""
+    return time.time() + 7 * 86_400 + 600
+
+
 def test_restop_stops_again_what_aws_restarted(world: World) -> None:
     engage(world.clients, world.config, run_id="r1")
     # Seven days later AWS starts the stopped database and cluster by itself.
     world.clients.rds.start_db_instance(DBInstanceIdentifier="beta-db")
     world.clients.rds.start_db_cluster(DBClusterIdentifier="beta-aurora")
-    summary = restop(world.clients, world.config, run_id="daily")
+    summary = restop(world.clients, world.config, run_id="daily", clock=_week_later)
     assert (world.db("beta-db"), world.cluster("beta-aurora")) == ("stopped", "stopped")
     assert summary.total("changed") == 2
     # Still stopped: nothing to do. After a restore, the schedule leaves everything alone.
-    assert restop(world.clients, world.config, run_id="daily").total("changed") == 0
+    assert restop(world.clients, world.config, run_id="daily", clock=_week_later).total("changed") == 0
     restore(world.clients, world.config, run_id="r2")
-    assert restop(world.clients, world.config, run_id="daily").total("changed") == 0
+    assert restop(world.clients, world.config, run_id="daily", clock=_week_later).total("changed") == 0
     assert world.db("beta-db") == "available"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -147,7 +148,7 @@ def _explicit(region: str) -> BudgetKillSwitch:
 def test_default_budget_name_differs_by_region_and_is_valid() -> None:
     west, east = _explicit("eu-west-1"), _explicit("us-east-1")
     assert west.budget_name != east.budget_name
-    assert west.budget_name.endswith("-111122223333-eu-west-1")
+    assert re.search(r"-111122223333-eu-west-1-[0-9a-f]{8}$", west.budget_name)
     assert len(west.budget_name) <= 100
 
 

@@ -16,11 +16,35 @@ from constructs import Construct
 from buttress.fanout import FanoutTopic
 from buttress.kill_switch.iam_statements import iam_statement
 from buttress.parts import nag
+from buttress.rules import kill_switch as rules
 from buttress.rules.kill_switch import KillSwitchProps
 
 
+def notifications(
+    checked: KillSwitchProps, alert_topic: FanoutTopic
+) -> list[budgets.CfnBudget.NotificationWithSubscribersProperty]:
+    """The forecast warning (e-mails) and the actual breach (the alert topic and the e-mails)."""
+    return [
+        _notification("FORECASTED", checked.forecast_percent, checked.operator_emails),
+        _notification("ACTUAL", checked.actual_percent, checked.operator_emails, topic_arn=alert_topic.topic.topic_arn),
+    ]
+
+
+def replaceable_name(scope: Construct, base: str, checked: KillSwitchProps, alert_topic: FanoutTopic) -> str:
+    """``<base>-<digest>``: the digest of the notifications as CloudFormation will see them (the alert
+    topic as its ``Ref``), so any change that needs a replacement also gives the budget a new name."""
+    resolved = Stack.of(scope).resolve(notifications(checked, alert_topic))
+    return rules.replaceable_budget_name(base, resolved)
+
+
 def budget(scope: Construct, checked: KillSwitchProps, budget_name: str, alert_topic: FanoutTopic) -> budgets.CfnBudget:
-    """The monthly cost budget, filtered by the cost-allocation tag (and the services, when given)."""
+    """The monthly cost budget, filtered by the cost-allocation tag (and the services, when given).
+
+    Gross spend by default: Budgets counts credits and refunds unless told not to (``CostTypes``,
+    both default true: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html),
+    so spend covered by credits or offset by a refund would never reach the limit and the switch
+    would never engage. ``include_credits``/``include_refunds`` count them (net spend).
+    """
     built = budgets.CfnBudget(
         scope,
         "Budget",
@@ -33,13 +57,11 @@ def budget(scope: Construct, checked: KillSwitchProps, budget_name: str, alert_t
                 "TagKeyValue": [f"user:{checked.tag_key}${checked.tag_value}"],
                 **({"Service": list(checked.services)} if checked.services else {}),
             },
-        ),
-        notifications_with_subscribers=[
-            _notification("FORECASTED", checked.forecast_percent, checked.operator_emails),
-            _notification(
-                "ACTUAL", checked.actual_percent, checked.operator_emails, topic_arn=alert_topic.topic.topic_arn
+            cost_types=budgets.CfnBudget.CostTypesProperty(
+                include_credit=checked.include_credits, include_refund=checked.include_refunds
             ),
-        ],
+        ),
+        notifications_with_subscribers=notifications(checked, alert_topic),
     )
     # Budgets checks at creation that it may publish to the topic: policies first.
     built.node.add_dependency(alert_topic.topic, alert_topic.key)

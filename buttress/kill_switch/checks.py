@@ -6,17 +6,22 @@ through the type checks, so a builder only ever sees values already known to be 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Annotations, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 from buttress.kill_switch.props import BudgetKillSwitchProps
 from buttress.parts.keys import optional_key
 from buttress.rules import kill_switch as rules
 from buttress.rules.kill_switch import KillSwitchProps
+
+#: The warning an env-agnostic stack gets when ``regions`` name a partition that cannot be checked.
+PARTITION_WARNING = "buttress:regionsPartitionNotChecked"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def check(props: BudgetKillSwitchProps) -> CheckedProps:
         dry_run=props.dry_run,
         max_workers=props.max_workers,
         reserved_concurrency=props.reserved_concurrency,
+        include_credits=props.include_credits,
+        include_refunds=props.include_refunds,
     )
     rules.check_cdk_props(
         removal_policy=props.removal_policy,
@@ -76,3 +83,12 @@ def check(props: BudgetKillSwitchProps) -> CheckedProps:
         table_key=optional_key("table_key", props.table_key),
         log_key=optional_key("log_key", props.log_key),
     )
+
+
+def check_partition(scope: Construct, regions: Sequence[str]) -> None:
+    """``regions`` against the stack's partition: refused when the stack's region is known and of
+    another partition, warned when it is not known (``rules.regions_partition``)."""
+    region = Stack.of(scope).region
+    warning = rules.regions_partition(regions, stack_region=None if Token.is_unresolved(region) else region)
+    if warning:
+        Annotations.of(scope).add_warning_v2(PARTITION_WARNING, warning)

@@ -140,7 +140,7 @@ class Statements:
         return out
 
     def restore(self) -> list[iam.PolicyStatement]:
-        """Put back what was recorded: start, resume, detach; no reads beyond the records."""
+        """Put back what was recorded: start, resume, detach; reads only to tell "already started"."""
         out: list[iam.PolicyStatement] = []
         if "lambda" in self._kinds:
             lambda_actions = ["lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency"]
@@ -155,13 +155,15 @@ class Statements:
         return out
 
     def _more(self, *, engage: bool) -> list[iam.PolicyStatement]:
-        """RDS, Aurora, Auto Scaling groups, SageMaker: reads by resource type (engage, which also
-        re-stops), changes by resource type and the tag condition."""
+        """RDS, Aurora, Auto Scaling groups, SageMaker, EKS, App Runner: reads by resource type
+        (engage, which also re-stops; restore too, but for Auto Scaling, to tell a start refused
+        because someone already started the resource from a real failure), changes by resource
+        type and the tag condition."""
         out: list[iam.PolicyStatement] = []
         for kind, sid, read, stop, start, service, resource in _MORE_KINDS:
             if kind not in self._kinds:
                 continue
-            if engage:
+            if engage or kind != "asg":
                 # DescribeAutoScalingGroups has no resource-level permissions; the others take the type.
                 scope = ["*"] if kind == "asg" else _arns(self._stack, self._regions, service, resource)
                 out.append(iam.PolicyStatement(sid=f"Read{sid}", actions=[read], resources=scope))

@@ -53,3 +53,5 @@ class BudgetKillSwitchProps:
     alarm_action: cloudwatch.IAlarmAction | None = None
     table_key: kms.IKey | None = None
     log_key: kms.IKey | None = None
+    include_credits: bool = False
+    include_refunds: bool = False

@@ -28,7 +28,7 @@ from buttress._lambda_src.kill_switch.config import EXEMPT_TAG_KEY, EXEMPT_TAG_V
 from buttress.errors import reports_errors
 from buttress.fanout import FanoutTopic
 from buttress.kill_switch import budget as budget_parts
-from buttress.kill_switch.checks import CheckedProps, check
+from buttress.kill_switch.checks import CheckedProps, check, check_partition
 from buttress.kill_switch.functions import SwitchResources, restore_and_engage
 from buttress.kill_switch.props import BudgetKillSwitchProps
 from buttress.parts import metrics, nag
@@ -72,10 +72,14 @@ class BudgetKillSwitch(Construct):
     :param tag_value: its value. Required.
     :param operator_emails: 1 to 10 addresses for the forecast warning, the breach and the
         summaries. Required.
-    :param budget_name: the budget's name (1-100 characters, no ``:`` or ``\\``), unique in the
-        account. Default: the construct path's unique id, then the account and the region
-        (``<id>-<account>-<region>``, CloudFormation references when the stack is env-agnostic),
-        so the same stack in two regions or accounts does not collide.
+    :param budget_name: the start of the budget's name (1-91 characters, no ``:`` or ``\\``),
+        unique in the account; the budget is named ``<budget_name>-<8 hex>``, the digest of its
+        notification settings (thresholds, e-mails, the alert topic), which CloudFormation can only
+        replace: a change gives the budget a new name, so the update replaces it instead of
+        failing. ``budget_name`` (the attribute) is the full name. Default: the construct path's
+        unique id, then the account and the region (``<id>-<account>-<region>``, CloudFormation
+        references when the stack is env-agnostic), so the same stack in two regions or accounts
+        does not collide.
     :param services: Cost Explorer service names for the cost filter, e.g.
         ``["Amazon Elastic Compute Cloud - Compute"]`` (checked against
         ``buttress/data/cost-explorer-services.json``; ``"EC2"`` is refused with the right name
@@ -122,6 +126,11 @@ class BudgetKillSwitch(Construct):
     :param alarm_action: what every alarm the switch creates notifies (the engage function's
         errors, the two topics' delivery failures). Default: ``operator_topic``, for every one of
         them (a Budgets -> switch delivery that fails is seen).
+    :param include_credits: count credits in the budget's spend (net of credits). Default
+        ``False``: the switch watches gross spend; Budgets' own default counts them, and spend
+        covered by credits would then never reach the limit.
+    :param include_refunds: count refunds in the budget's spend. Default ``False`` (gross spend:
+        a refund does not lower the spend the switch watches).
 
     Attributes: ``budget``, ``budget_name``, ``alert_topic``, ``operator_topic``, ``table``,
     ``engage_function``, ``restore_function``, ``deny_policy`` (or ``None``), ``restop_rule`` (the
@@ -169,6 +178,8 @@ class BudgetKillSwitch(Construct):
         alarm_action: cloudwatch.IAlarmAction | None = None,
         table_key: kms.IKey | None = None,
         log_key: kms.IKey | None = None,
+        include_credits: bool = False,
+        include_refunds: bool = False,
     ) -> None:
         checked = check(
             BudgetKillSwitchProps(
@@ -203,10 +214,13 @@ class BudgetKillSwitch(Construct):
                 alarm_action=alarm_action,
                 table_key=table_key,
                 log_key=log_key,
+                include_credits=include_credits,
+                include_refunds=include_refunds,
             )
         )
         plain = checked.plain
         super().__init__(scope, id_)
+        check_partition(self, plain.regions)
         self.tag_key, self.tag_value, self.dry_run = plain.tag_key, plain.tag_value, plain.dry_run
         Tags.of(self).add(*EXEMPT_TAG)
 
@@ -217,8 +231,13 @@ class BudgetKillSwitch(Construct):
         self.deny_policy = self._deny_policy(plain)
         #: A name known at synth: the engage function matches it in the notification text, and a
         #: Ref to the budget would make the function depend on the budget that depends on its topic.
-        self.budget_name = plain.budget_name or rules.default_budget_name(
-            Names.unique_id(self), Stack.of(self).account, Stack.of(self).region
+        #: It ends with the digest of the notification settings, which cannot be updated in place.
+        self.budget_name = budget_parts.replaceable_name(
+            self,
+            plain.budget_name
+            or rules.default_budget_name(Names.unique_id(self), Stack.of(self).account, Stack.of(self).region),
+            plain,
+            self.alert_topic,
         )
         self.budget = budget_parts.budget(self, plain, self.budget_name, self.alert_topic)
         self.restore_function, self.engage_function = self._functions(checked)

@@ -10,6 +10,7 @@ aws-cdk-lib.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from buttress.errors import invalid
 from buttress.rules import props
+from buttress.rules.partitions import COMMERCIAL, PARTITIONS_PAGE, partition_of
 
 #: What the deny policy denies by default: starting EC2 instances.
 DEFAULT_DENY_ACTIONS = ("ec2:RunInstances", "ec2:StartInstances")
@@ -32,9 +34,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 #: An IAM action as a policy may name it: ``prefix:Action``, ``*`` and ``?`` wildcards in the action.
 _ACTION = re.compile(r"^([a-z0-9-]+):([A-Za-z0-9*?]+)$")
-_BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
 #: Budget names: 1-100 characters, no ``:`` or ``\\`` (the Budgets API's pattern).
 MAX_BUDGET_NAME = 100
+#: Hex characters of the notification settings' digest the budget name ends with (``-<digest>``).
+DIGEST_LENGTH = 8
+#: What a given ``budget_name`` may use: the rest of the 100 is ``-<digest>``.
+MAX_GIVEN_BUDGET_NAME = MAX_BUDGET_NAME - 1 - DIGEST_LENGTH
+_BUDGET_NAME = re.compile(rf"^[^:\\]{{1,{MAX_GIVEN_BUDGET_NAME}}}$")
 #: Room the default budget name keeps for ``-<account>-<region>`` (12 digits, the longest region names are 14).
 _ACCOUNT_REGION_ROOM = 1 + 12 + 1 + 16
 _DATA = Path(__file__).resolve().parent.parent / "data"
@@ -66,8 +72,27 @@ def nearest(value: str, known: Sequence[str] | frozenset[str], aliases: dict[str
 def default_budget_name(unique_id: str, account: str, region: str) -> str:
     """``<unique id>-<account>-<region>``: budget names are unique per account, and the same stack
     deployed to two regions must not collide. ``account``/``region`` may be tokens (resolved at deploy)."""
-    room = MAX_BUDGET_NAME - _ACCOUNT_REGION_ROOM
+    room = MAX_GIVEN_BUDGET_NAME - _ACCOUNT_REGION_ROOM
     return f"{unique_id[-room:]}-{account}-{region}"
+
+
+def settings_digest(settings: object) -> str:
+    """A short, stable digest of ``settings`` (plain JSON values, e.g. a resolved CloudFormation property).
+
+    The budget's name ends with the digest of its notification settings: ``BudgetName`` and
+    ``NotificationsWithSubscribers`` are create-only ("Update requires: Replacement",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-budgets-budget-notificationwithsubscribers.html),
+    and CloudFormation cannot replace a custom-named resource
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html):
+    with the name changing exactly when they do, a change is a replacement under a new name.
+    """
+    text = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def replaceable_budget_name(base: str, settings: object) -> str:
+    """``<base>-<digest of settings>``: the name the budget is created under (see :func:`settings_digest`)."""
+    return f"{base}-{settings_digest(settings)}"
 
 
 def is_token(value: str) -> bool:
@@ -105,6 +130,8 @@ class KillSwitchProps:
     dry_run: bool
     max_workers: int
     reserved_concurrency: int | None
+    include_credits: bool = False
+    include_refunds: bool = False
 
     @property
     def principals(self) -> dict[str, tuple[str, ...]]:
@@ -161,6 +188,8 @@ def check(
     dry_run: object,
     max_workers: object,
     reserved_concurrency: object,
+    include_credits: object = False,
+    include_refunds: object = False,
 ) -> KillSwitchProps:
     """Check every plain prop; raise :func:`~buttress.errors.invalid` naming the first wrong one."""
     checked = KillSwitchProps(
@@ -194,6 +223,8 @@ def check(
             if reserved_concurrency is None
             else props.integer("reserved_concurrency", reserved_concurrency, low=1, allowed="None or at least 1")
         ),
+        include_credits=props.boolean("include_credits", include_credits),
+        include_refunds=props.boolean("include_refunds", include_refunds),
     )
     if checked.actual_percent < checked.forecast_percent:
         raise invalid(
@@ -270,7 +301,12 @@ def _budget_name(value: object) -> str | None:
         return None
     name = props.string("budget_name", value)
     if not is_token(name) and not _BUDGET_NAME.match(name):
-        raise invalid("budget_name", name, "1-100 characters without ':' or '\\'")
+        raise invalid(
+            "budget_name",
+            name,
+            f"1-{MAX_GIVEN_BUDGET_NAME} characters without ':' or '\\' (Budgets allows 100; the switch "
+            f"appends '-<{DIGEST_LENGTH} hex>', the digest of the notification settings)",
+        )
     return name
 
 
@@ -314,6 +350,42 @@ def _regions(value: object) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise invalid("regions", list(value), "distinct regions")
     return tuple(value)
+
+
+def regions_partition(regions: Sequence[str], *, stack_region: str | None) -> str:
+    """Refuse ``regions`` of more than one partition, or of another partition than the stack's region
+    (``stack_region``, ``None`` when not known at synth); return a warning when it cannot be checked.
+
+    The switch's roles name ``arn:<the stack's partition>:...`` and its functions' credentials work
+    in that partition only: a region of another one can never be acted on. Only regions of a
+    partition other than ``aws`` are warned about when the stack's region is unknown (the usual case,
+    an env-agnostic stack deployed to a commercial region, stays quiet).
+    """
+    names = [r for r in regions if not is_token(r)]
+    partitions = sorted({partition_of(r) for r in names})
+    if len(partitions) > 1:
+        raise invalid(
+            "regions",
+            list(regions),
+            f"regions of one AWS partition (these are in {', '.join(partitions)}): one stack, its roles "
+            f"and its functions live in one partition and nothing crosses partitions ({PARTITIONS_PAGE})",
+        )
+    if not partitions:
+        return ""
+    if stack_region is not None and partition_of(stack_region) != partitions[0]:
+        raise invalid(
+            "regions",
+            list(regions),
+            f"regions of the stack's partition ({partition_of(stack_region)}, the stack is in {stack_region}), "
+            f"not {partitions[0]}: the switch's roles and functions work in their own partition only "
+            f"({PARTITIONS_PAGE})",
+        )
+    if stack_region is None and partitions[0] != COMMERCIAL:
+        return (
+            f"regions {list(regions)} are in partition {partitions[0]}; the stack's region is not known at "
+            f"synth, so this was not checked: deploy the stack to a region of {partitions[0]} ({PARTITIONS_PAGE})"
+        )
+    return ""
 
 
 def _percent(prop: str, value: object) -> float:

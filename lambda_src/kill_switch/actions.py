@@ -325,7 +325,7 @@ def _apply_asg(clients: Clients, name: str, state: Mapping[str, Any]) -> None:
     """
     suspended = sorted(state["suspended"])
     resumed = [p for p in ASG_PROCESSES if p not in suspended]
-    if suspended:
+    if suspended:  # never an empty list: SuspendProcesses without one suspends every process
         with_backoff(lambda: clients.asg.suspend_processes(AutoScalingGroupName=name, ScalingProcesses=suspended))
     with_backoff(
         lambda: clients.asg.update_auto_scaling_group(
@@ -335,7 +335,11 @@ def _apply_asg(clients: Clients, name: str, state: Mapping[str, Any]) -> None:
             DesiredCapacity=int(state["desired"]),
         )
     )
-    with_backoff(lambda: clients.asg.resume_processes(AutoScalingGroupName=name, ScalingProcesses=resumed))
+    # An omitted or empty ScalingProcesses means every process: a group whose processes are all
+    # suspended gets no resume call at all (ResumeProcesses, EC2 Auto Scaling API Reference:
+    # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_ResumeProcesses.html).
+    if resumed:
+        with_backoff(lambda: clients.asg.resume_processes(AutoScalingGroupName=name, ScalingProcesses=resumed))
 
 
 def _apply_ecs(clients: Clients, target: Target, state: Mapping[str, Any]) -> None:

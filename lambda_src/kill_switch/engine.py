@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,6 +20,7 @@ from .actions import Clients, apply_state, discover_all, read_state
 from .config import Config
 from .plan import RESTARTED_BY_AWS, Summary, Target, engaged_state, left_alone, restore_state, select
 from .retry import with_backoff
+from .settled import restore_one, started_by_hand
 from .store import Record, RecordStore
 
 LOG = logging.getLogger("kill_switch")
@@ -144,9 +146,10 @@ def restore(
             if dry_run:
                 outcome, reason = "changed", f"would set {json.dumps(wanted, sort_keys=True)}"
             else:
-                apply_state(clients.for_target(target), config, target, wanted)
+                # Already put back (by hand, or by AWS): success too, and the record is restored.
+                reason = restore_one(clients.for_target(target), config, target, wanted)
                 store.mark(target, "restored")
-                outcome, reason = "changed", f"set {json.dumps(wanted, sort_keys=True)}"
+                outcome = "changed"
         except Exception as error:  # the record stays active, so a later restore retries it
             outcome, reason = "failed", f"{type(error).__name__}: {error}"
         summary.add(target.kind, outcome, target.ident, reason)
@@ -165,11 +168,15 @@ def restop(
     dry_run: bool = False,
     remaining_ms: Callable[[], int] = lambda: 900_000,
     margin_ms: int = 60_000,
+    clock: Callable[[], float] = time.time,
 ) -> Summary:
     """Stop again what AWS started by itself while the switch is engaged (RDS and Aurora after 7 days).
 
     Only resources with an active record: nothing new is found or recorded, and once restored
-    nothing is stopped again. The summary goes out only when something changed or failed.
+    nothing is stopped again. A database found running sooner than seven days after the switch
+    (last) stopped it was started by a person, not by AWS: resolved by hand, its record is marked
+    restored and it is left running (:func:`settled.started_by_hand`). The summary goes out only
+    when something changed or failed.
     """
     dry_run = dry_run or config.dry_run
     summary = Summary("restop", dry_run)
@@ -185,10 +192,18 @@ def restop(
             wanted = engaged_state(target.kind, read_state(regional, config, target))
             if wanted is None:
                 outcome, reason = "skipped", "still stopped"
+            elif started_by_hand(record.engaged_at, clock()):
+                # Running sooner than AWS restarts a database: a person brought it back. Resolved by
+                # hand: the record is restored and the switch never stops it again.
+                reason = "started by hand before AWS would have (seven days): resolved, left running"
+                outcome = "skipped"
+                if not dry_run:
+                    store.mark(target, "restored")
             elif dry_run:
                 outcome, reason = "changed", f"would set {json.dumps(wanted, sort_keys=True)}"
             else:
                 apply_state(regional, config, target, wanted)
+                store.mark(target, "engaged")  # stopped again now: AWS's seven days start again
                 outcome, reason = "changed", "AWS had started it again: stopped again"
         except Exception as error:
             outcome, reason = "failed", f"{type(error).__name__}: {error}"

@@ -27,6 +27,8 @@ class Record:
     target: Target
     status: str
     previous: Mapping[str, Any]
+    #: When the switch last stopped it (``engagedAt``: the engage, or the latest re-stop).
+    engaged_at: float | None = None
 
 
 class RecordStore:
@@ -124,4 +126,5 @@ def _record(item: Mapping[str, Any]) -> Record:
         target=Target.from_key(item["resource"]["S"]),
         status=item["status"]["S"],
         previous=json.loads(item["previous"]["S"]),
+        engaged_at=float(item["engagedAt"]["N"]) if "engagedAt" in item else None,
     )

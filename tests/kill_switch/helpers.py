@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
+from constructs import Construct
 
 from buttress import BudgetKillSwitch
 from buttress._lambda_src.kill_switch.config import ENVIRONMENT_VARIABLE, Config
@@ -21,7 +22,7 @@ def build_switch(**overrides: Any) -> tuple[Stack, BudgetKillSwitch, Template]:
     return stack, switch, Template.from_stack(stack)
 
 
-def add_switch(stack: Stack, **overrides: Any) -> BudgetKillSwitch:
+def add_switch(stack: Construct, **overrides: Any) -> BudgetKillSwitch:
     props: dict[str, Any] = {
         "limit_usd": 2,
         "tag_key": "Project",

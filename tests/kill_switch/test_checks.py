@@ -29,6 +29,7 @@ from tests.kill_switch.helpers import EMAILS, build_switch
         ({"operator_emails": ["a@example.com", "a@example.com"]}, "operator_emails"),
         ({"budget_name": "a:b"}, "budget_name"),
         ({"budget_name": "x" * 101}, "budget_name"),
+        ({"budget_name": "x" * 92}, "budget_name"),  # the digest needs 9 of the 100
         ({"services": "Amazon EC2"}, "services"),
         ({"services": [""]}, "services"),
         ({"forecast_percent": 0}, "forecast_percent"),

@@ -119,7 +119,17 @@ def test_new_kinds_scoped_by_type_and_tag(template: Template) -> None:
         "sagemaker:StartNotebookInstance",
     ):
         assert restore[action]["Condition"] == TAG_CONDITION
-    assert not set(restore) & {"rds:StopDBInstance", "sagemaker:StopNotebookInstance", "rds:DescribeDBInstances"}
+    assert not set(restore) & {"rds:StopDBInstance", "sagemaker:StopNotebookInstance"}
+    # Restore reads only to tell "already started by someone" from a failure: by resource type, never "*".
+    for action, suffix in (
+        ("rds:DescribeDBInstances", ":db:*"),
+        ("rds:DescribeDBClusters", ":cluster:*"),
+        ("sagemaker:DescribeNotebookInstance", ":notebook-instance/*"),
+        ("eks:DescribeNodegroup", ":nodegroup/*"),
+        ("apprunner:DescribeService", ":service/*"),
+    ):
+        assert json.dumps(restore[action]["Resource"]).endswith(f'{suffix}"]]}}'), action
+    assert "autoscaling:DescribeAutoScalingGroups" not in restore
 
 
 def test_regions_scope_every_regional_arn_and_keep_iam_global() -> None:

@@ -35,7 +35,8 @@ def test_functions_exempt_and_configured(template: Template) -> None:
         assert fn["Properties"]["Timeout"] == 900
         assert fn["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
     engage = config_of(template, "kill_switch.engage.handler")
-    assert engage.budget_name == "beta"
+    assert engage.budget_name == one(template, "AWS::Budgets::Budget")["Properties"]["Budget"]["BudgetName"]
+    assert engage.budget_name.startswith("beta-")
     assert engage.tag_key == "Project"
     assert engage.tag_value == "Beta"
     assert engage.actions == (
@@ -102,7 +103,8 @@ def test_restop_schedule_daily_while_rds_enabled(template: Template) -> None:
     rule = one(template, "AWS::Events::Rule")["Properties"]
     assert rule["ScheduleExpression"] == "rate(1 day)"
     (target,) = rule["Targets"]
-    assert json.loads(target["Input"]) == {"buttressKillSwitch": "restop", "budgetName": "beta"}
+    name = one(template, "AWS::Budgets::Budget")["Properties"]["Budget"]["BudgetName"]
+    assert json.loads(target["Input"]) == {"buttressKillSwitch": "restop", "budgetName": name}
     assert target["Arn"]["Fn::GetAtt"][0].startswith("SwitchEngage")
     _, _, without = build_switch(rds_databases=False)
     without.resource_count_is("AWS::Events::Rule", 0)
