@@ -228,6 +228,7 @@ def test_raw_delivery_and_filter_scope(built: Built) -> None:
     assert built.subscription("Fn")["Protocol"] == "lambda"
     assert built.subscription("Mail") | {"RedrivePolicy": None} == {
         "Endpoint": "ops@example.com",
+        "FilterPolicyScope": "MessageAttributes",  # with or without a policy: tests/fanout/test_filter_scope_updates.py
         "Protocol": "email",
         "RedrivePolicy": None,
         "TopicArn": {"Ref": built.logical_id("Orders/Topic/Resource", "AWS::SNS::Topic")},
