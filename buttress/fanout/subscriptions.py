@@ -44,6 +44,7 @@ from buttress.rules.fanout import (
     check_filter_scope,
     check_new_queue,
     check_not_fifo,
+    check_queue_kind,
     check_subscriber_id,
     check_url,
 )
@@ -71,6 +72,14 @@ def _queue_object(prop: str, value: object) -> sqs.IQueue:
     what = "an sqs.IQueue (e.g. sqs.Queue(...))"
     checked: sqs.IQueue = props.interface(prop, value, ["queue_arn", "queue_url"], what)
     return checked
+
+
+def _queue_name(queue: sqs.IQueue) -> str:
+    """The queue as an error names it: its ARN, or its construct path while the ARN is a token."""
+    arn = queue.queue_arn
+    if not Token.is_unresolved(arn):
+        return arn
+    return queue.node.path if isinstance(queue, Construct) else "the queue (its ARN is known at deploy only)"
 
 
 def _cfn(subscription: sns.Subscription) -> sns.CfnSubscription:
@@ -179,6 +188,12 @@ class Subscribers:
         queue: sqs.IQueue
         if given.queue is not None:
             queue = _queue_object(f"{prefix}queue", given.queue)
+            check_queue_kind(
+                f"{prefix}queue",
+                _queue_name(queue),
+                queue_fifo=bool(getattr(queue, "fifo", False)),
+                topic_fifo=self._fifo,
+            )
             check_existing_queue(
                 prefix,
                 {

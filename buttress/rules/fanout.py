@@ -142,9 +142,33 @@ def check_subscriber_id(id_: object, existing: Sequence[str]) -> str:
 
 
 def check_not_fifo(method: str, fifo: bool) -> None:
-    """Only queues subscribe to a FIFO topic."""
+    """Only queues subscribe to a FIFO topic (:data:`FIFO_DELIVERY_PAGE`)."""
     if fifo:
-        raise ButtressError(f"{method} is invalid on a FIFO topic: FIFO topics deliver to SQS queues only")
+        raise ButtressError(
+            f"{method} is invalid on a FIFO topic: FIFO topics deliver to SQS queues (FIFO or standard) only "
+            f"({FIFO_DELIVERY_PAGE})"
+        )
+
+
+#: "Amazon SNS message delivery for FIFO topics": FIFO topics deliver to SQS FIFO and standard
+#: queues (standard queues since September 2023) and to nothing else; a standard topic takes no FIFO
+#: queue (SNS answers "FIFO SQS Queues can not be subscribed to standard SNS topics").
+FIFO_DELIVERY_PAGE = "https://docs.aws.amazon.com/sns/latest/dg/fifo-message-delivery.html"
+
+
+def check_queue_kind(prop: str, queue: str, *, queue_fifo: bool, topic_fifo: bool) -> None:
+    """An existing queue the topic can deliver to: no FIFO queue on a standard topic.
+
+    ``queue`` names the queue in the message (its ARN, or its construct path when the ARN is a token).
+    """
+    if queue_fifo and not topic_fifo:
+        raise invalid(
+            prop,
+            queue,
+            "a standard queue: this is a FIFO queue and the topic is a standard topic, and SNS subscribes "
+            f"FIFO queues to FIFO topics only ({FIFO_DELIVERY_PAGE}); make the topic fifo=True (FIFO topics "
+            "deliver to FIFO and standard queues) or subscribe a standard queue",
+        )
 
 
 def check_filter_scope(prop: str, value: object) -> FilterScope:
