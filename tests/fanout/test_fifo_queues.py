@@ -79,8 +79,9 @@ def test_moto_agrees_with_the_rule() -> None:
         standard_topic = sns.create_topic(Name="orders")["TopicArn"]
         fifo_topic = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
         queues = {}
-        for name, attributes in (("q.fifo", {"FifoQueue": "true"}), ("q", {})):
-            url = sqs_client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        for name in ("q.fifo", "q"):
+            fifo = name.endswith(".fifo")
+            url = sqs_client.create_queue(QueueName=name, Attributes={"FifoQueue": "true"} if fifo else {})["QueueUrl"]
             arn = sqs_client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             queues[name] = arn
         with pytest.raises(sns.exceptions.InvalidParameterException, match="FIFO SQS Queues can not be subscribed"):
