@@ -55,8 +55,9 @@ class FanoutTopic(Construct):
     - The topic is encrypted with its own customer-managed KMS key (rotation on). An AWS-managed
       key would break AWS service publishers: only a customer-managed key's policy can let
       ``budgets.amazonaws.com`` or ``cloudwatch.amazonaws.com`` use it.
-    - The topic policy denies publishing without TLS; ``service_publishers`` may publish, only on
-      behalf of this account (``aws:SourceAccount``).
+    - The topic policy denies publishing without TLS; ``service_publishers`` may publish with the
+      statements each service's page gives (``aws:SourceAccount`` where the service supports it:
+      :data:`buttress.rules.fanout.SERVICE_PUBLISHERS`).
     - Queues created by :meth:`add_queue` are KMS-encrypted with a second key (SNS may use it only
       for this topic, ``aws:SourceArn``), TLS-only, with a dead-letter queue each; every
       subscription sends what SNS gives up on to a subscription dead-letter queue.
@@ -74,7 +75,8 @@ class FanoutTopic(Construct):
     :param display_name: display name (e-mail "From"). Default: none.
     :param fifo: a FIFO topic (subscribers: queues only). Default ``False``.
     :param content_based_deduplication: FIFO only. Default ``False``.
-    :param service_publishers: a list of AWS service principals allowed to publish, e.g.
+    :param service_publishers: a list of AWS service principals allowed to publish, among
+        ``budgets``, ``cloudwatch``, ``events`` and ``s3`` ``.amazonaws.com``, e.g.
         ``["budgets.amazonaws.com"]``. Default none.
     :param alarm_action: action of every alarm the topic creates (e.g.
         ``cloudwatch_actions.SnsAction(ops_topic)``). Default none: alarms only show in the console.
@@ -246,11 +248,13 @@ class FanoutTopic(Construct):
 
     @reports_errors
     def allow_service_publisher(self, principal: str) -> None:
-        """Let the AWS service ``principal`` (e.g. ``"budgets.amazonaws.com"``) publish for this account.
+        """Let the AWS service ``principal`` (e.g. ``"budgets.amazonaws.com"``) publish to the topic.
 
         The topic policy allows ``sns:Publish`` and the key policy ``kms:GenerateDataKey*`` and
-        ``kms:Decrypt``, both only with ``aws:SourceAccount`` = this stack's account, so another
-        account cannot make the service publish here (confused deputy).
+        ``kms:Decrypt``, as the service's page says (:data:`buttress.rules.fanout.SERVICE_PUBLISHERS`):
+        with ``aws:SourceAccount`` = this stack's account where the service supports it, so another
+        account cannot make the service publish here (confused deputy); EventBridge supports no
+        condition there, so its statements have none.
         """
         check_service_principal("principal", principal)
         key_statement, topic_statement = publisher_statements(principal, Stack.of(self).account, self.topic.topic_arn)

@@ -125,10 +125,59 @@ def check_topic(
     )
 
 
+@dataclass(frozen=True)
+class ServicePublisher:
+    """How an AWS service may publish to a topic, as that service's current page says."""
+
+    #: The page the statements follow.
+    page: str
+    #: The topic and key statements carry ``aws:SourceAccount`` = the topic's account (confused-deputy
+    #: protection). ``False`` where the page says the service does not support a condition block.
+    source_account: bool
+
+
+#: The service principals ``service_publishers`` takes, each with the page its statements follow.
+SERVICE_PUBLISHERS: Mapping[str, ServicePublisher] = {
+    # "Creating an Amazon SNS topic for budget notifications": the topic policy limits Budgets to
+    # this account with aws:SourceAccount (with aws:SourceArn arn:aws:budgets::<account>:*).
+    "budgets.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html", source_account=True
+    ),
+    # CloudWatch alarm actions to an encrypted topic; SNS's "Allow any CloudWatch alarm to publish to
+    # a topic" and "aws:SourceAccount versus aws:SourceOwner" use aws:SourceAccount for alarms.
+    "cloudwatch.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html", source_account=True
+    ),
+    # EventBridge, "Amazon SNS permissions": the topic policy allows events.amazonaws.com sns:Publish
+    # and condition blocks are not supported, so a statement with aws:SourceAccount would drop every
+    # event (issue 27 item 11). The key statement follows the same page (kms:GenerateDataKey,
+    # kms:Decrypt, no condition). What it gives up: any EventBridge rule that targets this topic's
+    # ARN may publish, so who may put targets (events:PutTargets) is the control.
+    "events.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions",
+        source_account=False,
+    ),
+    # S3 event notifications, "Granting permissions to publish event notification messages to a
+    # destination": the topic policy carries aws:SourceAccount (and the bucket as aws:SourceArn).
+    "s3.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html",
+        source_account=True,
+    ),
+}
+
+
 def check_service_principal(prop: str, principal: object) -> str:
-    """An AWS service principal such as ``budgets.amazonaws.com``."""
+    """One of :data:`SERVICE_PUBLISHERS` (each follows its own page), such as ``budgets.amazonaws.com``."""
     if not isinstance(principal, str) or not _SERVICE_PRINCIPAL.match(principal):
         raise invalid(prop, principal, "AWS service principals such as 'budgets.amazonaws.com'")
+    if principal not in SERVICE_PUBLISHERS:
+        raise invalid(
+            prop,
+            principal,
+            f"one of {', '.join(map(repr, SERVICE_PUBLISHERS))}, the services whose documented topic and key "
+            "statements buttress writes; for another service, add the statements its documentation gives with "
+            "topic.topic.add_to_resource_policy(...) and to the key's policy",
+        )
     return principal
 
 
