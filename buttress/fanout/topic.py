@@ -23,7 +23,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from buttress.errors import reports_errors
-from buttress.fanout.alarms import alarm
+from buttress.fanout.alarms import TopicAlarms
 from buttress.fanout.dashboard import dashboard as topic_dashboard
 from buttress.fanout.delivery_status import delivery_status_role, logging_configs
 from buttress.fanout.key_policy import KeyPolicies, new_key, publisher_statements
@@ -63,8 +63,9 @@ class FanoutTopic(Construct):
       subscription sends what SNS gives up on to a subscription dead-letter queue.
     - Filter policies are plain dicts in the JSON form of the AWS docs, checked by
       :func:`buttress.filter_policy.validate` here, so a bad policy fails ``cdk synth``.
-    - A dashboard with the six filtering and delivery metrics (Sum), an alarm on
-      ``NumberOfNotificationsFailed`` and one on each dead-letter queue; ``alarm_action`` on all.
+    - A dashboard with the six filtering and delivery metrics (Sum); with ``alarm_action``, an alarm
+      on ``NumberOfNotificationsFailed`` and one on each dead-letter queue, all notifying it (without
+      it, no alarm: one that notifies nobody is a compliance finding; :meth:`add_alarm_action` later).
     - Adding a subscriber that would push the stack past CloudFormation's 500 resources fails at
       once, naming the estimate.
 
@@ -79,7 +80,8 @@ class FanoutTopic(Construct):
         ``budgets``, ``cloudwatch``, ``events`` and ``s3`` ``.amazonaws.com``, e.g.
         ``["budgets.amazonaws.com"]``. Default none.
     :param alarm_action: action of every alarm the topic creates (e.g.
-        ``cloudwatch_actions.SnsAction(ops_topic)``). Default none: alarms only show in the console.
+        ``cloudwatch_actions.SnsAction(ops_topic)``). Default none: the topic creates no alarm (the
+        convention of every buttress construct: an alarm exists only when it notifies someone).
     :param vpc: a :class:`~buttress.Network` or any ``ec2.IVpc`` to get an SNS interface endpoint
         (PrivateLink, private DNS), so publishers in that VPC reach SNS without the internet. A
         ``Network`` shares its endpoint (and security group) with everything else in it; another
@@ -97,7 +99,7 @@ class FanoutTopic(Construct):
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
     :meth:`add_firehose`,
-    :meth:`allow_service_publisher`, :meth:`grant_publish`, :meth:`metric`,
+    :meth:`allow_service_publisher`, :meth:`add_alarm_action`, :meth:`grant_publish`, :meth:`metric`,
     :meth:`metric_messages_published`, :meth:`metric_notifications_delivered`,
     :meth:`metric_notifications_filtered_out`, :meth:`metric_notifications_failed`, :meth:`route`.
 
@@ -157,16 +159,10 @@ class FanoutTopic(Construct):
         )
         self.key: kms.IKey = new_key(self, "Key", f"SNS topic {self.node.path}") if checked.key is None else checked.key
         self.topic = self._topic(id_, checked)
+        self._alarms = TopicAlarms(self, self.alarm_action, self.metric_notifications_failed, self.dead_letter_alarms)
         self._key_policies, self._queues, self._subscribers = self._subscriber_builders(checked)
         for principal in rules.service_publishers:
             self.allow_service_publisher(principal)
-        self.failed_alarm = alarm(
-            self,
-            "NotificationsFailedAlarm",
-            self.metric_notifications_failed(),
-            "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
-            self.alarm_action,
-        )
         self.dashboard = topic_dashboard(self, rules.dashboard_name, self.metric) if rules.dashboard else None
         self.endpoint = self._endpoint(checked.vpc) if checked.vpc is not None else None
         self.node.add_validation(ResourceLimit(self, rules.resource_limit))
@@ -201,8 +197,7 @@ class FanoutTopic(Construct):
             fifo=self.fifo,
             shared_key=checked.key,
             key_policies=key_policies,
-            alarm_action=self.alarm_action,
-            dead_letter_alarms=self.dead_letter_alarms,
+            alarms=self._alarms,
         )
         subscribers = Subscribers(
             self,
@@ -227,6 +222,21 @@ class FanoutTopic(Construct):
             service=ec2.InterfaceVpcEndpointAwsService.SNS,
             private_dns_enabled=True,
         )
+
+    @property
+    def failed_alarm(self) -> cloudwatch.Alarm | None:
+        """The alarm on ``NumberOfNotificationsFailed`` > 0; ``None`` while the topic has no alarm action."""
+        return self._alarms.failed
+
+    @reports_errors
+    def add_alarm_action(self, action: cloudwatch.IAlarmAction) -> None:
+        """Notify ``action`` from every alarm of the topic, those of dead-letter queues added later too.
+
+        Without ``alarm_action`` the topic has no alarm (one that notifies nobody is a compliance
+        finding, not a signal); the first action given here creates them.
+        """
+        checked = props.interface("action", action, ["bind"], "a cloudwatch.IAlarmAction (e.g. SnsAction)")
+        self._alarms.add_action(checked)
 
     @property
     def queue_key(self) -> kms.IKey | None:
