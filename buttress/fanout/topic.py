@@ -22,7 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from buttress.errors import reports_errors
+from buttress.errors import ButtressError, invalid, reports_errors
 from buttress.fanout.alarms import TopicAlarms
 from buttress.fanout.dashboard import dashboard as topic_dashboard
 from buttress.fanout.delivery_status import delivery_status_role, logging_configs
@@ -44,7 +44,7 @@ from buttress.network import Network, VpcInput
 from buttress.options import DeadLetterQueue, FilterScope
 from buttress.parts.metrics import period as metric_period
 from buttress.rules import props
-from buttress.rules.fanout import CFN_RESOURCE_LIMIT, check_service_principal
+from buttress.rules.fanout import CFN_RESOURCE_LIMIT, check_route_attributes, check_service_principal
 from buttress.rules.filter_policy import matches
 from buttress.rules.template_metadata import TOPIC_METADATA
 
@@ -447,8 +447,16 @@ class FanoutTopic(Construct):
         :func:`buttress.filter_policy.matches`); ``body`` is the message (JSON text or a dict)
         for subscriptions filtering on ``MessageBody``.
         """
-        return [
-            s.id
-            for s in self.subscribers
-            if matches(s.filter_policy, attributes=attributes, body=body, scope=s.filter_scope)
-        ]
+        checked = check_route_attributes(attributes)
+        try:
+            return [
+                s.id
+                for s in self.subscribers
+                if matches(s.filter_policy, attributes=checked, body=body, scope=s.filter_scope)
+            ]
+        except ButtressError:
+            raise
+        except (TypeError, ValueError) as error:
+            # What matches() cannot read (an attribute value of no SNS data type, a body that is not
+            # JSON) is the caller's mistake: say so as the other prop errors do.
+            raise invalid("attributes" if checked else "body", checked or body, str(error)) from None

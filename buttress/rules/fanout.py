@@ -45,6 +45,14 @@ RESOURCES_PER_SUBSCRIBER: Mapping[str, int] = {
     "first_subscription_dlq": 3,  # the subscriptions' dead-letter queue, its policy, its alarm
 }
 
+#: Topic names: 1-256 letters, digits, hyphens and underscores; a FIFO topic's ends in ``.fifo``.
+TOPIC_NAME_PAGE = "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html"
+#: Queue names: up to 80 alphanumerics, hyphens and underscores; a FIFO queue's ends in ``.fifo``.
+QUEUE_NAME_PAGE = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html"
+#: Dashboard names: up to 255 characters, A-Z, a-z, 0-9, "-" and "_" (the AWS::CloudWatch::Dashboard
+#: reference says the same, 1 to 255).
+DASHBOARD_NAME_PAGE = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html"
+
 #: Receives before a message of a new queue moves to its dead-letter queue, unless given.
 DEFAULT_MAX_RECEIVE_COUNT = 5
 
@@ -87,8 +95,10 @@ def check_topic(
     delivery_status_logging: object = None,
     archive_retention_days: object = None,
     is_token: bool = False,
+    dashboard_is_token: bool = False,
 ) -> TopicProps:
-    """Check a ``FanoutTopic``'s own props; ``is_token`` says ``topic_name`` is a CDK token."""
+    """Check a ``FanoutTopic``'s own props; ``is_token`` (``dashboard_is_token``) says ``topic_name``
+    (``dashboard_name``) is a CDK token, checked by AWS at deploy only."""
     name = _optional_string("topic_name", topic_name)
     is_fifo = props.boolean("fifo", fifo)
     dedup = props.boolean("content_based_deduplication", content_based_deduplication)
@@ -96,15 +106,17 @@ def check_topic(
         raise invalid("content_based_deduplication", True, "only with fifo=True")
     if name is not None and not is_token:
         pattern = r"^[A-Za-z0-9_-]{1,251}\.fifo$" if is_fifo else r"^[A-Za-z0-9_-]{1,256}$"
-        if not re.match(pattern, name):
-            suffix = " ending in .fifo" if is_fifo else ""
-            raise invalid("topic_name", name, f"letters, digits, - and _ (max 256){suffix}")
+        if not re.fullmatch(pattern, name):
+            suffix = ", ending in .fifo (counted in the 256)" if is_fifo else ""
+            raise invalid("topic_name", name, f"1 to 256 letters, digits, - and _{suffix} ({TOPIC_NAME_PAGE})")
     publishers = props.strings("service_publishers", service_publishers)
     for principal in publishers:
         check_service_principal("service_publishers", principal)
     limit = props.integer("resource_limit", resource_limit, low=1, high=CFN_RESOURCE_LIMIT)
     with_dashboard = props.boolean("dashboard", dashboard)
     board_name = _optional_string("dashboard_name", dashboard_name)
+    if board_name is not None and not dashboard_is_token and not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", board_name):
+        raise invalid("dashboard_name", board_name, f"1 to 255 letters, digits, - and _ ({DASHBOARD_NAME_PAGE})")
     if board_name is not None and not with_dashboard:
         raise invalid(
             "dashboard_name",
@@ -253,7 +265,12 @@ def check_new_queue(
     checked_count = props.integer(f"{prefix}max_receive_count", count, low=1, high=1000)
     name = _optional_string(f"{prefix}queue_name", queue_name)
     if name is not None and fifo and not is_token and not name.endswith(".fifo"):
-        raise invalid(f"{prefix}queue_name", name, "a name ending in .fifo on a FIFO topic")
+        raise invalid(f"{prefix}queue_name", name, f"a name ending in .fifo on a FIFO topic ({QUEUE_NAME_PAGE})")
+    if name is not None and not is_token:
+        pattern = r"[A-Za-z0-9_-]{1,75}\.fifo" if fifo else r"[A-Za-z0-9_-]{1,80}"
+        if not re.fullmatch(pattern, name):
+            suffix = ", ending in .fifo (counted in the 80)" if fifo else ""
+            raise invalid(f"{prefix}queue_name", name, f"1 to 80 letters, digits, - and _{suffix} ({QUEUE_NAME_PAGE})")
     return QueueOptions(dead_letter, checked_count, name)
 
 
@@ -346,3 +363,10 @@ def check_archive_retention(prop: str, value: object, *, fifo: bool) -> int | No
     if not fifo:
         raise invalid(prop, value, "only with fifo=True: SNS archives and replays messages of FIFO topics only")
     return days
+
+
+def check_route_attributes(attributes: object) -> Mapping[str, Any] | None:
+    """``FanoutTopic.route(attributes=...)``: ``None`` or a dict of message attributes."""
+    if attributes is None:
+        return None
+    return props.mapping("attributes", attributes)
