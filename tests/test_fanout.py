@@ -228,6 +228,7 @@ def test_raw_delivery_and_filter_scope(built: Built) -> None:
     assert built.subscription("Fn")["Protocol"] == "lambda"
     assert built.subscription("Mail") | {"RedrivePolicy": None} == {
         "Endpoint": "ops@example.com",
+        "FilterPolicyScope": "MessageAttributes",  # with or without a policy: tests/fanout/test_filter_scope_updates.py
         "Protocol": "email",
         "RedrivePolicy": None,
         "TopicArn": {"Ref": built.logical_id("Orders/Topic/Resource", "AWS::SNS::Topic")},
@@ -522,12 +523,14 @@ def test_dead_letter_queue_takes_a_queue_object() -> None:
 
 def test_a_shared_dead_letter_queue_is_found_by_attribute_not_by_construct_id() -> None:
     stack = new_stack()
-    fanout = FanoutTopic(stack, "Topic")
+    fanout = FanoutTopic(stack, "Topic", alarm_action=cw_actions.SnsAction(sns.Topic(stack, "Ops")))
     # A user's alarm under the id the topic uses for its own: no effect on the shared queue.
-    fanout.dead_letter_alarms["SharedQueueDeadLetterQueue"] = fanout.failed_alarm
+    failed = fanout.failed_alarm
+    assert failed is not None
+    fanout.dead_letter_alarms["SharedQueueDeadLetterQueue"] = failed
     fanout.add_queue("A", dead_letter_queue="shared")
     assert fanout.shared_dead_letter_queue is not None
-    assert fanout.dead_letter_alarms["SharedQueueDeadLetterQueue"] is not fanout.failed_alarm
+    assert fanout.dead_letter_alarms["SharedQueueDeadLetterQueue"] is not failed
 
 
 def test_vpc_takes_any_ivpc() -> None:

@@ -20,6 +20,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from buttress.parts.keys import limit_grants_to_aws_services
+from buttress.rules.fanout import SERVICE_PUBLISHERS
 
 _ARN = ArnFormat.NO_RESOURCE_NAME
 
@@ -32,13 +33,15 @@ def new_key(scope: Construct, id_: str, description: str) -> kms.Key:
 
 
 def publisher_statements(principal: str, account: str, topic_arn: str) -> tuple[iam.PolicyStatement, ...]:
-    """The key and topic statements that let the AWS service ``principal`` publish for ``account`` only.
+    """The key and topic statements that let the AWS service ``principal`` publish, as its page says.
 
-    ``aws:SourceAccount`` keeps another account from making the service publish here (confused
-    deputy): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount
+    Where the page allows it (:data:`buttress.rules.fanout.SERVICE_PUBLISHERS`), ``aws:SourceAccount``
+    keeps another account from making the service publish here (confused deputy):
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount
     """
     service = iam.ServicePrincipal(principal)
-    source_account = {"StringEquals": {"aws:SourceAccount": account}}
+    rule = SERVICE_PUBLISHERS[principal]
+    source_account = {"StringEquals": {"aws:SourceAccount": account}} if rule.source_account else None
     sid = f"Publisher{_sid(principal)}"
     key_statement = iam.PolicyStatement(
         sid=sid,

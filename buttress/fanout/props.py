@@ -72,6 +72,7 @@ def check_topic_props(given: FanoutTopicProps) -> CheckedTopicProps:
         delivery_status_logging=given.delivery_status_logging,
         archive_retention_days=given.archive_retention_days,
         is_token=isinstance(name, str) and Token.is_unresolved(name),
+        dashboard_is_token=isinstance(given.dashboard_name, str) and Token.is_unresolved(given.dashboard_name),
     )
     alarm_action = props.interface(
         "alarm_action",

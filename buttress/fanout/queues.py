@@ -7,12 +7,11 @@ with the first subscriber that needs them, so a topic without queues has none of
 from __future__ import annotations
 
 from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from buttress.fanout.alarms import dead_letter_alarm
+from buttress.fanout.alarms import TopicAlarms
 from buttress.fanout.key_policy import KeyPolicies, new_key
 from buttress.parts import nag
 from buttress.rules.fanout import RESOURCES_PER_SUBSCRIBER
@@ -27,8 +26,7 @@ class SubscriberQueues:
     :param shared_key: the key given to the topic (``key=``), which then encrypts the queues too.
         ``None``: a queue key of the topic's own (``QueueKey``).
     :param key_policies: where SNS is allowed to use the queue key.
-    :param alarm_action: the action of each dead-letter queue's alarm.
-    :param dead_letter_alarms: where each dead-letter queue's alarm is recorded, by queue id.
+    :param alarms: the topic's alarms (each dead-letter queue gets one once there is an action).
     """
 
     def __init__(
@@ -38,15 +36,13 @@ class SubscriberQueues:
         fifo: bool,
         shared_key: kms.IKey | None,
         key_policies: KeyPolicies,
-        alarm_action: cloudwatch.IAlarmAction | None,
-        dead_letter_alarms: dict[str, cloudwatch.Alarm],
+        alarms: TopicAlarms,
     ) -> None:
         self._scope = scope
         self._fifo = fifo
         self._shared_key = shared_key
         self._key_policies = key_policies
-        self._alarm_action = alarm_action
-        self._dead_letter_alarms = dead_letter_alarms
+        self._alarms = alarms
         #: The key of the queues (``None`` until a queue is needed).
         self.key: kms.IKey | None = None
         #: Where SNS sends what it gives up on (``None`` until the first subscription).
@@ -131,4 +127,4 @@ class SubscriberQueues:
         return dlq
 
     def _alarm(self, name: str, queue: sqs.IQueue) -> None:
-        self._dead_letter_alarms[name] = dead_letter_alarm(self._scope, name, queue, self._alarm_action)
+        self._alarms.watch_dead_letter_queue(name, queue)

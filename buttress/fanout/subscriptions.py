@@ -44,6 +44,7 @@ from buttress.rules.fanout import (
     check_filter_scope,
     check_new_queue,
     check_not_fifo,
+    check_queue_kind,
     check_subscriber_id,
     check_url,
 )
@@ -71,6 +72,14 @@ def _queue_object(prop: str, value: object) -> sqs.IQueue:
     what = "an sqs.IQueue (e.g. sqs.Queue(...))"
     checked: sqs.IQueue = props.interface(prop, value, ["queue_arn", "queue_url"], what)
     return checked
+
+
+def _queue_name(queue: sqs.IQueue) -> str:
+    """The queue as an error names it: its ARN, or its construct path while the ARN is a token."""
+    arn = queue.queue_arn
+    if not Token.is_unresolved(arn):
+        return arn
+    return queue.node.path if isinstance(queue, Construct) else "the queue (its ARN is known at deploy only)"
 
 
 def _cfn(subscription: sns.Subscription) -> sns.CfnSubscription:
@@ -179,6 +188,12 @@ class Subscribers:
         queue: sqs.IQueue
         if given.queue is not None:
             queue = _queue_object(f"{prefix}queue", given.queue)
+            check_queue_kind(
+                f"{prefix}queue",
+                _queue_name(queue),
+                queue_fifo=bool(getattr(queue, "fifo", False)),
+                topic_fifo=self._fifo,
+            )
             check_existing_queue(
                 prefix,
                 {
@@ -354,8 +369,21 @@ class Subscribers:
         cfn = _cfn(subscriber.subscription)
         # The routing command (python -m buttress.tools.route) finds subscribers by this metadata.
         cfn.add_metadata(SUBSCRIBER_METADATA, subscriber.id)
+        # FilterPolicyScope is written on every subscription, with or without a policy, so that adding
+        # or removing a policy later is an in-place update of FilterPolicy alone. When the scope
+        # leaves the template, CloudFormation sends it as null and SNS fails the update
+        # ("FilterPolicyScope: Invalid value [null]": cloudformation-coverage-roadmap 1840, aws-cdk
+        # 24804, user reports). SNS takes the scope without a policy: it is a subscription attribute
+        # of its own, MessageAttributes by default (SetSubscriptionAttributes,
+        # https://docs.aws.amazon.com/sns/latest/api/API_SetSubscriptionAttributes.html; "Amazon SNS
+        # subscription filter policy scope", https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html),
+        # and setting it on a subscription without a policy succeeds against AWS (LocalStack's
+        # AWS-validated test_set_subscription_filter_policy_scope). A new logical id instead would
+        # not be safe: Subscribe on the same topic and endpoint returns the live subscription (or
+        # refuses "already exists with different attributes"), and deleting the old resource would
+        # then unsubscribe it.
+        cfn.filter_policy_scope = subscriber.filter_scope
         if subscriber.filter_policy is not None:
             cfn.filter_policy = subscriber.filter_policy
-            cfn.filter_policy_scope = subscriber.filter_scope
             self._budget.add_policy(subscriber.filter_policy)
         self._subscribers.append(subscriber)

@@ -22,8 +22,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from buttress.errors import reports_errors
-from buttress.fanout.alarms import alarm
+from buttress.errors import ButtressError, invalid, reports_errors
+from buttress.fanout.alarms import TopicAlarms
 from buttress.fanout.dashboard import dashboard as topic_dashboard
 from buttress.fanout.delivery_status import delivery_status_role, logging_configs
 from buttress.fanout.key_policy import KeyPolicies, new_key, publisher_statements
@@ -44,7 +44,7 @@ from buttress.network import Network, VpcInput
 from buttress.options import DeadLetterQueue, FilterScope
 from buttress.parts.metrics import period as metric_period
 from buttress.rules import props
-from buttress.rules.fanout import CFN_RESOURCE_LIMIT, check_service_principal
+from buttress.rules.fanout import CFN_RESOURCE_LIMIT, check_route_attributes, check_service_principal
 from buttress.rules.filter_policy import matches
 from buttress.rules.template_metadata import TOPIC_METADATA
 
@@ -55,15 +55,17 @@ class FanoutTopic(Construct):
     - The topic is encrypted with its own customer-managed KMS key (rotation on). An AWS-managed
       key would break AWS service publishers: only a customer-managed key's policy can let
       ``budgets.amazonaws.com`` or ``cloudwatch.amazonaws.com`` use it.
-    - The topic policy denies publishing without TLS; ``service_publishers`` may publish, only on
-      behalf of this account (``aws:SourceAccount``).
+    - The topic policy denies publishing without TLS; ``service_publishers`` may publish with the
+      statements each service's page gives (``aws:SourceAccount`` where the service supports it:
+      :data:`buttress.rules.fanout.SERVICE_PUBLISHERS`).
     - Queues created by :meth:`add_queue` are KMS-encrypted with a second key (SNS may use it only
       for this topic, ``aws:SourceArn``), TLS-only, with a dead-letter queue each; every
       subscription sends what SNS gives up on to a subscription dead-letter queue.
     - Filter policies are plain dicts in the JSON form of the AWS docs, checked by
       :func:`buttress.filter_policy.validate` here, so a bad policy fails ``cdk synth``.
-    - A dashboard with the six filtering and delivery metrics (Sum), an alarm on
-      ``NumberOfNotificationsFailed`` and one on each dead-letter queue; ``alarm_action`` on all.
+    - A dashboard with the six filtering and delivery metrics (Sum); with ``alarm_action``, an alarm
+      on ``NumberOfNotificationsFailed`` and one on each dead-letter queue, all notifying it (without
+      it, no alarm: one that notifies nobody is a compliance finding; :meth:`add_alarm_action` later).
     - Adding a subscriber that would push the stack past CloudFormation's 500 resources fails at
       once, naming the estimate.
 
@@ -74,10 +76,12 @@ class FanoutTopic(Construct):
     :param display_name: display name (e-mail "From"). Default: none.
     :param fifo: a FIFO topic (subscribers: queues only). Default ``False``.
     :param content_based_deduplication: FIFO only. Default ``False``.
-    :param service_publishers: a list of AWS service principals allowed to publish, e.g.
+    :param service_publishers: a list of AWS service principals allowed to publish, among
+        ``budgets``, ``cloudwatch``, ``events`` and ``s3`` ``.amazonaws.com``, e.g.
         ``["budgets.amazonaws.com"]``. Default none.
     :param alarm_action: action of every alarm the topic creates (e.g.
-        ``cloudwatch_actions.SnsAction(ops_topic)``). Default none: alarms only show in the console.
+        ``cloudwatch_actions.SnsAction(ops_topic)``). Default none: the topic creates no alarm (the
+        convention of every buttress construct: an alarm exists only when it notifies someone).
     :param vpc: a :class:`~buttress.Network` or any ``ec2.IVpc`` to get an SNS interface endpoint
         (PrivateLink, private DNS), so publishers in that VPC reach SNS without the internet. A
         ``Network`` shares its endpoint (and security group) with everything else in it; another
@@ -95,7 +99,7 @@ class FanoutTopic(Construct):
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
     :meth:`add_firehose`,
-    :meth:`allow_service_publisher`, :meth:`grant_publish`, :meth:`metric`,
+    :meth:`allow_service_publisher`, :meth:`add_alarm_action`, :meth:`grant_publish`, :meth:`metric`,
     :meth:`metric_messages_published`, :meth:`metric_notifications_delivered`,
     :meth:`metric_notifications_filtered_out`, :meth:`metric_notifications_failed`, :meth:`route`.
 
@@ -155,16 +159,10 @@ class FanoutTopic(Construct):
         )
         self.key: kms.IKey = new_key(self, "Key", f"SNS topic {self.node.path}") if checked.key is None else checked.key
         self.topic = self._topic(id_, checked)
+        self._alarms = TopicAlarms(self, self.alarm_action, self.metric_notifications_failed, self.dead_letter_alarms)
         self._key_policies, self._queues, self._subscribers = self._subscriber_builders(checked)
         for principal in rules.service_publishers:
             self.allow_service_publisher(principal)
-        self.failed_alarm = alarm(
-            self,
-            "NotificationsFailedAlarm",
-            self.metric_notifications_failed(),
-            "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
-            self.alarm_action,
-        )
         self.dashboard = topic_dashboard(self, rules.dashboard_name, self.metric) if rules.dashboard else None
         self.endpoint = self._endpoint(checked.vpc) if checked.vpc is not None else None
         self.node.add_validation(ResourceLimit(self, rules.resource_limit))
@@ -199,8 +197,7 @@ class FanoutTopic(Construct):
             fifo=self.fifo,
             shared_key=checked.key,
             key_policies=key_policies,
-            alarm_action=self.alarm_action,
-            dead_letter_alarms=self.dead_letter_alarms,
+            alarms=self._alarms,
         )
         subscribers = Subscribers(
             self,
@@ -227,6 +224,21 @@ class FanoutTopic(Construct):
         )
 
     @property
+    def failed_alarm(self) -> cloudwatch.Alarm | None:
+        """The alarm on ``NumberOfNotificationsFailed`` > 0; ``None`` while the topic has no alarm action."""
+        return self._alarms.failed
+
+    @reports_errors
+    def add_alarm_action(self, action: cloudwatch.IAlarmAction) -> None:
+        """Notify ``action`` from every alarm of the topic, those of dead-letter queues added later too.
+
+        Without ``alarm_action`` the topic has no alarm (one that notifies nobody is a compliance
+        finding, not a signal); the first action given here creates them.
+        """
+        checked = props.interface("action", action, ["bind"], "a cloudwatch.IAlarmAction (e.g. SnsAction)")
+        self._alarms.add_action(checked)
+
+    @property
     def queue_key(self) -> kms.IKey | None:
         """The key of the topic's queues (``key`` when it was given); ``None`` until a queue is needed."""
         return self._queues.key
@@ -246,11 +258,13 @@ class FanoutTopic(Construct):
 
     @reports_errors
     def allow_service_publisher(self, principal: str) -> None:
-        """Let the AWS service ``principal`` (e.g. ``"budgets.amazonaws.com"``) publish for this account.
+        """Let the AWS service ``principal`` (e.g. ``"budgets.amazonaws.com"``) publish to the topic.
 
         The topic policy allows ``sns:Publish`` and the key policy ``kms:GenerateDataKey*`` and
-        ``kms:Decrypt``, both only with ``aws:SourceAccount`` = this stack's account, so another
-        account cannot make the service publish here (confused deputy).
+        ``kms:Decrypt``, as the service's page says (:data:`buttress.rules.fanout.SERVICE_PUBLISHERS`):
+        with ``aws:SourceAccount`` = this stack's account where the service supports it, so another
+        account cannot make the service publish here (confused deputy); EventBridge supports no
+        condition there, so its statements have none.
         """
         check_service_principal("principal", principal)
         key_statement, topic_statement = publisher_statements(principal, Stack.of(self).account, self.topic.topic_arn)
@@ -433,8 +447,16 @@ class FanoutTopic(Construct):
         :func:`buttress.filter_policy.matches`); ``body`` is the message (JSON text or a dict)
         for subscriptions filtering on ``MessageBody``.
         """
-        return [
-            s.id
-            for s in self.subscribers
-            if matches(s.filter_policy, attributes=attributes, body=body, scope=s.filter_scope)
-        ]
+        checked = check_route_attributes(attributes)
+        try:
+            return [
+                s.id
+                for s in self.subscribers
+                if matches(s.filter_policy, attributes=checked, body=body, scope=s.filter_scope)
+            ]
+        except ButtressError:
+            raise
+        except (TypeError, ValueError) as error:
+            # What matches() cannot read (an attribute value of no SNS data type, a body that is not
+            # JSON) is the caller's mistake: say so as the other prop errors do.
+            raise invalid("attributes" if checked else "body", checked or body, str(error)) from None

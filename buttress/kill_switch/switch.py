@@ -311,14 +311,12 @@ class BudgetKillSwitch(Construct):
         notify = alarm_action or cloudwatch_actions.SnsAction(operator.topic)
         if alarm_action is None:
             # A failed e-mail delivery of the operator topic can only be announced on the topic itself
-            # (the e-mail may still reach the others); alarm_action gives it a second path.
-            operator.failed_alarm.add_alarm_action(notify)
+            # (the e-mail may still reach the others); alarm_action gives it a second path. The topic's
+            # alarms (its dead-letter queues' too) are created with this action.
+            operator.add_alarm_action(notify)
         alert = FanoutTopic(self, "AlertTopic", service_publishers=["budgets.amazonaws.com"], alarm_action=notify)
         for index, address in enumerate(emails):
             operator.add_email(f"Operator{index}", address)
-        if alarm_action is None:
-            for alarm in operator.dead_letter_alarms.values():
-                alarm.add_alarm_action(notify)
         return alert, operator, notify
 
     def _deny_policy(self, checked: KillSwitchProps) -> iam.ManagedPolicy | None:

@@ -45,6 +45,14 @@ RESOURCES_PER_SUBSCRIBER: Mapping[str, int] = {
     "first_subscription_dlq": 3,  # the subscriptions' dead-letter queue, its policy, its alarm
 }
 
+#: Topic names: 1-256 letters, digits, hyphens and underscores; a FIFO topic's ends in ``.fifo``.
+TOPIC_NAME_PAGE = "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html"
+#: Queue names: up to 80 alphanumerics, hyphens and underscores; a FIFO queue's ends in ``.fifo``.
+QUEUE_NAME_PAGE = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html"
+#: Dashboard names: up to 255 characters, A-Z, a-z, 0-9, "-" and "_" (the AWS::CloudWatch::Dashboard
+#: reference says the same, 1 to 255).
+DASHBOARD_NAME_PAGE = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html"
+
 #: Receives before a message of a new queue moves to its dead-letter queue, unless given.
 DEFAULT_MAX_RECEIVE_COUNT = 5
 
@@ -87,8 +95,10 @@ def check_topic(
     delivery_status_logging: object = None,
     archive_retention_days: object = None,
     is_token: bool = False,
+    dashboard_is_token: bool = False,
 ) -> TopicProps:
-    """Check a ``FanoutTopic``'s own props; ``is_token`` says ``topic_name`` is a CDK token."""
+    """Check a ``FanoutTopic``'s own props; ``is_token`` (``dashboard_is_token``) says ``topic_name``
+    (``dashboard_name``) is a CDK token, checked by AWS at deploy only."""
     name = _optional_string("topic_name", topic_name)
     is_fifo = props.boolean("fifo", fifo)
     dedup = props.boolean("content_based_deduplication", content_based_deduplication)
@@ -96,15 +106,17 @@ def check_topic(
         raise invalid("content_based_deduplication", True, "only with fifo=True")
     if name is not None and not is_token:
         pattern = r"^[A-Za-z0-9_-]{1,251}\.fifo$" if is_fifo else r"^[A-Za-z0-9_-]{1,256}$"
-        if not re.match(pattern, name):
-            suffix = " ending in .fifo" if is_fifo else ""
-            raise invalid("topic_name", name, f"letters, digits, - and _ (max 256){suffix}")
+        if not re.fullmatch(pattern, name):
+            suffix = ", ending in .fifo (counted in the 256)" if is_fifo else ""
+            raise invalid("topic_name", name, f"1 to 256 letters, digits, - and _{suffix} ({TOPIC_NAME_PAGE})")
     publishers = props.strings("service_publishers", service_publishers)
     for principal in publishers:
         check_service_principal("service_publishers", principal)
     limit = props.integer("resource_limit", resource_limit, low=1, high=CFN_RESOURCE_LIMIT)
     with_dashboard = props.boolean("dashboard", dashboard)
     board_name = _optional_string("dashboard_name", dashboard_name)
+    if board_name is not None and not dashboard_is_token and not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", board_name):
+        raise invalid("dashboard_name", board_name, f"1 to 255 letters, digits, - and _ ({DASHBOARD_NAME_PAGE})")
     if board_name is not None and not with_dashboard:
         raise invalid(
             "dashboard_name",
@@ -125,10 +137,59 @@ def check_topic(
     )
 
 
+@dataclass(frozen=True)
+class ServicePublisher:
+    """How an AWS service may publish to a topic, as that service's current page says."""
+
+    #: The page the statements follow.
+    page: str
+    #: The topic and key statements carry ``aws:SourceAccount`` = the topic's account (confused-deputy
+    #: protection). ``False`` where the page says the service does not support a condition block.
+    source_account: bool
+
+
+#: The service principals ``service_publishers`` takes, each with the page its statements follow.
+SERVICE_PUBLISHERS: Mapping[str, ServicePublisher] = {
+    # "Creating an Amazon SNS topic for budget notifications": the topic policy limits Budgets to
+    # this account with aws:SourceAccount (with aws:SourceArn arn:aws:budgets::<account>:*).
+    "budgets.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html", source_account=True
+    ),
+    # CloudWatch alarm actions to an encrypted topic; SNS's "Allow any CloudWatch alarm to publish to
+    # a topic" and "aws:SourceAccount versus aws:SourceOwner" use aws:SourceAccount for alarms.
+    "cloudwatch.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html", source_account=True
+    ),
+    # EventBridge, "Amazon SNS permissions": the topic policy allows events.amazonaws.com sns:Publish
+    # and condition blocks are not supported, so a statement with aws:SourceAccount would drop every
+    # event (issue 27 item 11). The key statement follows the same page (kms:GenerateDataKey,
+    # kms:Decrypt, no condition). What it gives up: any EventBridge rule that targets this topic's
+    # ARN may publish, so who may put targets (events:PutTargets) is the control.
+    "events.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions",
+        source_account=False,
+    ),
+    # S3 event notifications, "Granting permissions to publish event notification messages to a
+    # destination": the topic policy carries aws:SourceAccount (and the bucket as aws:SourceArn).
+    "s3.amazonaws.com": ServicePublisher(
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html",
+        source_account=True,
+    ),
+}
+
+
 def check_service_principal(prop: str, principal: object) -> str:
-    """An AWS service principal such as ``budgets.amazonaws.com``."""
+    """One of :data:`SERVICE_PUBLISHERS` (each follows its own page), such as ``budgets.amazonaws.com``."""
     if not isinstance(principal, str) or not _SERVICE_PRINCIPAL.match(principal):
         raise invalid(prop, principal, "AWS service principals such as 'budgets.amazonaws.com'")
+    if principal not in SERVICE_PUBLISHERS:
+        raise invalid(
+            prop,
+            principal,
+            f"one of {', '.join(map(repr, SERVICE_PUBLISHERS))}, the services whose documented topic and key "
+            "statements buttress writes; for another service, add the statements its documentation gives with "
+            "topic.topic.add_to_resource_policy(...) and to the key's policy",
+        )
     return principal
 
 
@@ -142,9 +203,33 @@ def check_subscriber_id(id_: object, existing: Sequence[str]) -> str:
 
 
 def check_not_fifo(method: str, fifo: bool) -> None:
-    """Only queues subscribe to a FIFO topic."""
+    """Only queues subscribe to a FIFO topic (:data:`FIFO_DELIVERY_PAGE`)."""
     if fifo:
-        raise ButtressError(f"{method} is invalid on a FIFO topic: FIFO topics deliver to SQS queues only")
+        raise ButtressError(
+            f"{method} is invalid on a FIFO topic: FIFO topics deliver to SQS queues (FIFO or standard) only "
+            f"({FIFO_DELIVERY_PAGE})"
+        )
+
+
+#: "Amazon SNS message delivery for FIFO topics": FIFO topics deliver to SQS FIFO and standard
+#: queues (standard queues since September 2023) and to nothing else; a standard topic takes no FIFO
+#: queue (SNS answers "FIFO SQS Queues can not be subscribed to standard SNS topics").
+FIFO_DELIVERY_PAGE = "https://docs.aws.amazon.com/sns/latest/dg/fifo-message-delivery.html"
+
+
+def check_queue_kind(prop: str, queue: str, *, queue_fifo: bool, topic_fifo: bool) -> None:
+    """An existing queue the topic can deliver to: no FIFO queue on a standard topic.
+
+    ``queue`` names the queue in the message (its ARN, or its construct path when the ARN is a token).
+    """
+    if queue_fifo and not topic_fifo:
+        raise invalid(
+            prop,
+            queue,
+            "a standard queue: this is a FIFO queue and the topic is a standard topic, and SNS subscribes "
+            f"FIFO queues to FIFO topics only ({FIFO_DELIVERY_PAGE}); make the topic fifo=True (FIFO topics "
+            "deliver to FIFO and standard queues) or subscribe a standard queue",
+        )
 
 
 def check_filter_scope(prop: str, value: object) -> FilterScope:
@@ -180,7 +265,12 @@ def check_new_queue(
     checked_count = props.integer(f"{prefix}max_receive_count", count, low=1, high=1000)
     name = _optional_string(f"{prefix}queue_name", queue_name)
     if name is not None and fifo and not is_token and not name.endswith(".fifo"):
-        raise invalid(f"{prefix}queue_name", name, "a name ending in .fifo on a FIFO topic")
+        raise invalid(f"{prefix}queue_name", name, f"a name ending in .fifo on a FIFO topic ({QUEUE_NAME_PAGE})")
+    if name is not None and not is_token:
+        pattern = r"[A-Za-z0-9_-]{1,75}\.fifo" if fifo else r"[A-Za-z0-9_-]{1,80}"
+        if not re.fullmatch(pattern, name):
+            suffix = ", ending in .fifo (counted in the 80)" if fifo else ""
+            raise invalid(f"{prefix}queue_name", name, f"1 to 80 letters, digits, - and _{suffix} ({QUEUE_NAME_PAGE})")
     return QueueOptions(dead_letter, checked_count, name)
 
 
@@ -273,3 +363,10 @@ def check_archive_retention(prop: str, value: object, *, fifo: bool) -> int | No
     if not fifo:
         raise invalid(prop, value, "only with fifo=True: SNS archives and replays messages of FIFO topics only")
     return days
+
+
+def check_route_attributes(attributes: object) -> Mapping[str, Any] | None:
+    """``FanoutTopic.route(attributes=...)``: ``None`` or a dict of message attributes."""
+    if attributes is None:
+        return None
+    return props.mapping("attributes", attributes)
