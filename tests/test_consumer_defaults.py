@@ -110,16 +110,6 @@ def _compliance(findings: list[str]) -> list[str]:
     return [f for f in findings if not f.split(" ")[1].startswith("Annotation::")]
 
 
-# Remaining on the docsx branch (issue 22, defect 8), fixed by other branches: FanoutTopic's alarms
-# without an action (NotificationsFailedAlarm, SubscriptionDeadLetterQueueAlarm and the queue's
-# <name>-DeadLetterQueueAlarm, each under NIST 800-53, HIPAA and Control Tower: 9 findings), and,
-# without the restrictDefaultSecurityGroup flag, Network's VPC default security group left open
-# (VPCDefaultSecurityGroupClosed under NIST 800-53, HIPAA and PCI DSS: 3 findings).
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 22 defect 8: FanoutTopic alarms without an action (9 findings); no-flags only: "
-    "Network's VPC default security group open (3 findings). Remove once those fixes are merged.",
-)
 def test_default_props_app_has_no_compliance_finding(defaults_app: DefaultsApp) -> None:
     found = _compliance(defaults_app.findings)
     assert found == [], "\n".join(found)
@@ -135,6 +125,5 @@ def test_default_props_app_warns_only_what_the_docs_say(defaults_app: DefaultsAp
     assert warnings <= {f"warning Annotation::buttress:VpcCodeBuild:subnetCapacity {STACK}/Build"}
 
 
-@pytest.mark.xfail(strict=False, reason="synthesis fails on the compliance findings above (issue 22 defect 8)")
 def test_default_props_app_synthesizes(defaults_app: DefaultsApp) -> None:
     assert defaults_app.synth_error == ""
