@@ -342,7 +342,7 @@ class AlbFargateService(Construct):
         #: The KMS-encrypted log group of ECS Exec sessions (``enable_exec=True``; else ``None``).
         self.exec_log_group: logs.LogGroup | None = None if exec_logging is None else exec_logging.log_group
         #: The ECS cluster the service runs in.
-        self.cluster = task_.cluster(self, cdk.cluster, vpc_, spot=plain.spot, exec_=exec_logging)
+        self.cluster = task_.cluster(self, cdk.cluster, vpc_, exec_=exec_logging)
         #: Log group of every container of the task.
         self.log_group = log_group(
             self, "Logs", retention=cdk.log_retention, removal_policy=cdk.removal_policy, key=cdk.log_key
@@ -367,6 +367,7 @@ class AlbFargateService(Construct):
             definition=self.task_definition,
             security_group=self.task_security_group,
         )
+        task_.wait_for_capacity_providers(self.service, self.cluster)
         task_.acknowledge_exec_wildcards(self.task_definition, exec_logging)
         front = self._front(checked, owner)
         #: The Application Load Balancer (the shared one's with ``load_balancer_of``).
