@@ -170,6 +170,19 @@ def check_task_props(props: AlbFargateServiceProps, sidecars: Sequence[Sidecar])
     user = rules.check_user(props.user)
     enable_exec = _check_exec(props.enable_exec, props.cluster)
     read_only = checks.boolean("read_only_root_filesystem", props.read_only_root_filesystem)
+    if enable_exec and read_only:
+        # AWS documents the pair as unsupported: "The SSM agent requires that the container file system can be
+        # written to ... making the root file system read-only ... isn't supported"
+        # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html#ecs-exec-considerations).
+        # Mounting the agent's directories writable is a user-reported workaround (containers-roadmap 1359,
+        # amazon-ecs-exec-checker 71), not a documented one: refuse rather than ship an Exec that may not work.
+        raise invalid(
+            "enable_exec",
+            True,
+            "not given with read_only_root_filesystem=True: the SSM agent behind ECS Exec must write to the "
+            "container's filesystem, and AWS does not support ECS Exec with a read-only root "
+            "(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html)",
+        )
     writable_paths = rules.check_writable_paths(
         props.writable_paths, read_only_root_filesystem=props.read_only_root_filesystem is True
     )

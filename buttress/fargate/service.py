@@ -143,7 +143,8 @@ class AlbFargateService(Construct):
     :param idle_timeout: the load balancer's connection idle timeout, 1-4000 s. Default: ALB's 60 s.
     :param enable_exec: ECS Exec (``aws ecs execute-command``) into the tasks, the sessions encrypted and
         logged to a KMS-encrypted log group (``exec_log_group``, ``exec_key``); only with a cluster the
-        construct creates (the logging is a cluster setting). Default ``False``.
+        construct creates (the logging is a cluster setting); an error with ``read_only_root_filesystem``
+        (AWS does not support ECS Exec on a read-only root). Default ``False``.
     :param dual_stack: an IPv4 and IPv6 load balancer (``ingress_cidrs`` may hold IPv6 CIDRs; a public
         service admits ``::/0`` too by default; an AAAA alias record with ``domain_name``). The VPC
         must have IPv6: an error for an ``ec2.Vpc`` (or ``Network``) without it; an imported VPC is not

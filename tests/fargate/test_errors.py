@@ -231,3 +231,13 @@ def test_https_options_given_explicitly_are_used() -> None:
     )
     task = one_resource(template, "AWS::ECS::TaskDefinition")["Properties"]
     assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
+
+
+def test_exec_with_a_read_only_root_filesystem_is_refused(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    # ECS Exec's considerations: the SSM agent must write to the container's filesystem.
+    fails(
+        error_stack,
+        r"enable_exec=True is invalid: .*read_only_root_filesystem=True.*ecs-exec.html",
+        enable_exec=True,
+        read_only_root_filesystem=True,
+    )
