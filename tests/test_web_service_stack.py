@@ -254,7 +254,7 @@ def test_with_a_domain_from_context_each_service_gets_a_certificate_and_an_alias
     assert records == [("api.example.com.", "A", "Z0123456789ABC"), ("www.example.com.", "A", "Z0123456789ABC")]
     assert template["Outputs"]["WebUrl"]["Value"] == "https://www.example.com"
     assert template["Outputs"]["ApiUrl"]["Value"] == "https://api.example.com"
-    assert template["Outputs"]["DocsUrl"]["Value"] == "https://www.example.com/docs"
+    assert template["Outputs"]["DocsUrl"]["Value"] == "https://www.example.com/docs/"
 
 
 def test_with_a_domain_the_integration_test_calls_the_api_by_its_name(domain_assembly: Any) -> None:
