@@ -222,11 +222,14 @@ def _check_exec(value: object, cluster: object) -> bool:
 def check_deployment(deployment: Deployment, plain: rules.FargateProps, *, shared: bool) -> rules.DeploymentSpec:
     """The deployment against the plain props (scaling, listeners) and ECS's limits."""
     strategy = checks.option("deployment.strategy", deployment.strategy, DeploymentStrategy)
-    if strategy is not DeploymentStrategy.ROLLING and plain.scale_on_requests_per_target is not None:
+    prepared = deployment.prepare_traffic_shifting is True
+    if (strategy is not DeploymentStrategy.ROLLING or prepared) and plain.scale_on_requests_per_target is not None:
         raise invalid(
             "scale_on_requests_per_target",
             plain.scale_on_requests_per_target,
-            f"not given with deployment strategy {strategy.value}: ECS moves the traffic to the alternate "
+            f"not given with deployment strategy {strategy.value}"
+            + (" prepared for traffic shifting" if prepared else "")
+            + ": ECS moves the traffic to the alternate "
             "target group, which a request-count policy does not follow; scale on CPU or memory",
         )
     if shared and deployment.test_listener_port is not None:
@@ -257,4 +260,5 @@ def check_deployment(deployment: Deployment, plain: rules.FargateProps, *, share
         rollback_on_5xx=deployment.rollback_on_5xx,
         listener_port=plain.listener_port,
         redirect_http=plain.redirect_http,
+        prepare_traffic_shifting=deployment.prepare_traffic_shifting,
     )

@@ -42,12 +42,30 @@ class Deployment:
     test_listener_port: int | None = None
     rollback_on_5xx: int | None = None
     rollback_alarms: Sequence[cloudwatch.IAlarm] = ()
+    prepare_traffic_shifting: bool = False
 
     @classmethod
-    def rolling(cls, *, rollback_alarms: Sequence[cloudwatch.IAlarm] = ()) -> Deployment:
+    def rolling(
+        cls,
+        *,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        prepare_traffic_shifting: bool = False,
+        test_listener_port: int | None = None,
+    ) -> Deployment:
         """Replace tasks in place, the circuit breaker rolling back a revision whose tasks fail;
-        ``rollback_alarms`` roll it back too when one goes off during the deployment."""
-        return cls(DeploymentStrategy.ROLLING, rollback_alarms=tuple(rollback_alarms))
+        ``rollback_alarms`` roll it back too when one goes off during the deployment.
+
+        ``prepare_traffic_shifting=True`` is the first of the two deployments ECS documents for moving a
+        service to blue/green, canary or linear: the load balancer's advanced configuration (the alternate
+        target group, the production rule and, with ``test_listener_port``, the test listener) with the
+        ROLLING strategy; the next deployment changes only the strategy
+        (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/migrate-deployment-strategies.html)."""
+        return cls(
+            DeploymentStrategy.ROLLING,
+            rollback_alarms=tuple(rollback_alarms),
+            prepare_traffic_shifting=prepare_traffic_shifting,
+            test_listener_port=test_listener_port,
+        )
 
     @classmethod
     def blue_green(
@@ -128,9 +146,10 @@ class StrategyProps:
 
 
 def strategy_props(spec: rules.DeploymentSpec) -> StrategyProps:
-    """The ``FargateService`` props of a traffic-shifting deployment (none for a rolling one)."""
+    """The ``FargateService`` props of a traffic-shifting deployment (none for a rolling one; an explicit
+    ROLLING strategy for one prepared for traffic shifting)."""
     if not spec.shifts_traffic:
-        return StrategyProps()
+        return StrategyProps(deployment_strategy=ecs.DeploymentStrategy.ROLLING if spec.prepared else None)
     shift = (
         None
         if spec.percent is None
