@@ -17,7 +17,7 @@ from aws_cdk.assertions import Template
 
 from buttress import AlbFargateService, ButtressError, Deployment
 from tests.fargate.helpers import IMAGE, logical_id_of, make_vpc
-from tests.harness import new_stack
+from tests.harness import new_stack, resources_of_type
 
 _NOTE = "may cause a circular dependency"
 
@@ -88,3 +88,21 @@ def test_a_user_alarm_on_the_service_own_metrics_with_a_generated_name_is_refuse
         ButtressError, match=r"^Cycle/Svc: deployment.rollback_alarms\[0\]=.*Cycle/Cpu.* is invalid: .*alarm_name"
     ):
         _canary(stack, rollback_alarms=[own])
+
+
+def test_every_alarm_has_its_action(canary: Any) -> None:
+    """Issue 22's alarm convention: no alarm notifies nobody. The construct's only alarm is the
+    5xx rollback alarm, whose action is ECS rolling the deployment back (the service names it)."""
+    template = canary.template
+    rollback = {
+        name
+        for service in resources_of_type(template, "AWS::ECS::Service").values()
+        for name in service["Properties"]["DeploymentConfiguration"].get("Alarms", {}).get("AlarmNames", [])
+        if isinstance(name, str)
+    }
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    built = {k: v for k, v in alarms.items() if "Deployment5xxAlarm" in v["Metadata"]["aws:cdk:path"]}
+    assert built
+    for alarm in built.values():
+        props = alarm["Properties"]
+        assert props.get("AlarmActions") or props["AlarmName"] in rollback
