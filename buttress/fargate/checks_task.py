@@ -15,6 +15,7 @@ from buttress.fargate.task import Sidecar
 from buttress.options import DeploymentStrategy
 from buttress.rules import fargate as rules
 from buttress.rules import props as checks
+from buttress.rules.fargate.image import check_image_reference
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def check_sidecars(value: object) -> tuple[list[Sidecar], list[rules.ContainerSp
         image = sidecar.image
         if not isinstance(image, ecs.ContainerImage) and not (isinstance(image, str) and image.strip()):
             raise invalid(f"sidecars[{index}].image", image, "a registry image name (str) or an ecs.ContainerImage")
+        if isinstance(image, str):
+            check_image_reference(f"sidecars[{index}].image", image)
         secrets = check_secrets(f"sidecars[{index}].secrets", sidecar.secrets)
         spec = rules.check_sidecar(
             index,

@@ -21,6 +21,7 @@ from buttress.errors import invalid
 from buttress.fargate.deployment import strategy_props
 from buttress.options import CpuArchitecture
 from buttress.parts import nag
+from buttress.rules.fargate.image import check_image_reference
 
 if TYPE_CHECKING:
     from buttress.fargate.checks import Checked
@@ -68,6 +69,8 @@ def main_image(
     if value is not None:
         if isinstance(value, str) and not value.strip():
             raise invalid("image", value, "a registry image name such as public.ecr.aws/nginx/nginx:stable")
+        if isinstance(value, str):
+            check_image_reference("image", value)
         return image(value)
     platform = (
         ecr_assets.Platform.LINUX_ARM64

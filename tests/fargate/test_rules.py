@@ -768,3 +768,30 @@ def test_dual_stack_admits_ipv6_cidrs_and_defaults_to_both_internets() -> None:
         rules.check_ingress_cidrs(["::/0"], internal=True, dual_stack=True)
     with pytest.raises(ButtressError, match=r"^dual_stack='yes' is invalid: True or False"):
         _props(dual_stack="yes")
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "public.ecr.aws/nginx/nginx:stable",
+        "nginx",
+        "111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.2.3",
+        "localhost:5000/app",
+        "ghcr.io/org-name/app:v1",
+        "app@sha256:" + "a" * 64,
+    ],
+)
+def test_image_references_aws_accepts(image: str) -> None:
+    from buttress.rules.fargate.image import check_image_reference
+
+    assert check_image_reference("image", image) == image
+
+
+@pytest.mark.parametrize(
+    "image", ["My App:latest", "public.ecr.aws/Nginx/nginx", "app:", "app:tag with space", "x" * 256]
+)
+def test_image_references_aws_refuses(image: str) -> None:
+    from buttress.rules.fargate.image import check_image_reference
+
+    with pytest.raises(ButtressError, match=r"is invalid: an image reference .*lower case.*task_definition_parameters"):
+        check_image_reference("image", image)
