@@ -295,8 +295,8 @@ def test_the_api_releases_by_canary_with_a_test_listener(template: dict[str, Any
     assert config["Strategy"] == "CANARY"
     assert config["CanaryConfiguration"] == {"CanaryBakeTimeInMinutes": 5, "CanaryPercent": 10}
     assert config["BakeTimeInMinutes"] == 10
-    alarm_id, _ = _by_path(template, "AWS::CloudWatch::Alarm", "Api/Deployment5xxAlarm")
-    assert config["Alarms"]["AlarmNames"] == [{"Ref": alarm_id}]
+    _, alarm = _by_path(template, "AWS::CloudWatch::Alarm", "Api/Deployment5xxAlarm")
+    assert config["Alarms"]["AlarmNames"] == [alarm["Properties"]["AlarmName"]]  # a fixed name: no cycle note
     (balancer,) = service["Properties"]["LoadBalancers"]
     assert set(balancer["AdvancedConfiguration"]) == {
         "AlternateTargetGroupArn",
