@@ -46,8 +46,57 @@ class ButtressError(ValueError):
 
 
 def invalid(prop: str, value: object, allowed: str) -> ButtressError:
-    """The standard error: ``<prop>=<value> is invalid: <allowed>``, the value quoted as given."""
-    return ButtressError(f"{prop}={value!r} is invalid: {allowed}", prop=prop)
+    """The standard error: ``<prop>=<value> is invalid: <allowed>``, the value quoted as given.
+
+    A value whose ``repr`` says nothing (a construct, a jsii proxy, an unresolved token) is described
+    instead (:func:`describe`).
+    """
+    return ButtressError(f"{prop}={describe(value)} is invalid: {allowed}", prop=prop)
+
+
+_TOKEN_MARKERS = ("${Token[", "#{Token[")
+#: CDK encodes a number token as a float near -1.888e289; no real prop value is that large.
+_NUMBER_TOKEN_FLOOR = 1e288
+
+
+def describe(value: object) -> str:
+    """``repr(value)`` for plain values; what the object is where its ``repr`` would not say.
+
+    A string holding a CDK token (``'${Token[TOKEN.2591]}'``) is a value known only at deploy time; an
+    object with a construct path is named by its type and path; any other object with a default
+    ``<... object at 0x...>`` repr (``jsii._reference_map.InterfaceDynamicProxy``) by its type.
+    Duck-typed: this module imports no CDK.
+    """
+    if isinstance(value, str):
+        if any(marker in value for marker in _TOKEN_MARKERS):
+            return "<a value known only at deploy time (a CDK token, e.g. another resource's attribute)>"
+        return repr(value)
+    if isinstance(value, float) and abs(value) > _NUMBER_TOKEN_FLOOR:
+        return "<a number known only at deploy time (a CDK token)>"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(describe(item) for item in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    text = repr(value)
+    if not text.startswith("<") or " object at 0x" not in text:
+        return text
+    kind = _kind(value)
+    try:
+        path = str(value.node.path)  # type: ignore[attr-defined]
+    except Exception:
+        return f"<{kind}>"
+    return f"<{kind} at {path!r}>" if path else f"<{kind}>"
+
+
+def _kind(value: object) -> str:
+    """The most telling type name: a jsii proxy names the interfaces it stands for."""
+    cls = type(value)
+    if cls.__name__ == "InterfaceDynamicProxy":
+        names = [type(delegate).__name__ for delegate in getattr(value, "_delegates", ())]
+        names = [name.removeprefix("_").removesuffix("Proxy") for name in names]
+        names = [name for name in names if name.startswith("I")] or names
+        return f"a jsii object implementing {', '.join(names)}" if names else "a jsii object"
+    module = cls.__module__.split("._", 1)[0]
+    return f"{module}.{cls.__qualname__.removeprefix('_').removesuffix('Proxy')}"
 
 
 def _path_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:

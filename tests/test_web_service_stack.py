@@ -254,7 +254,7 @@ def test_with_a_domain_from_context_each_service_gets_a_certificate_and_an_alias
     assert records == [("api.example.com.", "A", "Z0123456789ABC"), ("www.example.com.", "A", "Z0123456789ABC")]
     assert template["Outputs"]["WebUrl"]["Value"] == "https://www.example.com"
     assert template["Outputs"]["ApiUrl"]["Value"] == "https://api.example.com"
-    assert template["Outputs"]["DocsUrl"]["Value"] == "https://www.example.com/docs"
+    assert template["Outputs"]["DocsUrl"]["Value"] == "https://www.example.com/docs/"
 
 
 def test_with_a_domain_the_integration_test_calls_the_api_by_its_name(domain_assembly: Any) -> None:
@@ -295,8 +295,8 @@ def test_the_api_releases_by_canary_with_a_test_listener(template: dict[str, Any
     assert config["Strategy"] == "CANARY"
     assert config["CanaryConfiguration"] == {"CanaryBakeTimeInMinutes": 5, "CanaryPercent": 10}
     assert config["BakeTimeInMinutes"] == 10
-    alarm_id, _ = _by_path(template, "AWS::CloudWatch::Alarm", "Api/Deployment5xxAlarm")
-    assert config["Alarms"]["AlarmNames"] == [{"Ref": alarm_id}]
+    _, alarm = _by_path(template, "AWS::CloudWatch::Alarm", "Api/Deployment5xxAlarm")
+    assert config["Alarms"]["AlarmNames"] == [alarm["Properties"]["AlarmName"]]  # a fixed name: no cycle note
     (balancer,) = service["Properties"]["LoadBalancers"]
     assert set(balancer["AdvancedConfiguration"]) == {
         "AlternateTargetGroupArn",

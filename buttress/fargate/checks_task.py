@@ -15,6 +15,7 @@ from buttress.fargate.task import Sidecar
 from buttress.options import DeploymentStrategy
 from buttress.rules import fargate as rules
 from buttress.rules import props as checks
+from buttress.rules.fargate.image import check_image_reference
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def check_sidecars(value: object) -> tuple[list[Sidecar], list[rules.ContainerSp
         image = sidecar.image
         if not isinstance(image, ecs.ContainerImage) and not (isinstance(image, str) and image.strip()):
             raise invalid(f"sidecars[{index}].image", image, "a registry image name (str) or an ecs.ContainerImage")
+        if isinstance(image, str):
+            check_image_reference(f"sidecars[{index}].image", image)
         secrets = check_secrets(f"sidecars[{index}].secrets", sidecar.secrets)
         spec = rules.check_sidecar(
             index,
@@ -170,6 +173,19 @@ def check_task_props(props: AlbFargateServiceProps, sidecars: Sequence[Sidecar])
     user = rules.check_user(props.user)
     enable_exec = _check_exec(props.enable_exec, props.cluster)
     read_only = checks.boolean("read_only_root_filesystem", props.read_only_root_filesystem)
+    if enable_exec and read_only:
+        # AWS documents the pair as unsupported: "The SSM agent requires that the container file system can be
+        # written to ... making the root file system read-only ... isn't supported"
+        # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html#ecs-exec-considerations).
+        # Mounting the agent's directories writable is a user-reported workaround (containers-roadmap 1359,
+        # amazon-ecs-exec-checker 71), not a documented one: refuse rather than ship an Exec that may not work.
+        raise invalid(
+            "enable_exec",
+            True,
+            "not given with read_only_root_filesystem=True: the SSM agent behind ECS Exec must write to the "
+            "container's filesystem, and AWS does not support ECS Exec with a read-only root "
+            "(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html)",
+        )
     writable_paths = rules.check_writable_paths(
         props.writable_paths, read_only_root_filesystem=props.read_only_root_filesystem is True
     )
@@ -209,11 +225,14 @@ def _check_exec(value: object, cluster: object) -> bool:
 def check_deployment(deployment: Deployment, plain: rules.FargateProps, *, shared: bool) -> rules.DeploymentSpec:
     """The deployment against the plain props (scaling, listeners) and ECS's limits."""
     strategy = checks.option("deployment.strategy", deployment.strategy, DeploymentStrategy)
-    if strategy is not DeploymentStrategy.ROLLING and plain.scale_on_requests_per_target is not None:
+    prepared = deployment.prepare_traffic_shifting is True
+    if (strategy is not DeploymentStrategy.ROLLING or prepared) and plain.scale_on_requests_per_target is not None:
         raise invalid(
             "scale_on_requests_per_target",
             plain.scale_on_requests_per_target,
-            f"not given with deployment strategy {strategy.value}: ECS moves the traffic to the alternate "
+            f"not given with deployment strategy {strategy.value}"
+            + (" prepared for traffic shifting" if prepared else "")
+            + ": ECS moves the traffic to the alternate "
             "target group, which a request-count policy does not follow; scale on CPU or memory",
         )
     if shared and deployment.test_listener_port is not None:
@@ -244,4 +263,5 @@ def check_deployment(deployment: Deployment, plain: rules.FargateProps, *, share
         rollback_on_5xx=deployment.rollback_on_5xx,
         listener_port=plain.listener_port,
         redirect_http=plain.redirect_http,
+        prepare_traffic_shifting=deployment.prepare_traffic_shifting,
     )

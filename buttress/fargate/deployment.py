@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Names, Stack, Token
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
@@ -13,6 +14,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from buttress.errors import describe, invalid
 from buttress.options import DeploymentStrategy
 from buttress.parts import nag
 from buttress.rules import fargate as rules
@@ -40,12 +42,30 @@ class Deployment:
     test_listener_port: int | None = None
     rollback_on_5xx: int | None = None
     rollback_alarms: Sequence[cloudwatch.IAlarm] = ()
+    prepare_traffic_shifting: bool = False
 
     @classmethod
-    def rolling(cls, *, rollback_alarms: Sequence[cloudwatch.IAlarm] = ()) -> Deployment:
+    def rolling(
+        cls,
+        *,
+        rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        prepare_traffic_shifting: bool = False,
+        test_listener_port: int | None = None,
+    ) -> Deployment:
         """Replace tasks in place, the circuit breaker rolling back a revision whose tasks fail;
-        ``rollback_alarms`` roll it back too when one goes off during the deployment."""
-        return cls(DeploymentStrategy.ROLLING, rollback_alarms=tuple(rollback_alarms))
+        ``rollback_alarms`` roll it back too when one goes off during the deployment.
+
+        ``prepare_traffic_shifting=True`` is the first of the two deployments ECS documents for moving a
+        service to blue/green, canary or linear: the load balancer's advanced configuration (the alternate
+        target group, the production rule and, with ``test_listener_port``, the test listener) with the
+        ROLLING strategy; the next deployment changes only the strategy
+        (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/migrate-deployment-strategies.html)."""
+        return cls(
+            DeploymentStrategy.ROLLING,
+            rollback_alarms=tuple(rollback_alarms),
+            prepare_traffic_shifting=prepare_traffic_shifting,
+            test_listener_port=test_listener_port,
+        )
 
     @classmethod
     def blue_green(
@@ -126,9 +146,10 @@ class StrategyProps:
 
 
 def strategy_props(spec: rules.DeploymentSpec) -> StrategyProps:
-    """The ``FargateService`` props of a traffic-shifting deployment (none for a rolling one)."""
+    """The ``FargateService`` props of a traffic-shifting deployment (none for a rolling one; an explicit
+    ROLLING strategy for one prepared for traffic shifting)."""
     if not spec.shifts_traffic:
-        return StrategyProps()
+        return StrategyProps(deployment_strategy=ecs.DeploymentStrategy.ROLLING if spec.prepared else None)
     shift = (
         None
         if spec.percent is None
@@ -266,22 +287,61 @@ def rollback_alarm(
     groups: TargetGroups,
     alarms: Sequence[cloudwatch.IAlarm],
 ) -> cloudwatch.Alarm | None:
-    """The 5xx alarm of a traffic-shifting deployment, if any; it and ``alarms`` roll a deployment back."""
+    """The 5xx alarm of a traffic-shifting deployment, if any; it and ``alarms`` roll a deployment back.
+
+    The service names its deployment alarms, so an alarm whose name is a token (a generated name) makes
+    the service depend on it; aws-cdk-lib's ``enableDeploymentAlarms`` notes each such name ("may cause
+    a circular dependency"). A cycle needs the alarm to depend on the service too: the 5xx alarm watches
+    the target groups only, and gets a fixed name, so neither the cycle nor the note applies to it; a
+    user's alarm on the service's own metrics with a generated name is the real cycle, refused here.
+    """
+    for index, alarm in enumerate(alarms):
+        _refuse_cycle(index, alarm, service)
     names = [alarm.alarm_name for alarm in alarms]
     built = None
     if spec.rollback_on_5xx is not None and groups.alternate is not None:
-        built = _deployment_5xx_alarm(scope, spec.rollback_on_5xx, groups)
-        names.append(built.alarm_name)
+        # A fixed name, given to the service as the plain string (``alarm_name`` would be a token): the
+        # service does not depend on the alarm, which depends on the target groups only.
+        # Unique per account and Region as the stack name is; at most 255 characters (PutMetricAlarm).
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+        name = Names.unique_resource_name(scope, max_length=240, separator="-") + "-Deployment5xx"
+        built = _deployment_5xx_alarm(scope, spec.rollback_on_5xx, groups, name)
+        # The name is no reference: keep the order a reference gave (the alarm exists before the service).
+        service_resource = service.node.default_child
+        if isinstance(service_resource, ecs.CfnService):
+            service_resource.node.add_dependency(built)
+        names.append(name)
     if names:
         service.enable_deployment_alarms(names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
     return built
 
 
-def _deployment_5xx_alarm(scope: Construct, threshold: int, groups: TargetGroups) -> cloudwatch.Alarm:
+def _refuse_cycle(index: int, alarm: cloudwatch.IAlarm, service: ecs.FargateService) -> None:
+    """A rollback alarm with a generated name that references the service: the deployment cannot be created."""
+    resource = alarm.node.default_child if isinstance(alarm, Construct) else None
+    if not Token.is_unresolved(alarm.alarm_name) or not isinstance(resource, cloudwatch.CfnAlarm):
+        return
+    stack = Stack.of(service)
+    if Stack.of(resource) is not stack or not isinstance(service.node.default_child, ecs.CfnService):
+        return
+    service_id = stack.resolve(service.node.default_child.logical_id)
+    watched = json.dumps(stack.resolve([resource.dimensions, resource.metrics]))
+    if f'"{service_id}"' in watched:
+        raise invalid(
+            f"deployment.rollback_alarms[{index}]",
+            describe(alarm),
+            "an alarm with a fixed alarm_name when it watches this service's own metrics: the service names "
+            "its deployment alarms and the alarm references the service, a circular dependency CloudFormation "
+            "refuses (aws-cdk-lib aws-ecs README, 'Deployment alarms')",
+        )
+
+
+def _deployment_5xx_alarm(scope: Construct, threshold: int, groups: TargetGroups, name: str) -> cloudwatch.Alarm:
     minute = Duration.minutes(1)
     alarm = cloudwatch.Alarm(
         scope,
         "Deployment5xxAlarm",
+        alarm_name=name,
         alarm_description=f"{scope.node.path}: the tasks return 5xx; rolls a deployment back",
         metric=cloudwatch.MathExpression(
             expression="FILL(blue, 0) + FILL(green, 0)",

@@ -205,7 +205,7 @@ def _load_balancer(
 def target_groups(scope: Construct, checked: Checked, service: ecs.FargateService) -> TargetGroups:
     """The target group; with a traffic-shifting deployment also the alternate one, and the tasks
     registered later (by ``deployment.shift_traffic``, once the production rule exists)."""
-    if not checked.deployment.shifts_traffic:
+    if not checked.deployment.two_target_groups:
         return TargetGroups(_target_group(scope, checked, "TargetGroup", service), None)
     return TargetGroups(
         _target_group(scope, checked, "TargetGroup", None),

@@ -143,7 +143,8 @@ class AlbFargateService(Construct):
     :param idle_timeout: the load balancer's connection idle timeout, 1-4000 s. Default: ALB's 60 s.
     :param enable_exec: ECS Exec (``aws ecs execute-command``) into the tasks, the sessions encrypted and
         logged to a KMS-encrypted log group (``exec_log_group``, ``exec_key``); only with a cluster the
-        construct creates (the logging is a cluster setting). Default ``False``.
+        construct creates (the logging is a cluster setting); an error with ``read_only_root_filesystem``
+        (AWS does not support ECS Exec on a read-only root). Default ``False``.
     :param dual_stack: an IPv4 and IPv6 load balancer (``ingress_cidrs`` may hold IPv6 CIDRs; a public
         service admits ``::/0`` too by default; an AAAA alias record with ``domain_name``). The VPC
         must have IPv6: an error for an ``ec2.Vpc`` (or ``Network``) without it; an imported VPC is not
@@ -342,7 +343,7 @@ class AlbFargateService(Construct):
         #: The KMS-encrypted log group of ECS Exec sessions (``enable_exec=True``; else ``None``).
         self.exec_log_group: logs.LogGroup | None = None if exec_logging is None else exec_logging.log_group
         #: The ECS cluster the service runs in.
-        self.cluster = task_.cluster(self, cdk.cluster, vpc_, spot=plain.spot, exec_=exec_logging)
+        self.cluster = task_.cluster(self, cdk.cluster, vpc_, exec_=exec_logging)
         #: Log group of every container of the task.
         self.log_group = log_group(
             self, "Logs", retention=cdk.log_retention, removal_policy=cdk.removal_policy, key=cdk.log_key
@@ -367,6 +368,7 @@ class AlbFargateService(Construct):
             definition=self.task_definition,
             security_group=self.task_security_group,
         )
+        task_.wait_for_capacity_providers(self.service, self.cluster)
         task_.acknowledge_exec_wildcards(self.task_definition, exec_logging)
         front = self._front(checked, owner)
         #: The Application Load Balancer (the shared one's with ``load_balancer_of``).

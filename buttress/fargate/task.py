@@ -7,19 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Aws, RemovalPolicy, Stack
+import jsii
+from aws_cdk import ArnFormat, AspectPriority, Aspects, Aws, CfnResource, IAspect, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from buttress.errors import invalid
 from buttress.fargate.deployment import strategy_props
 from buttress.options import CpuArchitecture
 from buttress.parts import nag
+from buttress.rules.fargate.image import check_image_reference
 
 if TYPE_CHECKING:
     from buttress.fargate.checks import Checked
@@ -67,6 +69,8 @@ def main_image(
     if value is not None:
         if isinstance(value, str) and not value.strip():
             raise invalid("image", value, "a registry image name such as public.ecr.aws/nginx/nginx:stable")
+        if isinstance(value, str):
+            check_image_reference("image", value)
         return image(value)
     platform = (
         ecr_assets.Platform.LINUX_ARM64
@@ -115,10 +119,12 @@ def exec_logging(scope: Construct, *, retention: logs.RetentionDays, removal_pol
     return ExecLogging(key, group)
 
 
-def cluster(
-    scope: Construct, given: ecs.ICluster | None, vpc: ec2.IVpc, *, spot: bool, exec_: ExecLogging | None
-) -> ecs.ICluster:
-    """The cluster given, or one with Container Insights (and the Exec logging); Fargate Spot enabled when asked."""
+def cluster(scope: Construct, given: ecs.ICluster | None, vpc: ec2.IVpc, *, exec_: ExecLogging | None) -> ecs.ICluster:
+    """The cluster given, or one with Container Insights (and the Exec logging).
+
+    A cluster of this app gets the Fargate capacity providers, so the service can always name a capacity
+    provider strategy and turning ``spot`` on or off stays an in-place update (see :func:`service`).
+    """
     exec_config = (
         None
         if exec_ is None
@@ -137,7 +143,7 @@ def cluster(
         container_insights_v2=ecs.ContainerInsights.ENABLED,
         execute_command_configuration=exec_config,
     )
-    if spot and isinstance(built, ecs.Cluster):
+    if isinstance(built, ecs.Cluster):
         built.enable_fargate_capacity_providers()
     return built
 
@@ -252,7 +258,9 @@ def service(
         max_healthy_percent=200,
         circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
         health_check_grace_period=cdk.durations.health_check_grace_period,
-        capacity_provider_strategies=_capacity_strategy(plain.spot, plain.on_demand_base),
+        capacity_provider_strategies=_capacity_strategy(
+            plain.spot, plain.on_demand_base, associated=isinstance(cluster, ecs.Cluster)
+        ),
         platform_version=ecs.FargatePlatformVersion.LATEST,
         enable_ecs_managed_tags=True,
         propagate_tags=ecs.PropagatedTagSource.SERVICE,
@@ -264,13 +272,45 @@ def service(
     )
 
 
-def _capacity_strategy(spot: bool, on_demand_base: int) -> list[ecs.CapacityProviderStrategy] | None:
+def _capacity_strategy(
+    spot: bool, on_demand_base: int, *, associated: bool
+) -> list[ecs.CapacityProviderStrategy] | None:
+    # ``LaunchType`` is "Update requires: Replacement" and excludes ``CapacityProviderStrategy``, whose
+    # changes are in place (since June 2025): a strategy in both modes keeps ``spot`` on/off from
+    # replacing the service (aws-cdk issue 24907).
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html
+    # An imported cluster keeps the launch type: its capacity providers cannot be associated from here
+    # (and ``spot`` is refused with it).
     if not spot:
-        return None
+        return [ecs.CapacityProviderStrategy(capacity_provider="FARGATE", weight=1)] if associated else None
     return [
         ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=on_demand_base, weight=0),
         ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1),
     ]
+
+
+def wait_for_capacity_providers(service: ecs.FargateService, cluster: ecs.ICluster) -> None:
+    """Make the service depend on its cluster's capacity-provider associations.
+
+    Without it CloudFormation may create the service before FARGATE/FARGATE_SPOT are associated ("capacity
+    provider ... is not associated with the cluster") and delete the association before the service
+    (containers-roadmap 631, a user report; the ECS API reference says a strategy's providers must be
+    associated: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
+    aws-cdk-lib creates the association in an aspect at synth, so the dependency is added by one too.
+    """
+    if isinstance(cluster, ecs.Cluster) and Stack.of(cluster) is Stack.of(service):
+        Aspects.of(service).add(_DependOnAssociations(cluster), priority=AspectPriority.READONLY)
+
+
+@jsii.implements(IAspect)
+class _DependOnAssociations:
+    def __init__(self, cluster: ecs.Cluster) -> None:
+        self._cluster = cluster
+
+    def visit(self, node: IConstruct) -> None:
+        association = self._cluster.node.try_find_child(self._cluster.node.id)
+        if isinstance(node, ecs.CfnService) and isinstance(association, CfnResource):
+            node.add_resource_dependency(association)
 
 
 def acknowledge_exec_wildcards(definition: ecs.FargateTaskDefinition, exec_: ExecLogging | None) -> None:

@@ -40,8 +40,9 @@ def test_canary_shifts_a_share_first_then_bakes_and_rolls_back_on_alarms(canary:
     assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     alarm_id = logical_id_of(template, "AWS::CloudWatch::Alarm", "Web/Deployment5xxAlarm")
     latency_id = logical_id_of(template, "AWS::CloudWatch::Alarm", "Canary/Latency")
+    alarm_name = resources_of_type(template, "AWS::CloudWatch::Alarm")[alarm_id]["Properties"]["AlarmName"]
     assert config["Alarms"] == {
-        "AlarmNames": [{"Ref": latency_id}, {"Ref": alarm_id}],
+        "AlarmNames": [{"Ref": latency_id}, alarm_name],
         "Enable": True,
         "Rollback": True,
     }

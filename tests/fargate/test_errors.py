@@ -231,3 +231,35 @@ def test_https_options_given_explicitly_are_used() -> None:
     )
     task = one_resource(template, "AWS::ECS::TaskDefinition")["Properties"]
     assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"
+
+
+def test_exec_with_a_read_only_root_filesystem_is_refused(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    # ECS Exec's considerations: the SSM agent must write to the container's filesystem.
+    fails(
+        error_stack,
+        r"enable_exec=True is invalid: .*read_only_root_filesystem=True.*ecs-exec.html",
+        enable_exec=True,
+        read_only_root_filesystem=True,
+    )
+
+
+def test_error_messages_say_what_an_object_is_not_its_repr(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    # Issue 22: messages printed '<jsii._reference_map.InterfaceDynamicProxy object at 0x...>' and
+    # "'${Token[TOKEN.2591]}'".
+    from aws_cdk import Fn, Token
+    from aws_cdk import aws_ecs as ecs
+
+    from buttress.errors import describe
+
+    stack, _ = error_stack
+    cluster = ecs.Cluster.from_cluster_arn(stack, "ReprCluster", "arn:aws:ecs:us-east-1:111122223333:cluster/x")
+    assert describe(cluster) == "<a jsii object implementing ICluster at 'Errors/ReprCluster'>"
+    assert describe(Fn.get_att("X", "Name").to_string()).startswith("<a value known only at deploy time")
+    assert describe(Token.as_number(Fn.get_att("X", "N"))) == "<a number known only at deploy time (a CDK token)>"
+    assert describe(["a", 1, 2.5, None]) == "['a', 1, 2.5, None]"
+    error = fails(
+        error_stack,
+        r"health_check_path=<a value known only at deploy time",
+        health_check_path=Fn.get_att("X", "P").to_string(),
+    )
+    assert "Token[" not in str(error)

@@ -92,7 +92,9 @@ def test_deployment_is_guarded(public: Public) -> None:
         "MinimumHealthyPercent": 100,
     }
     assert service["HealthCheckGracePeriodSeconds"] == 60
-    assert service["LaunchType"] == "FARGATE"
+    # A capacity-provider strategy rather than LaunchType: turning spot on later is an in-place update.
+    assert service["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE", "Weight": 1}]
+    assert "LaunchType" not in service
     # Auto scaling owns the task count: a deployment must not reset it.
     assert "DesiredCount" not in service
 

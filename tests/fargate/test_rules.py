@@ -10,6 +10,7 @@ import pytest
 from buttress import ButtressError
 from buttress.options import CpuArchitecture, ListenerProtocol
 from buttress.rules import fargate as rules
+from buttress.rules.fargate import routing
 
 
 @pytest.mark.parametrize(
@@ -516,10 +517,37 @@ def test_waf_errors(overrides: dict[str, object], message: str) -> None:
 def test_route_conditions_and_url_suffix() -> None:
     route = rules.check_route(priority=10, path_patterns=["/docs/*"], host_headers=None, taken={})
     assert route == rules.RouteSpec(10, ["/docs/*"], [])
-    assert route.url_suffix() == "/docs"
+    # "*" matches zero or more characters: /docs/* serves /docs/, not /docs (issue 27 item 7).
+    assert route.url_suffix() == "/docs/"
+    assert routing.path_pattern_matches("/docs/*", route.url_suffix())
+    assert (
+        rules.check_route(priority=10, path_patterns=["/a/*/b*"], host_headers=None, taken={}).url_suffix() == "/a//b"
+    )
     hosts = rules.check_route(priority=1, path_patterns=None, host_headers=["Docs.Example.com"], taken={5: "S/Other"})
     assert hosts.host_headers == ["docs.example.com"] and hosts.url_suffix() == ""
     assert rules.check_route(priority=50000, path_patterns=["/a?c"], host_headers=None, taken={}).url_suffix() == "/a"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("/docs/*", "/docs/", True),
+        ("/docs/*", "/docs/a/b", True),
+        ("/docs/*", "/docs", False),
+        ("/docs/*", "/Docs/", False),  # case-sensitive
+        ("/a?c", "/abc", True),
+        ("/a?c", "/ac", False),
+        ("/x.y", "/xzy", False),  # '.' is literal
+        ("*", "/anything", True),
+    ],
+)
+def test_alb_path_patterns(pattern: str, path: str, matches: bool) -> None:
+    assert routing.path_pattern_matches(pattern, path) is matches
+
+
+def test_alb_host_headers_ignore_case() -> None:
+    assert routing.host_header_matches("*.Example.com", "docs.example.COM")
+    assert not routing.host_header_matches("*.example.com", "example.com")
 
 
 @pytest.mark.parametrize(
@@ -740,3 +768,30 @@ def test_dual_stack_admits_ipv6_cidrs_and_defaults_to_both_internets() -> None:
         rules.check_ingress_cidrs(["::/0"], internal=True, dual_stack=True)
     with pytest.raises(ButtressError, match=r"^dual_stack='yes' is invalid: True or False"):
         _props(dual_stack="yes")
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "public.ecr.aws/nginx/nginx:stable",
+        "nginx",
+        "111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.2.3",
+        "localhost:5000/app",
+        "ghcr.io/org-name/app:v1",
+        "app@sha256:" + "a" * 64,
+    ],
+)
+def test_image_references_aws_accepts(image: str) -> None:
+    from buttress.rules.fargate.image import check_image_reference
+
+    assert check_image_reference("image", image) == image
+
+
+@pytest.mark.parametrize(
+    "image", ["My App:latest", "public.ecr.aws/Nginx/nginx", "app:", "app:tag with space", "x" * 256]
+)
+def test_image_references_aws_refuses(image: str) -> None:
+    from buttress.rules.fargate.image import check_image_reference
+
+    with pytest.raises(ButtressError, match=r"is invalid: an image reference .*lower case.*task_definition_parameters"):
+        check_image_reference("image", image)

@@ -64,8 +64,8 @@ def test_shared_load_balancer_reaches_each_service_on_its_container_port_only(sh
 
 def test_shared_services_have_urls_on_the_shared_load_balancer(shared: Shared) -> None:
     resolve = shared.stack.resolve
-    assert resolve(shared.docs.url) == resolve(f"{shared.web.url}/docs")
-    assert shared.admin.url == "https://admin.example.com/ui"
+    assert resolve(shared.docs.url) == resolve(f"{shared.web.url}/docs/")
+    assert shared.admin.url == "https://admin.example.com/ui/"
 
 
 @pytest.mark.parametrize(

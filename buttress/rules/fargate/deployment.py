@@ -29,11 +29,19 @@ class DeploymentSpec:
     step_bake_minutes: int | None
     test_listener_port: int | None
     rollback_on_5xx: int | None
+    #: A rolling deployment with the traffic-shifting load balancer configuration in place (the first of
+    #: ECS's two steps from rolling to blue/green, canary or linear).
+    prepared: bool = False
 
     @property
     def shifts_traffic(self) -> bool:
         """Blue/green, canary or linear: two target groups and ECS shifting traffic between them."""
         return self.strategy != "ROLLING"
+
+    @property
+    def two_target_groups(self) -> bool:
+        """The alternate target group, production rule (and test listener): traffic shifting, or prepared for it."""
+        return self.shifts_traffic or self.prepared
 
 
 def check_deployment(
@@ -46,19 +54,28 @@ def check_deployment(
     rollback_on_5xx: object,
     listener_port: int,
     redirect_http: bool,
+    prepare_traffic_shifting: object = False,
 ) -> DeploymentSpec:
     """Each strategy's settings within ECS's and CloudFormation's limits; none given that the strategy ignores."""
     rolling = strategy == "ROLLING"
+    prepared = props.boolean("deployment.prepare_traffic_shifting", prepare_traffic_shifting)
+    if prepared and not rolling:
+        raise invalid("deployment.prepare_traffic_shifting", True, "only with Deployment.rolling()")
     for prop, value in (
         ("deployment.bake_time", bake_minutes),
         ("deployment.step_bake_time", step_bake_minutes),
         ("deployment.percent", percent),
-        ("deployment.test_listener_port", test_listener_port),
+        ("deployment.test_listener_port", None if prepared else test_listener_port),
         ("deployment.rollback_on_5xx", rollback_on_5xx),
     ):
         if rolling and value is not None:
-            raise invalid(prop, value, "not given with the ROLLING strategy (it shifts no traffic)")
-    if rolling:
+            raise invalid(
+                prop,
+                value,
+                "not given with the ROLLING strategy (it shifts no traffic"
+                + (")" if prop != "deployment.test_listener_port" else "; only with prepare_traffic_shifting=True)"),
+            )
+    if rolling and not prepared:
         return DeploymentSpec(strategy, None, None, None, None, None)
     shifts = strategy in ("CANARY", "LINEAR")
     if not shifts:
@@ -83,7 +100,7 @@ def check_deployment(
         if port in taken:
             raise invalid("deployment.test_listener_port", port, f"a port no other listener uses ({sorted(taken)})")
     threshold = None if rollback_on_5xx is None else props.integer("deployment.rollback_on_5xx", rollback_on_5xx, low=1)
-    return DeploymentSpec(strategy, bake_minutes, share, step_bake_minutes, port, threshold)
+    return DeploymentSpec(strategy, bake_minutes, share, step_bake_minutes, port, threshold, prepared)
 
 
 def _check_deployment_duration(strategy: str, bake: int, share: float, step_bake: int) -> None:

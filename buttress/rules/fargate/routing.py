@@ -29,12 +29,36 @@ class RouteSpec:
     host_headers: list[str]
 
     def url_suffix(self) -> str:
-        """The literal path prefix of the first path pattern (``/docs/*`` -> ``/docs``), for the service URL."""
+        """A path the rule serves, for the service URL: the first path pattern without its ``*``s.
+
+        ``*`` matches zero or more characters, so ``/docs/*`` serves ``/docs/`` (not ``/docs``, which
+        the web service behind the default action would answer). A pattern with ``?`` (exactly one
+        character) has no such path: its literal prefix is used, and the URL only names where it starts.
+        """
         if not self.path_patterns:
             return ""
         pattern = self.path_patterns[0]
-        cut = min((i for i, c in enumerate(pattern) if c in "*?"), default=len(pattern))
-        return pattern[:cut].rstrip("/")
+        if "?" in pattern:
+            return pattern[: pattern.index("?")].rstrip("/")
+        return pattern.replace("*", "")
+
+
+def _wildcards(pattern: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+def path_pattern_matches(pattern: str, path: str) -> bool:
+    """Whether an ALB ``path-pattern`` condition value matches a request path (the path only, no query).
+
+    Case-sensitive; ``*`` matches 0 or more characters, ``?`` exactly one:
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html
+    """
+    return re.fullmatch(_wildcards(pattern), path, flags=re.DOTALL) is not None
+
+
+def host_header_matches(pattern: str, host: str) -> bool:
+    """Whether an ALB ``host-header`` condition value matches a Host header: as paths, but case-insensitive."""
+    return re.fullmatch(_wildcards(pattern), host, flags=re.IGNORECASE | re.DOTALL) is not None
 
 
 def check_route(
