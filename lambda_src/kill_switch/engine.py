@@ -19,6 +19,7 @@ from .actions import Clients, apply_state, discover_all, read_state
 from .config import Config
 from .plan import RESTARTED_BY_AWS, Summary, Target, engaged_state, left_alone, restore_state, select
 from .retry import with_backoff
+from .stages import restore_groups
 from .store import Record, RecordStore
 
 LOG = logging.getLogger("kill_switch")
@@ -56,10 +57,15 @@ def engage(
     dry_run: bool = False,
     remaining_ms: Callable[[], int] = lambda: 900_000,
     margin_ms: int = 60_000,
+    source: str = "",
+    stage: str = "",
 ) -> Summary:
-    """Set every selected resource to its engaged state, recording the previous state first."""
+    """Set every selected resource to its engaged state, recording the previous state first.
+
+    ``source`` (budgets, tripwire:<name>, drill) and ``stage`` go into the records and the summary.
+    """
     dry_run = dry_run or config.dry_run
-    summary = Summary("engage", dry_run)
+    summary = Summary("engage", dry_run, source=source, stage=stage)
     store = RecordStore(clients.dynamodb, config.table_name, config.switch_id)
     discovery_error = ""
     try:
@@ -81,7 +87,9 @@ def engage(
             return
         try:
             regional = clients.for_target(target)
-            outcome, reason = _engage_one(regional, config, store, target, run_id=run_id, dry_run=dry_run)
+            outcome, reason = _engage_one(
+                regional, config, store, target, run_id=run_id, dry_run=dry_run, source=source, stage=stage
+            )
         except Exception as error:  # one resource's failure must not stop the others
             outcome, reason = "failed", f"{type(error).__name__}: {error}"
         summary.add(target.kind, outcome, target.ident, reason)
@@ -95,7 +103,15 @@ def engage(
 
 
 def _engage_one(
-    clients: Clients, config: Config, store: RecordStore, target: Target, *, run_id: str, dry_run: bool
+    clients: Clients,
+    config: Config,
+    store: RecordStore,
+    target: Target,
+    *,
+    run_id: str,
+    dry_run: bool,
+    source: str = "",
+    stage: str = "",
 ) -> tuple[str, str]:
     existing = store.get(target)
     if existing is not None and existing.status == "engaged":
@@ -114,7 +130,9 @@ def _engage_one(
         return "skipped", f"already stopped: {json.dumps(previous, sort_keys=True)}"
     if dry_run:
         return "changed", f"would set {json.dumps(wanted, sort_keys=True)} (now {json.dumps(previous, sort_keys=True)})"
-    if (existing is None or existing.status != "pending") and not store.begin(target, previous, run_id):
+    if (existing is None or existing.status != "pending") and not store.begin(
+        target, previous, run_id, source=source, stage=stage
+    ):
         return "skipped", "engaged concurrently by another run"
     apply_state(clients, config, target, wanted)
     store.mark(target, "engaged")
@@ -152,7 +170,9 @@ def restore(
         summary.add(target.kind, outcome, target.ident, reason)
         log("restore." + outcome, resource=target.key, reason=reason, dryRun=dry_run, run=run_id)
 
-    _pool_map(config, one, list(store.active()))
+    # The last stage engaged is put back first (stages.restore_groups), one stage after the other.
+    for group in restore_groups(config, store.active()):
+        _pool_map(config, one, group)
     _finish(clients, config, summary)
     return summary
 

@@ -27,6 +27,8 @@ class Record:
     target: Target
     status: str
     previous: Mapping[str, Any]
+    #: The stage that made the record (``""``: the switch without stages); restore goes in reverse.
+    stage: str = ""
 
 
 class RecordStore:
@@ -50,7 +52,9 @@ class RecordStore:
         ).get("Item")
         return None if item is None else _record(item)
 
-    def begin(self, target: Target, previous: Mapping[str, Any], run_id: str) -> bool:
+    def begin(
+        self, target: Target, previous: Mapping[str, Any], run_id: str, *, source: str = "", stage: str = ""
+    ) -> bool:
         """Write ``pending`` with the previous state, unless an active record exists (then False).
 
         The condition keeps a re-delivered or concurrent engage from overwriting the true
@@ -62,6 +66,9 @@ class RecordStore:
             "previous": {"S": json.dumps(previous, sort_keys=True)},
             "run": {"S": run_id},
             "engagedAt": {"N": str(int(self._clock()))},
+            # What engaged it (budgets, tripwire:<name>, drill) and in which stage, for the operators.
+            **({"source": {"S": source}} if source else {}),
+            **({"stage": {"S": stage}} if stage else {}),
         }
         try:
             with_backoff(
@@ -124,4 +131,5 @@ def _record(item: Mapping[str, Any]) -> Record:
         target=Target.from_key(item["resource"]["S"]),
         status=item["status"]["S"],
         previous=json.loads(item["previous"]["S"]),
+        stage=item.get("stage", {}).get("S", ""),
     )
