@@ -19,22 +19,33 @@ from buttress.parts import nag
 from buttress.rules.kill_switch import KillSwitchProps
 
 
-def budget(scope: Construct, checked: KillSwitchProps, budget_name: str, alert_topic: FanoutTopic) -> budgets.CfnBudget:
-    """The monthly cost budget, filtered by the cost-allocation tag (and the services, when given)."""
+def budget(
+    scope: Construct,
+    checked: KillSwitchProps,
+    budget_name: str,
+    alert_topic: FanoutTopic,
+    *,
+    time_unit: str = "MONTHLY",
+    notifications: Sequence[budgets.CfnBudget.NotificationWithSubscribersProperty] | None = None,
+) -> budgets.CfnBudget:
+    """The cost budget (monthly or daily), filtered by the cost-allocation tag (and the services,
+    when given); ``notifications`` replace the warning + breach pair (stages, daily budgets)."""
     built = budgets.CfnBudget(
         scope,
         "Budget",
         budget=budgets.CfnBudget.BudgetDataProperty(
             budget_name=budget_name,
             budget_type="COST",
-            time_unit="MONTHLY",
+            time_unit=time_unit,
             budget_limit=budgets.CfnBudget.SpendProperty(amount=checked.limit_usd, unit="USD"),
             cost_filters={
                 "TagKeyValue": [f"user:{checked.tag_key}${checked.tag_value}"],
                 **({"Service": list(checked.services)} if checked.services else {}),
             },
         ),
-        notifications_with_subscribers=[
+        notifications_with_subscribers=list(notifications)
+        if notifications is not None
+        else [
             _notification("FORECASTED", checked.forecast_percent, checked.operator_emails),
             _notification(
                 "ACTUAL", checked.actual_percent, checked.operator_emails, topic_arn=alert_topic.topic.topic_arn

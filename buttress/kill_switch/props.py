@@ -15,6 +15,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
+from buttress.kill_switch.stages import Stage
+from buttress.kill_switch.tripwires import Tripwire
 from buttress.rules.kill_switch import DEFAULT_DENY_ACTIONS
 
 
@@ -53,3 +55,8 @@ class BudgetKillSwitchProps:
     alarm_action: cloudwatch.IAlarmAction | None = None
     table_key: kms.IKey | None = None
     log_key: kms.IKey | None = None
+    tripwires: Sequence[Tripwire] = ()
+    stages: Sequence[Stage] = ()
+    period: str = "MONTHLY"
+    scp_targets: Sequence[str] = ()
+    break_glass_role: str | None = None
