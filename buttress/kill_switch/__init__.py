@@ -8,6 +8,7 @@ thresholds), ``organizations`` (the service control policy) and ``reach`` (their
 runtime is the separate package ``buttress._lambda_src.kill_switch``.
 """
 
+from buttress.kill_switch.chat import ChatChannel
 from buttress.kill_switch.props import BudgetKillSwitchProps
 from buttress.kill_switch.stages import Stage
 from buttress.kill_switch.switch import EXEMPT_TAG, BudgetKillSwitch
@@ -20,6 +21,7 @@ __all__ = [
     "MAX_EMAILS",
     "BudgetKillSwitch",
     "BudgetKillSwitchProps",
+    "ChatChannel",
     "Stage",
     "Tripwire",
 ]

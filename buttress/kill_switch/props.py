@@ -15,6 +15,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
+from buttress.kill_switch.chat import ChatChannel
 from buttress.kill_switch.stages import Stage
 from buttress.kill_switch.tripwires import Tripwire
 from buttress.rules.kill_switch import DEFAULT_DENY_ACTIONS
@@ -60,3 +61,4 @@ class BudgetKillSwitchProps:
     period: str = "MONTHLY"
     scp_targets: Sequence[str] = ()
     break_glass_role: str | None = None
+    chat: ChatChannel | None = None

@@ -14,6 +14,7 @@ from aws_cdk import aws_organizations as organizations
 
 from buttress._lambda_src.kill_switch.config import Kind
 from buttress.kill_switch import stages as stage_parts
+from buttress.kill_switch.chat import ChatChannel, check_chat
 from buttress.kill_switch.props import BudgetKillSwitchProps
 from buttress.kill_switch.stages import Stage
 from buttress.kill_switch.tripwires import Tripwire, alarm_name, check_tripwires
@@ -30,6 +31,7 @@ class Reach:
     period: str
     scp_targets: tuple[str, ...]
     break_glass_role: str | None
+    chat: ChatChannel | None = None
 
     @property
     def daily(self) -> bool:
@@ -53,11 +55,12 @@ class Reach:
             "stages": stage_parts.runtime_stages(self.stages),
             "scp_targets": self.scp_targets,
             "scp_policy_id": scp_policy.attr_id if scp_policy is not None else "",
+            "chat": self.chat is not None,
         }
 
 
 def check_reach(props: BudgetKillSwitchProps, plain: KillSwitchProps, stack: Stack) -> Reach:
-    """Check ``tripwires``, ``stages``, ``period``, ``scp_targets`` and ``break_glass_role``."""
+    """Check ``tripwires``, ``stages``, ``period``, ``scp_targets``, ``break_glass_role``, ``chat``."""
     period = rules.period(props.period)
     targets = rules.scp_targets(props.scp_targets, stack.account, account_known=not Token.is_unresolved(stack.account))
     break_glass = rules.break_glass_role(props.break_glass_role, targets=targets)
@@ -65,4 +68,4 @@ def check_reach(props: BudgetKillSwitchProps, plain: KillSwitchProps, stack: Sta
     tripwires = check_tripwires(
         props.tripwires, stage_names=[s.label for s in stages if not s.forecast], region=stack.region
     )
-    return Reach(tripwires, stages, period, targets, break_glass)
+    return Reach(tripwires, stages, period, targets, break_glass, check_chat(props.chat))

@@ -29,6 +29,7 @@ from buttress.errors import reports_errors
 from buttress.fanout import FanoutTopic
 from buttress.kill_switch import budget as budget_parts
 from buttress.kill_switch import organizations
+from buttress.kill_switch.chat import ChatChannel, build_chat
 from buttress.kill_switch.checks import CheckedProps, check
 from buttress.kill_switch.functions import SwitchResources, restore_and_engage
 from buttress.kill_switch.props import BudgetKillSwitchProps
@@ -139,6 +140,10 @@ class BudgetKillSwitch(Construct):
         management or delegated administrator account. Default none.
     :param break_glass_role: the role name the service control policy never denies; required with
         ``scp_targets``.
+    :param chat: ``ChatChannel.slack(workspace_id=..., channel_id=...)`` or
+        ``ChatChannel.teams(team_id=..., tenant_id=..., channel_id=...)``: an AWS Chatbot (Amazon Q
+        Developer in chat applications) channel subscribed to the operator topic, with a guardrail
+        policy that denies invoking the restore function unless ``allow_restore=True``. Default none.
     :param alarm_action: what every alarm the switch creates notifies (the engage function's
         errors, the two topics' delivery failures). Default: ``operator_topic``, for every one of
         them (a Budgets -> switch delivery that fails is seen).
@@ -148,7 +153,7 @@ class BudgetKillSwitch(Construct):
     daily re-stop of databases, or ``None`` without ``rds_databases``), ``budget_action`` and
     ``budget_action_role`` (or ``None``), ``errors_alarm``, ``restore_command``; ``tag_key``,
     ``tag_value`` and ``dry_run`` as checked; ``tripwire_alarms`` (one per tripwire) and
-    ``scp_policy`` (or ``None``).
+    ``scp_policy``, ``chat_channel`` and ``chat_guardrail`` (or ``None``).
     Grants: :meth:`grant_drill` (publish the drill), :meth:`grant_restore` (invoke the restore).
     Metrics: :meth:`metric_engage_errors`.
     """
@@ -195,6 +200,7 @@ class BudgetKillSwitch(Construct):
         period: str = "MONTHLY",
         scp_targets: Sequence[str] = (),
         break_glass_role: str | None = None,
+        chat: ChatChannel | None = None,
     ) -> None:
         given = BudgetKillSwitchProps(
             limit_usd=limit_usd,
@@ -233,6 +239,7 @@ class BudgetKillSwitch(Construct):
             period=period,
             scp_targets=scp_targets,
             break_glass_role=break_glass_role,
+            chat=chat,
         )
         checked = check(given)
         plain = checked.plain
@@ -269,6 +276,9 @@ class BudgetKillSwitch(Construct):
             organizations.grant(self.engage_function, self.restore_function, self.scp_policy, reach.scp_targets)
         self.tripwire_alarms = build_tripwires(
             self, reach.tripwires, alert_topic=self.alert_topic, budget_name=self.budget_name
+        )
+        self.chat_channel, self.chat_guardrail = build_chat(
+            self, reach.chat, name=self.budget_name, operator_topic=self.operator_topic, restore=self.restore_function
         )
         self.alert_topic.add_function("Engage", self.engage_function)
         self.restop_rule = self._restop_rule(plain)

@@ -52,7 +52,7 @@ KINDS: tuple[Kind, ...] = tuple(Kind)
 _REQUIRED = ("switch_id", "budget_name", "account_id", "table_name", "summary_topic_arn", "tag_key", "tag_value")
 _LISTS = ("iam_groups", "iam_roles", "iam_users", "protected_functions", "regions", "scp_targets")
 #: Fields left out of the environment while empty, so a switch without them keeps its template.
-_OMITTED_WHEN_EMPTY = ("protected_functions", "regions", "tripwires", "stages", "scp_targets", "scp_policy_id")
+_OMITTED_WHEN_EMPTY = ("protected_functions", "regions", "tripwires", "stages", "scp_targets", "scp_policy_id", "chat")
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class Config:
     #: Accounts and OUs the switch's service control policy is attached to, and that policy's id.
     scp_targets: tuple[str, ...] = ()
     scp_policy_id: str = ""
+    #: A chat channel reads the operator topic: summaries go as Chatbot custom notifications too.
+    chat: bool = False
 
     # --- to the environment (the construct) -----------------------------------------------------
 
@@ -141,7 +143,7 @@ class Config:
         for name in ("exempt_tag_key", "exempt_tag_value", "deny_policy_arn", "scp_policy_id"):
             if name in values:
                 values[name] = str(values[name])
-        for name in ("dry_run", "ec2_instance_store"):
+        for name in ("dry_run", "ec2_instance_store", "chat"):
             if name in values:
                 values[name] = bool(values[name])
         if "max_workers" in values:

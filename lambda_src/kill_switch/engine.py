@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .actions import Clients, apply_state, discover_all, read_state
+from .chat import publish_kwargs
 from .config import Config
 from .plan import RESTARTED_BY_AWS, Summary, Target, engaged_state, left_alone, restore_state, select
 from .retry import with_backoff
@@ -229,7 +230,12 @@ def _finish(clients: Clients, config: Config, summary: Summary) -> None:
             lambda: clients.sns.publish(
                 TopicArn=config.summary_topic_arn,
                 Subject=summary.subject(config.budget_name),
-                Message=summary.message(config.switch_id),
+                # With a chat channel the summary goes as a Chatbot custom notification too (chat.py).
+                **(
+                    publish_kwargs(summary, config.budget_name, config.switch_id)
+                    if config.chat
+                    else {"Message": summary.message(config.switch_id)}
+                ),
             )
         )
     except Exception as error:  # the changes are made and recorded; a lost summary must not undo that

@@ -163,3 +163,43 @@ def test_without_issue_25_props_the_configuration_is_unchanged() -> None:
     engage = config_of(template, "kill_switch.engage.handler")
     assert engage.tripwires == () and engage.stages == () and engage.scp_targets == ()
     assert not template.find_resources("AWS::Organizations::Policy")
+
+
+def _chat_template(**chat: Any) -> Template:
+    from buttress.kill_switch import ChatChannel
+
+    channel = ChatChannel.slack(workspace_id="T0123ABCD", channel_id="C0123ABCD", **chat)
+    _, switch, template = build_switch(chat=channel)
+    assert switch.chat_channel is not None and switch.chat_guardrail is not None
+    return template
+
+
+def test_chat_channel_reads_the_operator_topic_and_cannot_restore_by_default() -> None:
+    template = _chat_template()
+    channel = one(template, "AWS::Chatbot::SlackChannelConfiguration")["Properties"]
+    (topic,) = channel["SnsTopicArns"]
+    assert "OperatorTopic" in topic["Ref"]
+    (guardrail,) = [p for p in template.find_resources("AWS::IAM::ManagedPolicy").values() if "Guardrail" in str(p)]
+    statement = guardrail["Properties"]["PolicyDocument"]["Statement"][0]
+    assert (statement["Effect"], statement["Action"]) == ("Deny", "lambda:InvokeFunction")
+    assert "Restore" in str(statement["Resource"])
+    assert not [s for s in template.find_resources("AWS::IAM::Policy").values() if "ChatRole" in str(s)]
+    assert config_of(template, "kill_switch.engage.handler").chat is True
+
+
+def test_chat_restore_allowed_only_on_purpose() -> None:
+    template = _chat_template(allow_restore=True)
+    (policy,) = [p for p in template.find_resources("AWS::IAM::Policy").values() if "ChatRole" in str(p)]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "lambda:InvokeFunction")
+
+
+def test_chat_ids_checked() -> None:
+    from buttress.kill_switch import ChatChannel
+
+    with pytest.raises(ButtressError, match="Slack id"):
+        ChatChannel.slack(workspace_id="my workspace", channel_id="C1")
+    with pytest.raises(ButtressError, match="UUID"):
+        ChatChannel.teams(team_id="x", tenant_id="y", channel_id="19%3Aabc%40thread.tacv2")
+    with pytest.raises(ButtressError, match="chat"):
+        build_switch(chat="#ops")

@@ -227,3 +227,20 @@ def test_switch_policy_attached_by_an_administrator_stays_after_restore(
     ks_restore.run({"confirm": "restore"}, FakeContext(), clients, config)
     assert organization["switch"] in attached(organization["account"])
     assert organization["switch"] not in attached(organization["ou"])
+
+
+def test_with_chat_the_summary_is_also_a_chatbot_custom_notification(world: World) -> None:
+    from buttress._lambda_src.kill_switch.chat import custom_notification, publish_kwargs
+    from buttress._lambda_src.kill_switch.plan import Summary
+
+    summary = Summary("engage", False, source="tripwire:invocations", stage="everything")
+    summary.add("lambda", "changed", "arn:aws:lambda:us-east-1:1:function:f")
+    notification = custom_notification(summary, "Beta")
+    assert (notification["version"], notification["source"]) == ("1.0", "custom")
+    assert "tripwire:invocations" in notification["content"]["description"]
+    body = json.loads(publish_kwargs(summary, "Beta", "switch")["Message"])
+    assert json.loads(body["default"])["counts"] == {"lambda": {"changed": 1, "skipped": 0, "failed": 0, "deferred": 0}}
+    # The e-mail (here an SQS) subscriber still gets the plain JSON summary.
+    config = replace(with_tripwire(world.config), chat=True)
+    ks_engage.run(sns_event(alarm_message()), FakeContext(), world.clients, config)
+    assert world.summaries()[-1]["source"] == "tripwire:invocations"
