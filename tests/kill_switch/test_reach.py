@@ -203,3 +203,30 @@ def test_chat_ids_checked() -> None:
         ChatChannel.teams(team_id="x", tenant_id="y", channel_id="19%3Aabc%40thread.tacv2")
     with pytest.raises(ButtressError, match="chat"):
         build_switch(chat="#ops")
+
+
+@pytest.mark.parametrize("account", [None, "111122223333"], ids=["env-agnostic", "explicit-env"])
+def test_every_compliance_plugin_passes_with_all_of_issue_25(account: str | None) -> None:
+    """Tripwires, stages, the SCP and chat together: every plugin of ``make synth`` passes."""
+    from aws_cdk import Validations
+
+    from app import CLI_DEFAULT_CONTEXT, cdk_json_context
+    from buttress.compliance import plugins
+    from buttress.kill_switch import ChatChannel
+
+    app = App(context={**CLI_DEFAULT_CONTEXT, **cdk_json_context()})
+    env = Environment(account=account, region="us-east-1") if account else None
+    stack = Stack(app, "S", env=env)
+    add_switch(
+        stack,
+        tripwires=[
+            Tripwire.lambda_invocations(per_period=100_000),
+            Tripwire.nat_gateway_bytes("nat-0abc", bytes_per_period=5e9, stage="everything"),
+        ],
+        stages=STAGES,
+        scp_targets=["ou-ab12-cdef3456", "222233334444"],
+        break_glass_role="BreakGlass",
+        chat=ChatChannel.slack(workspace_id="T0123ABCD", channel_id="C0123ABCD", allow_restore=True),
+    )
+    Validations.of(app).add_plugins(*plugins(app))
+    app.synth()  # raises on any unacknowledged finding
