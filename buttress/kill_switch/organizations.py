@@ -5,7 +5,10 @@ The policy is created unattached (``AWS::Organizations::Policy`` without ``Targe
 switch attaches it. The stack must be deployed in the Organizations management account or a
 delegated administrator for policy management, with service control policies enabled; SCPs never
 restrict the management account itself
-(https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
+(https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html;
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-organizations-policy.html:
+"called only from the organization's management account or a member account designated as a
+delegated administrator", with the policy type enabled first).
 """
 
 from __future__ import annotations

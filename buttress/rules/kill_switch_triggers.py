@@ -19,6 +19,8 @@ PERIODS = ("MONTHLY", "DAILY")
 #: (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-limits.html); 5 stages
 #: keep well inside it and are already more escalation than operators can follow.
 MAX_STAGES = 5
+#: Percentage points between two actual-cost stages, at least.
+MIN_STAGE_GAP = 2.0
 #: Stage kinds: the kinds the functions act on, ``rds`` standing for instances and Aurora clusters.
 STAGE_KINDS = ("lambda", "ecs", "ec2", "rds", "asg", "sagemaker", "eks-nodegroup", "apprunner", "iam", "scp")
 #: Tripwire and stage names: they end up in alarm names, records and summaries.
@@ -94,8 +96,14 @@ def stages(given: Sequence[tuple[str, float, tuple[str, ...], bool]], *, enabled
             raise invalid(where, stage_name, "a name no other stage has")
         seen.add(stage_name)
         props.number(f"{where}.percent", percent, low=1, high=1000)
-        if not forecast and percent <= last:
-            raise invalid(f"{where}.percent", percent, f"above the previous stage's {last:g}: stages escalate")
+        # The engage function finds the stage from dollar amounts rounded to the cent, tolerating
+        # one percentage point: two stages closer than that could not be told apart.
+        if not forecast and last and percent < last + MIN_STAGE_GAP:
+            raise invalid(
+                f"{where}.percent",
+                percent,
+                f"at least {last + MIN_STAGE_GAP:g} (previous stage {last:g}): stages escalate",
+            )
         last = percent if not forecast else last
         if forecast and kinds:  # notify only
             raise invalid(

@@ -94,6 +94,7 @@ def test_estimated_charges_refused_outside_us_east_1() -> None:
         ({"tripwires": [Tripwire.lambda_concurrency(executions=900)] * 2}, "distinct"),
         ({"tripwires": [Tripwire.lambda_concurrency(executions=900, stage="nope")]}, "stage"),
         ({"stages": [Stage(100, kinds=["lambda"]), Stage(90, kinds=["ecs"])]}, "escalate"),
+        ({"stages": [Stage(100, kinds=["lambda"]), Stage(101, kinds=["ecs"])]}, "at least 102"),
         ({"stages": [Stage(100, kinds=["lambda"], forecast=True)]}, "forecast"),
         ({"stages": [Stage(100, kinds=["ec3"])]}, "one of"),
         ({"stages": [Stage(100, kinds=["lambda"])], "lambda_functions": False}, "acts on"),
