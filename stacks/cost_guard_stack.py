@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from buttress import BudgetKillSwitch
+from buttress.kill_switch import Stage, Tripwire
 from buttress.parts import nag
 
 #: Context key of the operators' e-mail addresses (a string, comma-separated for several).
@@ -20,7 +21,13 @@ PLACEHOLDER_EMAIL = "cost-operators@example.com"
 class CostGuardStack(Stack):
     """A $2/month budget on resources tagged ``Project=Beta`` (EC2 costs) in us-east-1 and eu-west-1.
 
-    On an actual breach: Beta Lambda functions get reserved concurrency 0, Beta ECS services go to
+    Staged (issue 25): the forecast at 80 % e-mails the operators; the actual cost at 100 % stops
+    the non-essential kinds (functions, ECS services, notebooks, App Runner); at 120 % everything
+    below stops and the developers are denied. A tripwire engages everything within about 6
+    minutes when the account's Lambda invocations exceed 100,000 in 5 minutes, without waiting
+    for Budgets' data.
+
+    At 120 % (or the tripwire): Beta Lambda functions get reserved concurrency 0, Beta ECS services go to
     0 tasks with scaling held at 0, Beta EC2 instances stop (instance-store ones are reported),
     Beta RDS instances and Aurora clusters stop (and are stopped again daily while engaged), Beta
     Auto Scaling groups go to 0 with their replacing processes suspended, Beta SageMaker notebooks
@@ -63,6 +70,17 @@ class CostGuardStack(Stack):
             regions=["us-east-1", "eu-west-1"],
             operator_emails=emails,
             iam_groups=[self.developers.group_name],
+            # A runaway loop shows in the invocations within minutes; the budget, hours later.
+            tripwires=[Tripwire.lambda_invocations(per_period=100_000)],
+            stages=[
+                Stage(80, forecast=True),
+                Stage(100, kinds=["lambda", "ecs", "sagemaker", "apprunner"], name="non-essential"),
+                Stage(
+                    120,
+                    kinds=["lambda", "ecs", "ec2", "rds", "asg", "sagemaker", "eks-nodegroup", "apprunner", "iam"],
+                    name="everything",
+                ),
+            ],
         )
         CfnOutput(
             self, "RestoreCommand", value=self.switch.restore_command, description="Restore what the switch changed"

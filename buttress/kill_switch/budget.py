@@ -20,25 +20,26 @@ from buttress.rules import kill_switch as rules
 from buttress.rules.kill_switch import KillSwitchProps
 
 
-def notifications(
-    checked: KillSwitchProps, alert_topic: FanoutTopic
-) -> list[budgets.CfnBudget.NotificationWithSubscribersProperty]:
-    """The forecast warning (e-mails) and the actual breach (the alert topic and the e-mails)."""
-    return [
-        _notification("FORECASTED", checked.forecast_percent, checked.operator_emails),
-        _notification("ACTUAL", checked.actual_percent, checked.operator_emails, topic_arn=alert_topic.topic.topic_arn),
-    ]
-
-
-def replaceable_name(scope: Construct, base: str, checked: KillSwitchProps, alert_topic: FanoutTopic) -> str:
+def replaceable_name(
+    scope: Construct, base: str, notifications: Sequence[budgets.CfnBudget.NotificationWithSubscribersProperty]
+) -> str:
     """``<base>-<digest>``: the digest of the notifications as CloudFormation will see them (the alert
     topic as its ``Ref``), so any change that needs a replacement also gives the budget a new name."""
-    resolved = Stack.of(scope).resolve(notifications(checked, alert_topic))
+    resolved = Stack.of(scope).resolve(list(notifications))
     return rules.replaceable_budget_name(base, resolved)
 
 
-def budget(scope: Construct, checked: KillSwitchProps, budget_name: str, alert_topic: FanoutTopic) -> budgets.CfnBudget:
-    """The monthly cost budget, filtered by the cost-allocation tag (and the services, when given).
+def budget(
+    scope: Construct,
+    checked: KillSwitchProps,
+    budget_name: str,
+    alert_topic: FanoutTopic,
+    *,
+    notifications: Sequence[budgets.CfnBudget.NotificationWithSubscribersProperty],
+    time_unit: str = "MONTHLY",
+) -> budgets.CfnBudget:
+    """The cost budget (monthly or daily), filtered by the cost-allocation tag (and the services,
+    when given), with ``notifications`` (the stages', or the warning + breach pair).
 
     Gross spend by default: Budgets counts credits and refunds unless told not to (``CostTypes``,
     both default true: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-costtypes.html),
@@ -51,7 +52,7 @@ def budget(scope: Construct, checked: KillSwitchProps, budget_name: str, alert_t
         budget=budgets.CfnBudget.BudgetDataProperty(
             budget_name=budget_name,
             budget_type="COST",
-            time_unit="MONTHLY",
+            time_unit=time_unit,
             budget_limit=budgets.CfnBudget.SpendProperty(amount=checked.limit_usd, unit="USD"),
             cost_filters={
                 "TagKeyValue": [f"user:{checked.tag_key}${checked.tag_value}"],
@@ -61,7 +62,7 @@ def budget(scope: Construct, checked: KillSwitchProps, budget_name: str, alert_t
                 include_credit=checked.include_credits, include_refund=checked.include_refunds
             ),
         ),
-        notifications_with_subscribers=notifications(checked, alert_topic),
+        notifications_with_subscribers=list(notifications),
     )
     # Budgets checks at creation that it may publish to the topic: policies first.
     built.node.add_dependency(alert_topic.topic, alert_topic.key)
@@ -122,17 +123,3 @@ def native_action(
     # Budgets publishes the action's outcome to the operator topic too.
     operator_topic.allow_service_publisher("budgets.amazonaws.com")
     return role, action
-
-
-def _notification(
-    kind: str, percent: float, emails: Sequence[str], *, topic_arn: str | None = None
-) -> budgets.CfnBudget.NotificationWithSubscribersProperty:
-    subscribers = [budgets.CfnBudget.SubscriberProperty(subscription_type="EMAIL", address=a) for a in emails]
-    if topic_arn is not None:
-        subscribers.insert(0, budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=topic_arn))
-    return budgets.CfnBudget.NotificationWithSubscribersProperty(
-        notification=budgets.CfnBudget.NotificationProperty(
-            notification_type=kind, comparison_operator="GREATER_THAN", threshold=percent, threshold_type="PERCENTAGE"
-        ),
-        subscribers=subscribers,
-    )

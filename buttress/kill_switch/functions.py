@@ -6,8 +6,9 @@ throttles the one function that puts everything back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -62,10 +63,12 @@ def switch_config(scope: Construct, checked: CheckedProps, resources: SwitchReso
 
 
 def restore_and_engage(
-    scope: Construct, checked: CheckedProps, resources: SwitchResources
+    scope: Construct, checked: CheckedProps, resources: SwitchResources, more: Mapping[str, Any] | None = None
 ) -> tuple[lambda_.Function, lambda_.Function]:
-    """The restore function, then the engage function (which must never throttle the restore)."""
-    config = switch_config(scope, checked, resources)
+    """The restore function, then the engage function (which must never throttle the restore).
+
+    ``more``: further ``Config`` fields (tripwires, stages, the SCP; ``reach.Reach.runtime``)."""
+    config = replace(switch_config(scope, checked, resources), **(more or {}))
     statements = Statements(Stack.of(scope), resources.deny_policy, checked.plain)
     restore = _function(
         scope,

@@ -15,6 +15,9 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
+from buttress.kill_switch.chat import ChatChannel
+from buttress.kill_switch.stages import Stage
+from buttress.kill_switch.tripwires import Tripwire
 from buttress.rules.kill_switch import DEFAULT_DENY_ACTIONS
 
 
@@ -55,3 +58,9 @@ class BudgetKillSwitchProps:
     log_key: kms.IKey | None = None
     include_credits: bool = False
     include_refunds: bool = False
+    tripwires: Sequence[Tripwire] = ()
+    stages: Sequence[Stage] = ()
+    period: str = "MONTHLY"
+    scp_targets: Sequence[str] = ()
+    break_glass_role: str | None = None
+    chat: ChatChannel | None = None

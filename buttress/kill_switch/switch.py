@@ -24,13 +24,18 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from buttress._lambda_src.kill_switch.config import EXEMPT_TAG_KEY, EXEMPT_TAG_VALUE
+from buttress._lambda_src.kill_switch.config import EXEMPT_TAG_KEY, EXEMPT_TAG_VALUE, Kind
 from buttress.errors import reports_errors
 from buttress.fanout import FanoutTopic
 from buttress.kill_switch import budget as budget_parts
+from buttress.kill_switch import organizations
+from buttress.kill_switch.chat import ChatChannel, build_chat
 from buttress.kill_switch.checks import CheckedProps, check, check_partition
 from buttress.kill_switch.functions import SwitchResources, restore_and_engage
 from buttress.kill_switch.props import BudgetKillSwitchProps
+from buttress.kill_switch.reach import Reach, check_reach
+from buttress.kill_switch.stages import Stage
+from buttress.kill_switch.tripwires import Tripwire, build_tripwires
 from buttress.parts import metrics, nag
 from buttress.rules import kill_switch as rules
 from buttress.rules import props as prop_checks
@@ -123,6 +128,26 @@ class BudgetKillSwitch(Construct):
         Default ``None``: DynamoDB's AWS-managed key.
     :param log_key: customer-managed KMS key of the functions' log groups (its policy is extended
         to let CloudWatch Logs use it). Default ``None``: CloudWatch Logs' own encryption.
+    :param tripwires: CloudWatch alarms that engage the switch within minutes instead of Budgets'
+        hours: ``Tripwire.lambda_invocations(...)``, ``lambda_concurrency``, ``nat_gateway_bytes``,
+        ``ecs_running_tasks``, ``ec2_running_instances(family=...)``, ``estimated_charges`` (us-east-1
+        only) or ``Tripwire.metric(...)``; each engages through the alert topic and is recorded as
+        ``tripwire:<name>``. Default none.
+    :param stages: escalating thresholds (``Stage(percent, kinds=[...])``), each stopping its own
+        kinds and recorded with its name; one restore puts back the last stage first. Forecast
+        stages only notify. They replace ``forecast_percent`` and ``actual_percent``. Default none
+        (one stage, everything).
+    :param period: ``"MONTHLY"`` or ``"DAILY"`` (the limit is per day; no forecast warning, which
+        Budgets does not offer for daily budgets). Default ``"MONTHLY"``.
+    :param scp_targets: account ids and OU ids that get a deny-all service control policy on engage
+        (detached on restore where the switch attached it); the stack must be in the Organizations
+        management or delegated administrator account. Default none.
+    :param break_glass_role: the role name the service control policy never denies; required with
+        ``scp_targets``.
+    :param chat: ``ChatChannel.slack(workspace_id=..., channel_id=...)`` or
+        ``ChatChannel.teams(team_id=..., tenant_id=..., channel_id=...)``: an AWS Chatbot (Amazon Q
+        Developer in chat applications) channel subscribed to the operator topic, with a guardrail
+        policy that denies invoking the restore function unless ``allow_restore=True``. Default none.
     :param alarm_action: what every alarm the switch creates notifies (the engage function's
         errors, the two topics' delivery failures). Default: ``operator_topic``, for every one of
         them (a Budgets -> switch delivery that fails is seen).
@@ -136,7 +161,8 @@ class BudgetKillSwitch(Construct):
     ``engage_function``, ``restore_function``, ``deny_policy`` (or ``None``), ``restop_rule`` (the
     daily re-stop of databases, or ``None`` without ``rds_databases``), ``budget_action`` and
     ``budget_action_role`` (or ``None``), ``errors_alarm``, ``restore_command``; ``tag_key``,
-    ``tag_value`` and ``dry_run`` as checked.
+    ``tag_value`` and ``dry_run`` as checked; ``tripwire_alarms`` (one per tripwire) and
+    ``scp_policy``, ``chat_channel`` and ``chat_guardrail`` (or ``None``).
     Grants: :meth:`grant_drill` (publish the drill), :meth:`grant_restore` (invoke the restore).
     Metrics: :meth:`metric_engage_errors`.
     """
@@ -180,45 +206,57 @@ class BudgetKillSwitch(Construct):
         log_key: kms.IKey | None = None,
         include_credits: bool = False,
         include_refunds: bool = False,
+        tripwires: Sequence[Tripwire] = (),
+        stages: Sequence[Stage] = (),
+        period: str = "MONTHLY",
+        scp_targets: Sequence[str] = (),
+        break_glass_role: str | None = None,
+        chat: ChatChannel | None = None,
     ) -> None:
-        checked = check(
-            BudgetKillSwitchProps(
-                limit_usd=limit_usd,
-                tag_key=tag_key,
-                tag_value=tag_value,
-                operator_emails=operator_emails,
-                budget_name=budget_name,
-                services=services,
-                forecast_percent=forecast_percent,
-                actual_percent=actual_percent,
-                lambda_functions=lambda_functions,
-                ecs_services=ecs_services,
-                ec2_instances=ec2_instances,
-                rds_databases=rds_databases,
-                auto_scaling_groups=auto_scaling_groups,
-                sagemaker_notebooks=sagemaker_notebooks,
-                eks_node_groups=eks_node_groups,
-                app_runner_services=app_runner_services,
-                ec2_instance_store=ec2_instance_store,
-                regions=regions,
-                iam_groups=iam_groups,
-                iam_roles=iam_roles,
-                iam_users=iam_users,
-                deny_actions=deny_actions,
-                native_iam_action=native_iam_action,
-                dry_run=dry_run,
-                max_workers=max_workers,
-                reserved_concurrency=reserved_concurrency,
-                removal_policy=removal_policy,
-                log_retention=log_retention,
-                alarm_action=alarm_action,
-                table_key=table_key,
-                log_key=log_key,
-                include_credits=include_credits,
-                include_refunds=include_refunds,
-            )
+        given = BudgetKillSwitchProps(
+            limit_usd=limit_usd,
+            tag_key=tag_key,
+            tag_value=tag_value,
+            operator_emails=operator_emails,
+            budget_name=budget_name,
+            services=services,
+            forecast_percent=forecast_percent,
+            actual_percent=actual_percent,
+            lambda_functions=lambda_functions,
+            ecs_services=ecs_services,
+            ec2_instances=ec2_instances,
+            rds_databases=rds_databases,
+            auto_scaling_groups=auto_scaling_groups,
+            sagemaker_notebooks=sagemaker_notebooks,
+            eks_node_groups=eks_node_groups,
+            app_runner_services=app_runner_services,
+            ec2_instance_store=ec2_instance_store,
+            regions=regions,
+            iam_groups=iam_groups,
+            iam_roles=iam_roles,
+            iam_users=iam_users,
+            deny_actions=deny_actions,
+            native_iam_action=native_iam_action,
+            dry_run=dry_run,
+            max_workers=max_workers,
+            reserved_concurrency=reserved_concurrency,
+            removal_policy=removal_policy,
+            log_retention=log_retention,
+            alarm_action=alarm_action,
+            table_key=table_key,
+            log_key=log_key,
+            include_credits=include_credits,
+            include_refunds=include_refunds,
+            tripwires=tripwires,
+            stages=stages,
+            period=period,
+            scp_targets=scp_targets,
+            break_glass_role=break_glass_role,
+            chat=chat,
         )
+        checked = check(given)
         plain = checked.plain
+        reach = check_reach(given, plain, Stack.of(scope))
         super().__init__(scope, id_)
         check_partition(self, plain.regions)
         self.tag_key, self.tag_value, self.dry_run = plain.tag_key, plain.tag_value, plain.dry_run
@@ -232,15 +270,30 @@ class BudgetKillSwitch(Construct):
         #: A name known at synth: the engage function matches it in the notification text, and a
         #: Ref to the budget would make the function depend on the budget that depends on its topic.
         #: It ends with the digest of the notification settings, which cannot be updated in place.
+        notifications = reach.notifications(plain, self.alert_topic.topic.topic_arn)
         self.budget_name = budget_parts.replaceable_name(
             self,
             plain.budget_name
             or rules.default_budget_name(Names.unique_id(self), Stack.of(self).account, Stack.of(self).region),
-            plain,
-            self.alert_topic,
+            notifications,
         )
-        self.budget = budget_parts.budget(self, plain, self.budget_name, self.alert_topic)
-        self.restore_function, self.engage_function = self._functions(checked)
+        self.budget = budget_parts.budget(
+            self, plain, self.budget_name, self.alert_topic, notifications=notifications, time_unit=reach.period
+        )
+        self.scp_policy = (
+            organizations.scp_policy(self, name=self.budget_name, break_glass_role=reach.break_glass_role)
+            if reach.scp_targets and reach.break_glass_role
+            else None
+        )
+        self.restore_function, self.engage_function = self._functions(checked, reach)
+        if self.scp_policy is not None:
+            organizations.grant(self.engage_function, self.restore_function, self.scp_policy, reach.scp_targets)
+        self.tripwire_alarms = build_tripwires(
+            self, reach.tripwires, alert_topic=self.alert_topic, budget_name=self.budget_name
+        )
+        self.chat_channel, self.chat_guardrail = build_chat(
+            self, reach.chat, name=self.budget_name, operator_topic=self.operator_topic, restore=self.restore_function
+        )
         self.alert_topic.add_function("Engage", self.engage_function)
         self.restop_rule = self._restop_rule(plain)
         self.errors_alarm = self._errors_alarm()
@@ -331,7 +384,7 @@ class BudgetKillSwitch(Construct):
             ],
         )
 
-    def _functions(self, checked: CheckedProps) -> tuple[lambda_.Function, lambda_.Function]:
+    def _functions(self, checked: CheckedProps, reach: Reach) -> tuple[lambda_.Function, lambda_.Function]:
         """The restore function, then the engage function (``functions.restore_and_engage``)."""
         resources = SwitchResources(
             budget_name=self.budget_name,
@@ -339,7 +392,9 @@ class BudgetKillSwitch(Construct):
             operator_topic=self.operator_topic,
             deny_policy=self.deny_policy,
         )
-        return restore_and_engage(self, checked, resources)
+        actions = tuple(Kind.parse(kind) for kind in checked.plain.function_actions)
+        more = reach.runtime(budget_name=self.budget_name, actions=actions, scp_policy=self.scp_policy)
+        return restore_and_engage(self, checked, resources, more)
 
     def _restop_rule(self, checked: KillSwitchProps) -> events.Rule | None:
         """Daily, while engaged: stop again the databases AWS started after seven days stopped."""

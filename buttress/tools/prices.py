@@ -56,6 +56,12 @@ FREE_TYPES: frozenset[str] = frozenset(
         "AWS::Logs::MetricFilter",
         "AWS::Logs::ResourcePolicy",
         "AWS::Logs::SubscriptionFilter",
+        # AWS Organizations and its policies: no additional charge (https://aws.amazon.com/organizations/pricing/).
+        "AWS::Organizations::Policy",
+        # AWS Chatbot (Amazon Q Developer in chat applications): no additional charge
+        # (https://aws.amazon.com/chatbot/pricing/); the SNS topics and alarms it reads are priced.
+        "AWS::Chatbot::SlackChannelConfiguration",
+        "AWS::Chatbot::MicrosoftTeamsChannelConfiguration",
         "AWS::S3::BucketPolicy",
         "AWS::SNS::Subscription",
         "AWS::SNS::TopicInlinePolicy",

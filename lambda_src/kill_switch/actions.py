@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
+from . import scp
 from .config import Config, Kind
 from .plan import (
     ASG_PROCESSES,
@@ -60,6 +61,8 @@ class Clients:
     sagemaker: Any
     eks: Any
     apprunner: Any
+    #: AWS Organizations (global), for the service control policy; ``None`` when not built.
+    organizations: Any = None
     #: The region these clients call, and how to build the same clients for another region
     #: (``None``: this region only). IAM is global: the home clients handle it.
     region: str = ""
@@ -163,6 +166,8 @@ def read_state(clients: Clients, config: Config, target: Target) -> dict[str, An
         return {"state": instances[0]["State"]["Name"], "instanceStore": _instance_store(clients, instances[0])}
     if target.kind == Kind.IAM:
         return {"attached": _iam_attached(clients, config, target)}
+    if target.kind == Kind.SCP:
+        return {"attached": scp.attached(clients.organizations, config, target)}
     return _read_more(clients, target)
 
 
@@ -282,6 +287,8 @@ def apply_state(clients: Clients, config: Config, target: Target, state: Mapping
             with_backoff(lambda: clients.ec2.start_instances(InstanceIds=[instance_id]))
     elif target.kind == Kind.IAM:
         _apply_iam(clients, config, target, attached=bool(state["attached"]))
+    elif target.kind == Kind.SCP:
+        scp.apply(clients.organizations, config, target, attach=bool(state["attached"]))
     else:
         _apply_more(clients, target, state)
 

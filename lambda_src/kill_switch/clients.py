@@ -31,6 +31,7 @@ def clients_from(session: Any, region: str = "") -> Clients:
         sagemaker=client("sagemaker"),
         eks=client("eks"),
         apprunner=client("apprunner"),
+        organizations=client("organizations"),
         region=region or str(session.region_name or ""),
         factory=lambda other: clients_from(session, other),
     )

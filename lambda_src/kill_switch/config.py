@@ -34,6 +34,8 @@ class Kind(StrEnum):
     SAGEMAKER = "sagemaker"
     EKS = "eks-nodegroup"
     APPRUNNER = "apprunner"
+    #: A service control policy attached to an account or OU (issue 25; see ``scp.py``).
+    SCP = "scp"
 
     @classmethod
     def parse(cls, value: object) -> Kind:
@@ -48,7 +50,9 @@ class Kind(StrEnum):
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
 _REQUIRED = ("switch_id", "budget_name", "account_id", "table_name", "summary_topic_arn", "tag_key", "tag_value")
-_LISTS = ("iam_groups", "iam_roles", "iam_users", "protected_functions", "regions")
+_LISTS = ("iam_groups", "iam_roles", "iam_users", "protected_functions", "regions", "scp_targets")
+#: Fields left out of the environment while empty, so a switch without them keeps its template.
+_OMITTED_WHEN_EMPTY = ("protected_functions", "regions", "tripwires", "stages", "scp_targets", "scp_policy_id", "chat")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,15 @@ class Config:
     regions: tuple[str, ...] = ()
     #: Function names never throttled (the switch's own); only the engage function has any.
     protected_functions: tuple[str, ...] = ()
+    #: Tripwire alarms that engage the switch: ``(alarm name, source name, stage name or "")``.
+    tripwires: tuple[tuple[str, str, str], ...] = ()
+    #: Escalating stages, lowest first: ``(name, percent of the budget, kinds)``; empty: one stage.
+    stages: tuple[tuple[str, float, tuple[str, ...]], ...] = ()
+    #: Accounts and OUs the switch's service control policy is attached to, and that policy's id.
+    scp_targets: tuple[str, ...] = ()
+    scp_policy_id: str = ""
+    #: A chat channel reads the operator topic: summaries go as Chatbot custom notifications too.
+    chat: bool = False
 
     # --- to the environment (the construct) -----------------------------------------------------
 
@@ -85,12 +98,12 @@ class Config:
         out: dict[str, Any] = {}
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name in ("protected_functions", "regions") and not value:
+            if field.name in _OMITTED_WHEN_EMPTY and not value:
                 continue
             if field.name == "actions":
                 value = [Kind.parse(kind).value for kind in value]
             elif isinstance(value, tuple):
-                value = list(value)
+                value = _lists(value)
             out[field.name] = value
         return out
 
@@ -126,10 +139,11 @@ class Config:
         for name in _LISTS:
             if name in values:
                 values[name] = tuple(str(v) for v in values[name])
-        for name in ("exempt_tag_key", "exempt_tag_value", "deny_policy_arn"):
+        values.update(_parse_extensions(values))
+        for name in ("exempt_tag_key", "exempt_tag_value", "deny_policy_arn", "scp_policy_id"):
             if name in values:
                 values[name] = str(values[name])
-        for name in ("dry_run", "ec2_instance_store"):
+        for name in ("dry_run", "ec2_instance_store", "chat"):
             if name in values:
                 values[name] = bool(values[name])
         if "max_workers" in values:
@@ -137,4 +151,26 @@ class Config:
         config = cls(**values)
         if Kind.IAM in config.actions and not config.deny_policy_arn:
             raise ValueError(f"{ENVIRONMENT_VARIABLE} has the iam action but no deny_policy_arn")
+        if config.scp_targets and not config.scp_policy_id:
+            raise ValueError(f"{ENVIRONMENT_VARIABLE} has scp_targets but no scp_policy_id")
         return config
+
+
+def _lists(value: Any) -> Any:
+    """Tuples (nested ones too) as JSON lists: the CDK's JSON serializer takes lists only."""
+    return [_lists(v) for v in value] if isinstance(value, (tuple, list)) else value
+
+
+def _parse_extensions(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``tripwires`` and ``stages`` from their JSON lists, every member type-converted."""
+    out: dict[str, Any] = {}
+    try:
+        if "tripwires" in values:
+            out["tripwires"] = tuple((str(a), str(s), str(g)) for a, s, g in values["tripwires"])
+        if "stages" in values:
+            out["stages"] = tuple(
+                (str(n), float(p), tuple(Kind.parse(k).value for k in kinds)) for n, p, kinds in values["stages"]
+            )
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{ENVIRONMENT_VARIABLE} tripwires/stages: {error}") from None
+    return out

@@ -16,7 +16,8 @@ from typing import Any
 from .actions import Clients
 from .config import Config
 from .engine import engage, log, restop
-from .messages import Ignored, Trigger, classify, sns_messages
+from .messages import Ignored, Trigger, sns_messages
+from .stages import classify_any, config_for, highest
 
 
 def triggers(event: object, config: Config) -> list[Trigger]:
@@ -26,11 +27,11 @@ def triggers(event: object, config: Config) -> list[Trigger]:
         messages = [json.dumps(dict(event), default=str)]
     found: list[Trigger] = []
     for message in messages or [event]:
-        verdict = classify(message, budget_name=config.budget_name, account_id=config.account_id)
+        verdict = classify_any(message, config)
         if isinstance(verdict, Ignored):
             log("message.ignored", reason=verdict.reason)
         else:
-            log("message.trigger", source=verdict.source, dryRun=verdict.dry_run)
+            log("message.trigger", source=verdict.source, stage=verdict.stage, dryRun=verdict.dry_run)
             found.append(verdict)
     return found
 
@@ -45,16 +46,24 @@ def run(event: object, context: Any, clients: Clients, config: Config) -> dict[s
         return {"status": "ignored"}
     # A rehearsal only when every trigger asks for one: a real breach in the same batch wins.
     dry_run = all(t.dry_run for t in found)
-    act = restop if all(t.alert_type == "RESTOP" for t in found) else engage
-    summary = act(
+    run_id = str(getattr(context, "aws_request_id", "manual"))
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", lambda: 900_000)
+    if all(t.alert_type == "RESTOP" for t in found):
+        summary = restop(clients, config, run_id=run_id, dry_run=dry_run, remaining_ms=remaining_ms)
+        return {"status": "restopped", "dryRun": summary.dry_run, "counts": summary.counts}
+    engaging = [t for t in found if t.alert_type != "RESTOP"]
+    # Several triggers at once (a tripwire and a breach): the stage that acts on most.
+    stage = highest(config, (t.stage for t in engaging))
+    summary = engage(
         clients,
-        config,
-        run_id=str(getattr(context, "aws_request_id", "manual")),
+        config_for(config, stage),
+        run_id=run_id,
         dry_run=dry_run,
-        remaining_ms=getattr(context, "get_remaining_time_in_millis", lambda: 900_000),
+        remaining_ms=remaining_ms,
+        source=",".join(dict.fromkeys(t.source for t in engaging)),
+        stage=stage,
     )
-    status = "restopped" if act is restop else "engaged"
-    return {"status": status, "dryRun": summary.dry_run, "counts": summary.counts}
+    return {"status": "engaged", "dryRun": summary.dry_run, "counts": summary.counts, "stage": stage}
 
 
 def handler(event: object, context: Any) -> dict[str, Any]:

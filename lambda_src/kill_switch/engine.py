@@ -17,10 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .actions import Clients, apply_state, discover_all, read_state
+from .chat import publish_kwargs
 from .config import Config
 from .plan import RESTARTED_BY_AWS, Summary, Target, engaged_state, left_alone, restore_state, select
 from .retry import with_backoff
 from .settled import restore_one, started_by_hand
+from .stages import restore_groups
 from .store import Record, RecordStore
 
 LOG = logging.getLogger("kill_switch")
@@ -58,10 +60,15 @@ def engage(
     dry_run: bool = False,
     remaining_ms: Callable[[], int] = lambda: 900_000,
     margin_ms: int = 60_000,
+    source: str = "",
+    stage: str = "",
 ) -> Summary:
-    """Set every selected resource to its engaged state, recording the previous state first."""
+    """Set every selected resource to its engaged state, recording the previous state first.
+
+    ``source`` (budgets, tripwire:<name>, drill) and ``stage`` go into the records and the summary.
+    """
     dry_run = dry_run or config.dry_run
-    summary = Summary("engage", dry_run)
+    summary = Summary("engage", dry_run, source=source, stage=stage)
     store = RecordStore(clients.dynamodb, config.table_name, config.switch_id)
     discovery_error = ""
     try:
@@ -83,7 +90,9 @@ def engage(
             return
         try:
             regional = clients.for_target(target)
-            outcome, reason = _engage_one(regional, config, store, target, run_id=run_id, dry_run=dry_run)
+            outcome, reason = _engage_one(
+                regional, config, store, target, run_id=run_id, dry_run=dry_run, source=source, stage=stage
+            )
         except Exception as error:  # one resource's failure must not stop the others
             outcome, reason = "failed", f"{type(error).__name__}: {error}"
         summary.add(target.kind, outcome, target.ident, reason)
@@ -97,7 +106,15 @@ def engage(
 
 
 def _engage_one(
-    clients: Clients, config: Config, store: RecordStore, target: Target, *, run_id: str, dry_run: bool
+    clients: Clients,
+    config: Config,
+    store: RecordStore,
+    target: Target,
+    *,
+    run_id: str,
+    dry_run: bool,
+    source: str = "",
+    stage: str = "",
 ) -> tuple[str, str]:
     existing = store.get(target)
     if existing is not None and existing.status == "engaged":
@@ -116,7 +133,9 @@ def _engage_one(
         return "skipped", f"already stopped: {json.dumps(previous, sort_keys=True)}"
     if dry_run:
         return "changed", f"would set {json.dumps(wanted, sort_keys=True)} (now {json.dumps(previous, sort_keys=True)})"
-    if (existing is None or existing.status != "pending") and not store.begin(target, previous, run_id):
+    if (existing is None or existing.status != "pending") and not store.begin(
+        target, previous, run_id, source=source, stage=stage
+    ):
         return "skipped", "engaged concurrently by another run"
     apply_state(clients, config, target, wanted)
     store.mark(target, "engaged")
@@ -155,7 +174,9 @@ def restore(
         summary.add(target.kind, outcome, target.ident, reason)
         log("restore." + outcome, resource=target.key, reason=reason, dryRun=dry_run, run=run_id)
 
-    _pool_map(config, one, list(store.active()))
+    # The last stage engaged is put back first (stages.restore_groups), one stage after the other.
+    for group in restore_groups(config, store.active()):
+        _pool_map(config, one, group)
     _finish(clients, config, summary)
     return summary
 
@@ -224,7 +245,12 @@ def _finish(clients: Clients, config: Config, summary: Summary) -> None:
             lambda: clients.sns.publish(
                 TopicArn=config.summary_topic_arn,
                 Subject=summary.subject(config.budget_name),
-                Message=summary.message(config.switch_id),
+                # With a chat channel the summary goes as a Chatbot custom notification too (chat.py).
+                **(
+                    publish_kwargs(summary, config.budget_name, config.switch_id)
+                    if config.chat
+                    else {"Message": summary.message(config.switch_id)}
+                ),
             )
         )
     except Exception as error:  # the changes are made and recorded; a lost summary must not undo that

@@ -60,6 +60,8 @@ class Trigger:
     budget_name: str
     alert_type: str
     dry_run: bool = False
+    #: The stage this trigger engages (``""``: every kind the switch acts on).
+    stage: str = ""
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,8 @@ def select(tagged: Iterable[tuple[str, Mapping[str, str]]], config: Config) -> S
     if Kind.IAM in config.actions:
         for type_, names in (("group", config.iam_groups), ("role", config.iam_roles), ("user", config.iam_users)):
             result.targets.extend(Target(Kind.IAM, f"{type_}/{name}") for name in dict.fromkeys(names))
+    if Kind.SCP in config.actions:
+        result.targets.extend(Target(Kind.SCP, target) for target in dict.fromkeys(config.scp_targets))
     return result
 
 
@@ -208,7 +210,7 @@ def engaged_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any] 
         return {"desired": 0, "scaling": target_scaling}
     if kind == Kind.EC2:
         return {"state": "stopped"} if previous.get("state") in EC2_STOPPABLE else None
-    if kind == Kind.IAM:
+    if kind in (Kind.IAM, Kind.SCP):
         return None if previous.get("attached") else {"attached": True}
     if kind in (Kind.RDS, Kind.RDS_CLUSTER):
         return {"status": "stopped"} if previous.get("status") == "available" else None
@@ -244,7 +246,7 @@ def restore_state(kind: Kind, previous: Mapping[str, Any]) -> Mapping[str, Any]:
     """
     if kind == Kind.EC2:
         return {"state": "running"}
-    if kind == Kind.IAM:
+    if kind in (Kind.IAM, Kind.SCP):
         return {"attached": False}
     if kind in (Kind.RDS, Kind.RDS_CLUSTER):
         return {"status": "available"}
@@ -267,6 +269,9 @@ class Summary:
 
     action: str
     dry_run: bool
+    #: What engaged the switch (budgets, tripwire:<name>, drill) and the stage, when known.
+    source: str = ""
+    stage: str = ""
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     details: list[dict[str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -302,5 +307,7 @@ class Summary:
             "counts": self.counts,
             "details": interesting[:limit],
             "detailsOmitted": max(0, len(interesting) - limit),
+            **({"source": self.source} if self.source else {}),
+            **({"stage": self.stage} if self.stage else {}),
         }
         return json.dumps(body, indent=1, sort_keys=True)

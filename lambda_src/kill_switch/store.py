@@ -29,6 +29,8 @@ class Record:
     previous: Mapping[str, Any]
     #: When the switch last stopped it (``engagedAt``: the engage, or the latest re-stop).
     engaged_at: float | None = None
+    #: The stage that made the record (``""``: the switch without stages); restore goes in reverse.
+    stage: str = ""
 
 
 class RecordStore:
@@ -52,7 +54,9 @@ class RecordStore:
         ).get("Item")
         return None if item is None else _record(item)
 
-    def begin(self, target: Target, previous: Mapping[str, Any], run_id: str) -> bool:
+    def begin(
+        self, target: Target, previous: Mapping[str, Any], run_id: str, *, source: str = "", stage: str = ""
+    ) -> bool:
         """Write ``pending`` with the previous state, unless an active record exists (then False).
 
         The condition keeps a re-delivered or concurrent engage from overwriting the true
@@ -64,6 +68,9 @@ class RecordStore:
             "previous": {"S": json.dumps(previous, sort_keys=True)},
             "run": {"S": run_id},
             "engagedAt": {"N": str(int(self._clock()))},
+            # What engaged it (budgets, tripwire:<name>, drill) and in which stage, for the operators.
+            **({"source": {"S": source}} if source else {}),
+            **({"stage": {"S": stage}} if stage else {}),
         }
         try:
             with_backoff(
@@ -127,4 +134,5 @@ def _record(item: Mapping[str, Any]) -> Record:
         status=item["status"]["S"],
         previous=json.loads(item["previous"]["S"]),
         engaged_at=float(item["engagedAt"]["N"]) if "engagedAt" in item else None,
+        stage=item.get("stage", {}).get("S", ""),
     )

@@ -20,6 +20,8 @@ def test_the_records_lists_every_key_form_the_store_writes() -> None:
         if kind == Kind.IAM:
             for type_ in IAM_PRINCIPAL_TYPES:
                 assert f"`iam#{type_}/<name>`" in records, type_
+        elif kind == Kind.SCP:  # an Organizations target (account or OU id), not an ARN
+            assert "`scp#<target id>`" in records
         else:
             assert f"`{kind.value}#<arn>`" in records, kind
 
