@@ -32,6 +32,9 @@ from buttress.fargate.checks_task import (
     check_task_props,
     whole_seconds,
 )
+from buttress.fargate.existing_listener import Existing, check_existing
+from buttress.fargate.existing_listener import check_route as check_existing_route
+from buttress.fargate.existing_listener import listener_props as existing_listener_props
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.task import Sidecar, main_image
 from buttress.fargate.waf import Waf
@@ -88,6 +91,8 @@ class Checked:
     waf: Waf
     route: rules.RouteSpec | None
     deployment: rules.DeploymentSpec
+    #: The load balancer or listener the service goes on without having made it (``existing_*``), or ``None``.
+    existing: Existing | None = None
 
     @property
     def ssl_policy(self) -> elbv2.SslPolicy:
@@ -122,7 +127,13 @@ def check(id_: str, props: AlbFargateServiceProps, region: str | None) -> Checke
     task = check_task_props(props, cdk.sidecars)
     owner = cdk.load_balancer_of
     route = None
-    if owner is None:
+    existing = check_existing(props)
+    if existing is not None:
+        listener_props = existing_listener_props(props, existing)
+        route = check_existing_route(props, existing)
+        domain = rules.DomainSpec(None, creates_certificate=False, creates_records=False)
+        has_certificate = existing.listener is not None or cdk.certificate is not None
+    elif owner is None:
         for prop, value in props.route_props():
             if value is not None:
                 raise invalid(prop, value, "only with load_balancer_of: a load balancer of its own sends it everything")
@@ -152,7 +163,16 @@ def check(id_: str, props: AlbFargateServiceProps, region: str | None) -> Checke
         placement.check_ipv6(cdk.network)
     waf = placement.check_waf(cdk.waf, internal=plain.internal, region=region)
     deployment = check_deployment(task.deployment, plain, shared=owner is not None)
-    return Checked(plain, cdk, task, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment)
+    if existing is not None and deployment.shifts_traffic:
+        raise invalid(
+            "deployment",
+            deployment.strategy,
+            "a rolling deployment with existing_load_balancer/existing_listener (ECS shifts traffic only on "
+            "listeners buttress made)",
+        )
+    return Checked(
+        plain, cdk, task, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment, existing
+    )
 
 
 def _check_shared(

@@ -89,6 +89,8 @@ class AlbFargateServiceProps:
     hosted_zone: route53.IHostedZone | None = None
     waf: Waf | None = None
     load_balancer_of: AlbFargateService | None = None
+    existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None
+    existing_listener: elbv2.IApplicationListener | None = None
     priority: int | None = None
     path_patterns: Sequence[str] | None = None
     host_headers: Sequence[str] | None = None

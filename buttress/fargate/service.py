@@ -26,7 +26,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from buttress.errors import invalid, reports_errors
-from buttress.fargate import compliance
+from buttress.fargate import compliance, existing_listener
 from buttress.fargate import load_balancer as lb
 from buttress.fargate import task as task_
 from buttress.fargate.checks import Checked, check
@@ -120,8 +120,20 @@ class AlbFargateService(Construct):
         service's target group through a listener rule of ``priority``. The load balancer props
         (``internal``, ``protocol``, ``certificate``, ``waf``, ``domain_name``...) are then the other
         service's and giving them is an error. Default none: a load balancer of its own.
+    :param existing_load_balancer: a load balancer this app did not create, imported by ARN
+        (``elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes``, with its security group)
+        or looked up (``.from_lookup``). Alone: this service adds a listener of its own to it (``protocol``,
+        ``certificate``, ``listener_port``, ``ssl_policy``, ``ingress_cidrs``, ``internal`` apply; no redirect
+        listener). With ``existing_listener``: that listener's load balancer. Default none.
+    :param existing_listener: a listener this app did not create (``elbv2.ApplicationListener.
+        from_application_listener_attributes`` with its security group, or ``.from_lookup``): requests matching
+        ``path_patterns``/``host_headers`` go to this service through a listener rule of ``priority``; its
+        security group is opened to the tasks on the container port. ``protocol`` and ``listener_port``
+        describe it (for :attr:`url` and :meth:`allow_from`); the other load-balancer props are its owner's.
+        The priority is checked against this app's rules on it only: a warning
+        (``buttress:existingListenerPriority``) says how to check the others. Needs ``existing_load_balancer``.
     :param priority: the listener rule's priority, 1-50000, unique on the listener (lower wins). Only with
-        ``load_balancer_of``.
+        ``load_balancer_of`` or ``existing_listener``.
     :param path_patterns: e.g. ``["/docs/*"]``: at most 3, each at most 128 characters (ALB limits).
     :param host_headers: e.g. ``["docs.example.com"]``: at most 3; with ``path_patterns`` at most 5
         values and 5 wildcards in all.
@@ -216,6 +228,8 @@ class AlbFargateService(Construct):
         hosted_zone: route53.IHostedZone | None = None,
         waf: Waf | None = None,
         load_balancer_of: AlbFargateService | None = None,
+        existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None,
+        existing_listener: elbv2.IApplicationListener | None = None,
         priority: int | None = None,
         path_patterns: Sequence[str] | None = None,
         host_headers: Sequence[str] | None = None,
@@ -279,6 +293,8 @@ class AlbFargateService(Construct):
             hosted_zone=hosted_zone,
             waf=waf,
             load_balancer_of=load_balancer_of,
+            existing_load_balancer=existing_load_balancer,
+            existing_listener=existing_listener,
             priority=priority,
             path_patterns=path_patterns,
             host_headers=host_headers,
@@ -355,10 +371,9 @@ class AlbFargateService(Construct):
         self.sidecars = task_.sidecars(self.task_definition, checked, self.log_group)
         #: Security group of the tasks: it admits only the load balancer, on the container port.
         self.task_security_group = task_.task_security_group(self, vpc_)
-        #: Security group of the load balancer (the shared one's with ``load_balancer_of``).
-        self.load_balancer_security_group: ec2.SecurityGroup = (
-            lb.load_balancer_security_group(self, vpc_) if owner is None else owner.load_balancer_security_group
-        )
+        #: Security group of the load balancer (the shared one's with ``load_balancer_of``; the imported listener's
+        #: or load balancer's with ``existing_listener``/``existing_load_balancer``).
+        self.load_balancer_security_group: ec2.ISecurityGroup = self._load_balancer_security_group(checked, owner)
         #: The ECS service.
         self.service = task_.service(
             self,
@@ -410,9 +425,19 @@ class AlbFargateService(Construct):
         )
         self._connections = self.service.connections
 
+    def _load_balancer_security_group(self, checked: Checked, owner: AlbFargateService | None) -> ec2.ISecurityGroup:
+        if checked.existing is not None:
+            return checked.existing.security_group
+        if owner is None:
+            return lb.load_balancer_security_group(self, checked.cdk.network.vpc)
+        return owner.load_balancer_security_group
+
     def _front(self, checked: Checked, owner: AlbFargateService | None) -> lb.Front:
         """The load balancer side, its priorities reserved and its compliance acknowledged."""
-        if owner is None:
+        if checked.existing is not None:
+            front = existing_listener.front(self, checked, checked.existing, service=self.service)
+        elif owner is None:
+            assert isinstance(self.load_balancer_security_group, ec2.SecurityGroup)  # made just above
             front = lb.own_front(self, checked, service=self.service, security_group=self.load_balancer_security_group)
             if front.production_rule is not None:
                 self.reserve_rule_priority(PRODUCTION_RULE_PRIORITY, front.production_rule.node.path)
@@ -421,7 +446,7 @@ class AlbFargateService(Construct):
             assert checked.route is not None and front.listener_rule is not None  # with load_balancer_of
             owner.reserve_rule_priority(checked.route.priority, self.node.path)
         compliance.acknowledge_task(self.task_definition, checked)
-        if owner is None:
+        if owner is None and isinstance(front.load_balancer, elbv2.ApplicationLoadBalancer):
             compliance.acknowledge_load_balancer(
                 front.load_balancer, front.redirect_listener, front.web_acl_arn, checked
             )
