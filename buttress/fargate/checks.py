@@ -35,6 +35,7 @@ from buttress.fargate.checks_task import (
 from buttress.fargate.existing_listener import Existing, check_existing
 from buttress.fargate.existing_listener import check_route as check_existing_route
 from buttress.fargate.existing_listener import listener_props as existing_listener_props
+from buttress.fargate.image_parameter import check as check_image_parameter
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.task import Sidecar, main_image
 from buttress.fargate.waf import Waf
@@ -43,6 +44,7 @@ from buttress.options import ListenerProtocol
 from buttress.parts.keys import optional_key
 from buttress.rules import fargate as rules
 from buttress.rules import props as checks
+from buttress.rules.fargate.image_parameter import ImageParameterSpec
 
 if TYPE_CHECKING:
     from buttress.fargate.service import AlbFargateService
@@ -93,6 +95,8 @@ class Checked:
     deployment: rules.DeploymentSpec
     #: The load balancer or listener the service goes on without having made it (``existing_*``), or ``None``.
     existing: Existing | None = None
+    #: With ``image_tag_parameter``: the repository and the SSM parameter of the tag (``image`` is built in scope).
+    image_parameter: ImageParameterSpec | None = None
 
     @property
     def ssl_policy(self) -> elbv2.SslPolicy:
@@ -171,7 +175,18 @@ def check(id_: str, props: AlbFargateServiceProps, region: str | None) -> Checke
             "listeners buttress made)",
         )
     return Checked(
-        plain, cdk, task, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment, existing
+        plain,
+        cdk,
+        task,
+        image,
+        task_subnets,
+        load_balancer_subnets,
+        domain,
+        waf,
+        route,
+        deployment,
+        existing,
+        check_image_parameter(props),
     )
 
 

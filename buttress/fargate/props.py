@@ -67,6 +67,7 @@ class AlbFargateServiceProps:
     vpc: Network | ec2.IVpc
     image: str | ecs.ContainerImage | None = None
     docker_directory: str | Path | None = None
+    image_tag_parameter: str | None = None
     container_name: str = "app"
     container_port: int = 80
     command: Sequence[str] | None = None

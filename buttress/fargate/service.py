@@ -26,7 +26,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from buttress.errors import invalid, reports_errors
-from buttress.fargate import compliance, existing_listener
+from buttress.fargate import compliance, existing_listener, image_parameter
 from buttress.fargate import load_balancer as lb
 from buttress.fargate import task as task_
 from buttress.fargate.checks import Checked, check
@@ -79,6 +79,12 @@ class AlbFargateService(Construct):
         ``ecs.ContainerImage``. Exactly one of ``image`` and ``docker_directory``.
     :param docker_directory: a folder with a ``Dockerfile``; staged at synth, built and pushed to
         ECR by ``cdk deploy`` for ``cpu_architecture``.
+    :param image_tag_parameter: images pushed by CI: the name of an SSM String parameter (``/web/image-tag``)
+        holding the main image's tag; ``image`` is then the repository without tag
+        (``111122223333.dkr.ecr.eu-west-1.amazonaws.com/web``; an ECR one gets the pull grant). The template
+        reads it through a CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``, which
+        CloudFormation reads again on every deploy: CI writes the tag and deploys, and the next ``cdk deploy``
+        keeps the running image instead of reverting it. Default none: the image is fixed in the template.
     :param container_name: name of the main container. Default ``"app"``.
     :param container_port: port the main container serves HTTP on, 1-65535. Default 80.
     :param command: command override of the main container (a list of strings). Default: the image's.
@@ -206,6 +212,7 @@ class AlbFargateService(Construct):
         vpc: Network | ec2.IVpc,
         image: str | ecs.ContainerImage | None = None,
         docker_directory: str | Path | None = None,
+        image_tag_parameter: str | None = None,
         container_name: str = "app",
         container_port: int = 80,
         command: Sequence[str] | None = None,
@@ -271,6 +278,7 @@ class AlbFargateService(Construct):
             vpc=vpc,
             image=image,
             docker_directory=docker_directory,
+            image_tag_parameter=image_tag_parameter,
             container_name=container_name,
             container_port=container_port,
             command=command,
@@ -333,9 +341,10 @@ class AlbFargateService(Construct):
             removal_policy=removal_policy,
         )
         checked = check(id_, props, stack_region(scope))
+        super().__init__(scope, id_)
+        checked = image_parameter.resolve(self, checked)
         plain, cdk, task = checked.plain, checked.cdk, checked.task
         owner = cdk.load_balancer_of
-        super().__init__(scope, id_)
         self._rule_priorities: dict[int, str] = {}
         vpc_ = cdk.network.vpc
 
