@@ -17,6 +17,7 @@ One module per concern:
 
 from buttress.fargate.checks import DEFAULT_SSL_POLICY, props_protocol
 from buttress.fargate.deployment import Deployment
+from buttress.fargate.extra_ports import ExtraPort
 from buttress.fargate.load_balancer import PLAIN_HTTP_WARNING
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.service import AlbFargateService
@@ -31,6 +32,7 @@ __all__ = [
     "AlbFargateService",
     "AlbFargateServiceProps",
     "Deployment",
+    "ExtraPort",
     "LoadBalancerSettings",
     "Sidecar",
     "Waf",

@@ -35,6 +35,8 @@ from buttress.fargate.checks_task import (
 from buttress.fargate.existing_listener import Existing, check_existing
 from buttress.fargate.existing_listener import check_route as check_existing_route
 from buttress.fargate.existing_listener import listener_props as existing_listener_props
+from buttress.fargate.extra_ports import CheckedExtraPort
+from buttress.fargate.extra_ports import check as check_extra_ports
 from buttress.fargate.image_parameter import check as check_image_parameter
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.task import Sidecar, main_image
@@ -97,6 +99,8 @@ class Checked:
     existing: Existing | None = None
     #: With ``image_tag_parameter``: the repository and the SSM parameter of the tag (``image`` is built in scope).
     image_parameter: ImageParameterSpec | None = None
+    #: ``extra_ports``, checked.
+    extra_ports: tuple[CheckedExtraPort, ...] = ()
 
     @property
     def ssl_policy(self) -> elbv2.SslPolicy:
@@ -167,26 +171,26 @@ def check(id_: str, props: AlbFargateServiceProps, region: str | None) -> Checke
         placement.check_ipv6(cdk.network)
     waf = placement.check_waf(cdk.waf, internal=plain.internal, region=region)
     deployment = check_deployment(task.deployment, plain, shared=owner is not None)
-    if existing is not None and deployment.shifts_traffic:
+    resolved = (plain, cdk, task, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment)
+    return _with_estate(props, Checked(*resolved), existing)
+
+
+def _with_estate(props: AlbFargateServiceProps, checked: Checked, existing: Existing | None) -> Checked:
+    """``checked`` with what fits the service into an existing estate: an existing listener, CI's image tag,
+    extra ports (issue 26)."""
+    if (existing is not None or props.extra_ports) and checked.deployment.shifts_traffic:
         raise invalid(
             "deployment",
-            deployment.strategy,
-            "a rolling deployment with existing_load_balancer/existing_listener (ECS shifts traffic only on "
-            "listeners buttress made)",
+            checked.deployment.strategy,
+            "a rolling deployment with existing_load_balancer/existing_listener/extra_ports (ECS shifts the "
+            "traffic of one target group, on a listener buttress made)",
         )
-    return Checked(
-        plain,
-        cdk,
-        task,
-        image,
-        task_subnets,
-        load_balancer_subnets,
-        domain,
-        waf,
-        route,
-        deployment,
-        existing,
-        check_image_parameter(props),
+    sidecar_ports = [(s.name, s.port) for s in checked.cdk.sidecar_specs]
+    return replace(
+        checked,
+        existing=existing,
+        image_parameter=check_image_parameter(props),
+        extra_ports=check_extra_ports(props, checked.plain.health, sidecar_ports, checked.route),
     )
 
 

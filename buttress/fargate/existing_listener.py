@@ -108,7 +108,7 @@ def check_route(props: AlbFargateServiceProps, existing: Existing) -> rules.Rout
     """With ``existing_listener``: the rule's priority and conditions, checked against this app's rules there."""
     if existing.listener is None:
         return None
-    known = _priorities(existing.listener)
+    known = priorities(existing.listener)
     existing_rules.check_rule_count(known, _listener_key(existing.listener))
     return rules.check_route(
         priority=props.priority, path_patterns=props.path_patterns, host_headers=props.host_headers, taken=known
@@ -177,7 +177,7 @@ def _rule(
         ],
         action=groups.forward(),
     )
-    _priorities(listener)[route.priority] = scope.node.path
+    priorities(listener)[route.priority] = scope.node.path
     arn = listener.listener_arn
     Annotations.of(scope).add_warning_v2(
         existing_rules.EXISTING_LISTENER_WARNING,
@@ -201,6 +201,6 @@ def _listener_key(listener: elbv2.IApplicationListener) -> str:
     return listener.node.path if Token.is_unresolved(arn) else arn
 
 
-def _priorities(listener: elbv2.IApplicationListener) -> dict[int, str]:
+def priorities(listener: elbv2.IApplicationListener) -> dict[int, str]:
     per_app = _KNOWN.setdefault(listener.node.root, {})
     return per_app.setdefault(_listener_key(listener), {})

@@ -18,6 +18,7 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_s3 as s3
 
 from buttress.fargate.deployment import Deployment
+from buttress.fargate.extra_ports import ExtraPort
 from buttress.fargate.task import Sidecar
 from buttress.fargate.waf import Waf
 from buttress.network import Network
@@ -92,6 +93,7 @@ class AlbFargateServiceProps:
     load_balancer_of: AlbFargateService | None = None
     existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None
     existing_listener: elbv2.IApplicationListener | None = None
+    extra_ports: Sequence[ExtraPort] = ()
     priority: int | None = None
     path_patterns: Sequence[str] | None = None
     host_headers: Sequence[str] | None = None

@@ -27,11 +27,13 @@ from constructs import Construct
 
 from buttress.errors import invalid, reports_errors
 from buttress.fargate import compliance, existing_listener, image_parameter
+from buttress.fargate import extra_ports as extra_ports_
 from buttress.fargate import load_balancer as lb
 from buttress.fargate import task as task_
 from buttress.fargate.checks import Checked, check
 from buttress.fargate.checks_placement import stack_region
 from buttress.fargate.deployment import PRODUCTION_RULE_PRIORITY, Deployment, rollback_alarm
+from buttress.fargate.extra_ports import ExtraPort
 from buttress.fargate.props import DEREGISTRATION_DELAY as _DEREGISTRATION_DELAY
 from buttress.fargate.props import HEALTH_CHECK_GRACE_PERIOD as _HEALTH_CHECK_GRACE_PERIOD
 from buttress.fargate.props import HEALTH_CHECK_INTERVAL as _HEALTH_CHECK_INTERVAL
@@ -143,6 +145,10 @@ class AlbFargateService(Construct):
     :param path_patterns: e.g. ``["/docs/*"]``: at most 3, each at most 128 characters (ALB limits).
     :param host_headers: e.g. ``["docs.example.com"]``: at most 3; with ``path_patterns`` at most 5
         values and 5 wildcards in all.
+    :param extra_ports: further ports of the main container, each an :class:`ExtraPort` with its own target
+        group, health check and listener rule (on an ``AlbFargateService``'s listener or any listener), e.g.
+        an admin port on an internal service's listener; at most 4 (ECS: 5 target groups per service). Only
+        with a rolling deployment. Default none.
     :param deployment: :class:`Deployment`: ``Deployment.rolling()`` (default: circuit breaker with
         rollback, 100 %/200 %), or ECS-native ``Deployment.blue_green(...)``, ``Deployment.canary(percent=10,
         ...)``, ``Deployment.linear(step_percent=25, ...)``: a second (alternate) target group, a catch-all
@@ -237,6 +243,7 @@ class AlbFargateService(Construct):
         load_balancer_of: AlbFargateService | None = None,
         existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None,
         existing_listener: elbv2.IApplicationListener | None = None,
+        extra_ports: Sequence[ExtraPort] = (),
         priority: int | None = None,
         path_patterns: Sequence[str] | None = None,
         host_headers: Sequence[str] | None = None,
@@ -303,6 +310,7 @@ class AlbFargateService(Construct):
             load_balancer_of=load_balancer_of,
             existing_load_balancer=existing_load_balancer,
             existing_listener=existing_listener,
+            extra_ports=extra_ports,
             priority=priority,
             path_patterns=path_patterns,
             host_headers=host_headers,
@@ -455,6 +463,8 @@ class AlbFargateService(Construct):
             assert checked.route is not None and front.listener_rule is not None  # with load_balancer_of
             owner.reserve_rule_priority(checked.route.priority, self.node.path)
         compliance.acknowledge_task(self.task_definition, checked)
+        #: The target groups of ``extra_ports``, in their order (each with the tasks on its port).
+        self.extra_target_groups = extra_ports_.build(self, checked, service=self.service, container=self.container)
         if owner is None and isinstance(front.load_balancer, elbv2.ApplicationLoadBalancer):
             compliance.acknowledge_load_balancer(
                 front.load_balancer, front.redirect_listener, front.web_acl_arn, checked
