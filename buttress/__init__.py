@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
-    from buttress.fargate import AlbFargateService, Deployment, ExtraPort, Sidecar, Waf
+    from buttress.fargate import AlbFargateService, Deployment, ExtraPort, ServiceConnect, Sidecar, Waf
     from buttress.kill_switch import BudgetKillSwitch
     from buttress.network import Network
     from buttress.options import (
@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "AlbFargateService": "buttress.fargate",
     "Deployment": "buttress.fargate",
     "ExtraPort": "buttress.fargate",
+    "ServiceConnect": "buttress.fargate",
     "Sidecar": "buttress.fargate",
     "Waf": "buttress.fargate",
     "FilterPolicyError": "buttress.rules.filter_policy",
@@ -70,6 +71,7 @@ __all__ = [
     "FilterScope",
     "ListenerProtocol",
     "Network",
+    "ServiceConnect",
     "Sidecar",
     "VpcCodeBuild",
     "Waf",

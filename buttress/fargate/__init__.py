@@ -21,6 +21,7 @@ from buttress.fargate.extra_ports import ExtraPort
 from buttress.fargate.load_balancer import PLAIN_HTTP_WARNING
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.service import AlbFargateService
+from buttress.fargate.service_connect import ServiceConnect
 from buttress.fargate.task import Sidecar
 from buttress.fargate.waf import MANAGED_RULE_GROUPS, WAF_METADATA, Waf
 
@@ -34,6 +35,7 @@ __all__ = [
     "Deployment",
     "ExtraPort",
     "LoadBalancerSettings",
+    "ServiceConnect",
     "Sidecar",
     "Waf",
     "props_protocol",

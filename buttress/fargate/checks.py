@@ -39,6 +39,8 @@ from buttress.fargate.extra_ports import CheckedExtraPort
 from buttress.fargate.extra_ports import check as check_extra_ports
 from buttress.fargate.image_parameter import check as check_image_parameter
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
+from buttress.fargate.service_connect import ServiceConnectSpec
+from buttress.fargate.service_connect import check as check_service_connect
 from buttress.fargate.task import Sidecar, main_image
 from buttress.fargate.waf import Waf
 from buttress.network import VpcInput, vpc_input
@@ -101,6 +103,8 @@ class Checked:
     image_parameter: ImageParameterSpec | None = None
     #: ``extra_ports``, checked.
     extra_ports: tuple[CheckedExtraPort, ...] = ()
+    #: ``service_connect``, checked.
+    service_connect: ServiceConnectSpec | None = None
 
     @property
     def ssl_policy(self) -> elbv2.SslPolicy:
@@ -191,6 +195,7 @@ def _with_estate(props: AlbFargateServiceProps, checked: Checked, existing: Exis
         existing=existing,
         image_parameter=check_image_parameter(props),
         extra_ports=check_extra_ports(props, checked.plain.health, sidecar_ports, checked.route),
+        service_connect=check_service_connect(props.service_connect),
     )
 
 

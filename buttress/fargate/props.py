@@ -19,6 +19,7 @@ from aws_cdk import aws_s3 as s3
 
 from buttress.fargate.deployment import Deployment
 from buttress.fargate.extra_ports import ExtraPort
+from buttress.fargate.service_connect import ServiceConnect
 from buttress.fargate.task import Sidecar
 from buttress.fargate.waf import Waf
 from buttress.network import Network
@@ -94,6 +95,7 @@ class AlbFargateServiceProps:
     existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None
     existing_listener: elbv2.IApplicationListener | None = None
     extra_ports: Sequence[ExtraPort] = ()
+    service_connect: ServiceConnect | None = None
     priority: int | None = None
     path_patterns: Sequence[str] | None = None
     host_headers: Sequence[str] | None = None

@@ -29,6 +29,7 @@ from buttress.errors import invalid, reports_errors
 from buttress.fargate import compliance, existing_listener, image_parameter
 from buttress.fargate import extra_ports as extra_ports_
 from buttress.fargate import load_balancer as lb
+from buttress.fargate import service_connect as service_connect_
 from buttress.fargate import task as task_
 from buttress.fargate.checks import Checked, check
 from buttress.fargate.checks_placement import stack_region
@@ -40,6 +41,7 @@ from buttress.fargate.props import HEALTH_CHECK_INTERVAL as _HEALTH_CHECK_INTERV
 from buttress.fargate.props import HEALTH_CHECK_TIMEOUT as _HEALTH_CHECK_TIMEOUT
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.scaling import scaling
+from buttress.fargate.service_connect import ServiceConnect
 from buttress.fargate.task import Sidecar
 from buttress.fargate.waf import Waf
 from buttress.network import Network
@@ -149,6 +151,9 @@ class AlbFargateService(Construct):
         group, health check and listener rule (on an ``AlbFargateService``'s listener or any listener), e.g.
         an admin port on an internal service's listener; at most 4 (ECS: 5 target groups per service). Only
         with a rolling deployment. Default none.
+    :param service_connect: :class:`ServiceConnect`: publish the main port in a Cloud Map namespace
+        (``discovery_name``; :attr:`service_connect_endpoint` is what clients call) and/or call services
+        published there (``reaches``: their tasks admit this one's, one-way). Default none.
     :param deployment: :class:`Deployment`: ``Deployment.rolling()`` (default: circuit breaker with
         rollback, 100 %/200 %), or ECS-native ``Deployment.blue_green(...)``, ``Deployment.canary(percent=10,
         ...)``, ``Deployment.linear(step_percent=25, ...)``: a second (alternate) target group, a catch-all
@@ -244,6 +249,7 @@ class AlbFargateService(Construct):
         existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None,
         existing_listener: elbv2.IApplicationListener | None = None,
         extra_ports: Sequence[ExtraPort] = (),
+        service_connect: ServiceConnect | None = None,
         priority: int | None = None,
         path_patterns: Sequence[str] | None = None,
         host_headers: Sequence[str] | None = None,
@@ -311,6 +317,7 @@ class AlbFargateService(Construct):
             existing_load_balancer=existing_load_balancer,
             existing_listener=existing_listener,
             extra_ports=extra_ports,
+            service_connect=service_connect,
             priority=priority,
             path_patterns=path_patterns,
             host_headers=host_headers,
@@ -463,13 +470,24 @@ class AlbFargateService(Construct):
             assert checked.route is not None and front.listener_rule is not None  # with load_balancer_of
             owner.reserve_rule_priority(checked.route.priority, self.node.path)
         compliance.acknowledge_task(self.task_definition, checked)
-        #: The target groups of ``extra_ports``, in their order (each with the tasks on its port).
-        self.extra_target_groups = extra_ports_.build(self, checked, service=self.service, container=self.container)
+        self._estate(checked)
         if owner is None and isinstance(front.load_balancer, elbv2.ApplicationLoadBalancer):
             compliance.acknowledge_load_balancer(
                 front.load_balancer, front.redirect_listener, front.web_acl_arn, checked
             )
         return front
+
+    def _estate(self, checked: Checked) -> None:
+        """What fits the service into an estate (issue 26): extra ports, Service Connect."""
+        #: The target groups of ``extra_ports``, in their order (each with the tasks on its port).
+        self.extra_target_groups = extra_ports_.build(self, checked, service=self.service, container=self.container)
+        #: ``http://<discovery_name>:<container_port>``: what services in the namespace call (``service_connect``
+        #: with ``discovery_name``; else ``None``).
+        self.service_connect_endpoint = service_connect_.enable(self, checked, self.service)
+        #: The Cloud Map namespace of ``service_connect``, or ``None``.
+        self.service_connect_namespace = (
+            None if checked.service_connect is None else checked.service_connect.settings.namespace
+        )
 
     # -- wiring -------------------------------------------------------------------------------
 
