@@ -135,8 +135,9 @@ class AlbFargateService(Construct):
         or looked up (``.from_lookup``). Alone: this service adds a listener of its own to it (``protocol``,
         ``certificate``, ``listener_port``, ``ssl_policy``, ``ingress_cidrs``, ``internal`` apply; no redirect
         listener). With ``existing_listener``: that listener's load balancer. Default none.
-    :param existing_listener: a listener this app did not create (``elbv2.ApplicationListener.
-        from_application_listener_attributes`` with its security group, or ``.from_lookup``): requests matching
+    :param existing_listener: a listener this app did not create
+        (``elbv2.ApplicationListener.from_application_listener_attributes`` with its security group, or
+        ``.from_lookup``): requests matching
         ``path_patterns``/``host_headers`` go to this service through a listener rule of ``priority``; its
         security group is opened to the tasks on the container port. ``protocol`` and ``listener_port``
         describe it (for :attr:`url` and :meth:`allow_from`); the other load-balancer props are its owner's.
