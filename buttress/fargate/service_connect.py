@@ -107,5 +107,6 @@ def enable(scope: Construct, checked: Checked, service: ecs.FargateService) -> s
 
 
 def port_mapping_name(checked: Checked) -> str | None:
-    """The main port mapping's name: Service Connect publishes a named port mapping."""
-    return None if checked.service_connect is None else PORT_MAPPING_NAME
+    """The main port mapping's name when Service Connect publishes it (it publishes a named port mapping)."""
+    spec = checked.service_connect
+    return None if spec is None or spec.discovery_name is None else PORT_MAPPING_NAME
