@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from buttress.codebuild import VpcCodeBuild
     from buttress.errors import ButtressError
     from buttress.fanout import FanoutSubscriber, FanoutTopic
-    from buttress.fargate import AlbFargateService, Deployment, Sidecar, Waf
+    from buttress.fargate import AlbFargateService, Deployment, ExtraPort, ServiceConnect, Sidecar, Waf
     from buttress.kill_switch import BudgetKillSwitch
     from buttress.network import Network
     from buttress.options import (
@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     "FanoutTopic": "buttress.fanout",
     "AlbFargateService": "buttress.fargate",
     "Deployment": "buttress.fargate",
+    "ExtraPort": "buttress.fargate",
+    "ServiceConnect": "buttress.fargate",
     "Sidecar": "buttress.fargate",
     "Waf": "buttress.fargate",
     "FilterPolicyError": "buttress.rules.filter_policy",
@@ -62,12 +64,14 @@ __all__ = [
     "DeadLetterQueue",
     "Deployment",
     "DeploymentStrategy",
+    "ExtraPort",
     "FanoutSubscriber",
     "FanoutTopic",
     "FilterPolicyError",
     "FilterScope",
     "ListenerProtocol",
     "Network",
+    "ServiceConnect",
     "Sidecar",
     "VpcCodeBuild",
     "Waf",

@@ -8,9 +8,10 @@ from aws_cdk import Annotations, CfnOutput, Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
-from buttress import AlbFargateService, Deployment, ListenerProtocol, Network
+from buttress import AlbFargateService, Deployment, ListenerProtocol, Network, ServiceConnect
 from buttress.alb_fargate import PLAIN_HTTP_WARNING
 from buttress.errors import ButtressError
 from buttress.parts import nag
@@ -57,6 +58,10 @@ class WebServiceStack(Stack):
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=network.vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
         )
+        #: The Service Connect namespace the web service reaches the api through (issue 26).
+        self.namespace = self.cluster.add_default_cloud_map_namespace(
+            name="buttress.internal", type=servicediscovery.NamespaceType.HTTP, use_for_service_connect=True
+        )
         # What every example service shares: network, cluster, image, health check, read-only root.
         common: dict[str, Any] = {
             "vpc": network,
@@ -70,12 +75,14 @@ class WebServiceStack(Stack):
         #: The internal API: reachable only through its internal load balancer, by whoever
         #: ``api.allow_from(...)`` admits (the web service here, CodeBuild integration tests elsewhere).
         self.api = self._api(common, zone)
-        #: The public web tier; it finds the API under ``API_URL``.
+        #: The public web tier; it calls the API at ``API_URL``, its Service Connect endpoint (``http://api:80``),
+        #: its tasks admitted by the api's tasks on that port only.
         self.web = AlbFargateService(
             self,
             "Web",
             **common,
-            environment={"API_URL": self.api.url},
+            environment={"API_URL": self.api.service_connect_endpoint or self.api.url},
+            service_connect=ServiceConnect(namespace=self.namespace, reaches=[self.api]),
             min_capacity=2,
             max_capacity=4,
             scale_on_cpu_percent=70,
@@ -109,6 +116,7 @@ class WebServiceStack(Stack):
             "Api",
             **common,
             internal=True,
+            service_connect=ServiceConnect(namespace=self.namespace, discovery_name="api"),
             min_capacity=2,
             max_capacity=10,
             scale_on_cpu_percent=60,
@@ -153,7 +161,7 @@ class WebServiceStack(Stack):
         nag.acknowledge(
             self.web.task_definition,
             "AwsSolutions-ECS2",
-            "The only plain variable is API_URL, the internal load balancer's address: "
+            "The only plain variable is API_URL, the api's Service Connect address: "
             "configuration, not a secret. Secrets go through the construct's `secrets` prop.",
         )
 

@@ -94,9 +94,9 @@ def test_a_re_export_of_a_different_object_is_a_break(tmp_path: Path, capsys: py
     """buttress.Waf and buttress.alb_fargate.Waf were one class; now buttress.Waf is another one."""
     root = _copy(tmp_path)
     init = root / "buttress" / "__init__.py"
-    before = "    from buttress.fargate import AlbFargateService, Deployment, Sidecar, Waf\n"
+    before = "    from buttress.fargate import AlbFargateService, Deployment, ExtraPort, ServiceConnect, Sidecar, Waf\n"
     assert before in init.read_text()
-    after = "    from buttress.fargate import AlbFargateService, Deployment, Sidecar\n"
+    after = "    from buttress.fargate import AlbFargateService, Deployment, ExtraPort, ServiceConnect, Sidecar\n"
     after += "    from buttress.options import WafMode as Waf\n"
     text = init.read_text().replace(before, after)
     init.write_text(text.replace('"Waf": "buttress.fargate"', '"Waf": "buttress.options"'))

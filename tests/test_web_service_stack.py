@@ -80,13 +80,12 @@ def test_each_service_scales_on_its_own(template: dict[str, Any]) -> None:
     ]
 
 
-def test_web_finds_the_api_through_its_internal_load_balancer(template: dict[str, Any]) -> None:
-    api_lb_id, _ = _by_path(template, "AWS::ElasticLoadBalancingV2::LoadBalancer", "Api/LoadBalancer")
+def test_web_finds_the_api_through_service_connect(template: dict[str, Any]) -> None:
     _, task = _by_path(template, "AWS::ECS::TaskDefinition", "Web/TaskDefinition")
     env = task["Properties"]["ContainerDefinitions"][0]["Environment"]
-    assert env == [
-        {"Name": "API_URL", "Value": {"Fn::Join": ["", ["http://", {"Fn::GetAtt": [api_lb_id, "DNSName"]}]]}}
-    ]
+    assert env == [{"Name": "API_URL", "Value": "http://api:80"}]
+    _, api = _by_path(template, "AWS::ECS::Service", "Api/Service")
+    assert api["Properties"]["ServiceConnectConfiguration"]["Services"][0]["DiscoveryName"] == "api"
     outputs = set(template["Outputs"])
     assert {"WebUrl", "ApiUrl", "DocsUrl"} <= outputs
     # Any other output is a cross-stack reference of another example stack (ButtressCi uses the api).

@@ -17,9 +17,11 @@ One module per concern:
 
 from buttress.fargate.checks import DEFAULT_SSL_POLICY, props_protocol
 from buttress.fargate.deployment import Deployment
+from buttress.fargate.extra_ports import ExtraPort
 from buttress.fargate.load_balancer import PLAIN_HTTP_WARNING
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.service import AlbFargateService
+from buttress.fargate.service_connect import ServiceConnect
 from buttress.fargate.task import Sidecar
 from buttress.fargate.waf import MANAGED_RULE_GROUPS, WAF_METADATA, Waf
 
@@ -31,7 +33,9 @@ __all__ = [
     "AlbFargateService",
     "AlbFargateServiceProps",
     "Deployment",
+    "ExtraPort",
     "LoadBalancerSettings",
+    "ServiceConnect",
     "Sidecar",
     "Waf",
     "props_protocol",

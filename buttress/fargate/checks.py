@@ -32,7 +32,15 @@ from buttress.fargate.checks_task import (
     check_task_props,
     whole_seconds,
 )
+from buttress.fargate.existing_listener import Existing, check_existing
+from buttress.fargate.existing_listener import check_route as check_existing_route
+from buttress.fargate.existing_listener import listener_props as existing_listener_props
+from buttress.fargate.extra_ports import CheckedExtraPort
+from buttress.fargate.extra_ports import check as check_extra_ports
+from buttress.fargate.image_parameter import check as check_image_parameter
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
+from buttress.fargate.service_connect import ServiceConnectSpec
+from buttress.fargate.service_connect import check as check_service_connect
 from buttress.fargate.task import Sidecar, main_image
 from buttress.fargate.waf import Waf
 from buttress.network import VpcInput, vpc_input
@@ -40,6 +48,7 @@ from buttress.options import ListenerProtocol
 from buttress.parts.keys import optional_key
 from buttress.rules import fargate as rules
 from buttress.rules import props as checks
+from buttress.rules.fargate.image_parameter import ImageParameterSpec
 
 if TYPE_CHECKING:
     from buttress.fargate.service import AlbFargateService
@@ -88,6 +97,14 @@ class Checked:
     waf: Waf
     route: rules.RouteSpec | None
     deployment: rules.DeploymentSpec
+    #: The load balancer or listener the service goes on without having made it (``existing_*``), or ``None``.
+    existing: Existing | None = None
+    #: With ``image_tag_parameter``: the repository and the SSM parameter of the tag (``image`` is built in scope).
+    image_parameter: ImageParameterSpec | None = None
+    #: ``extra_ports``, checked.
+    extra_ports: tuple[CheckedExtraPort, ...] = ()
+    #: ``service_connect``, checked.
+    service_connect: ServiceConnectSpec | None = None
 
     @property
     def ssl_policy(self) -> elbv2.SslPolicy:
@@ -122,7 +139,13 @@ def check(id_: str, props: AlbFargateServiceProps, region: str | None) -> Checke
     task = check_task_props(props, cdk.sidecars)
     owner = cdk.load_balancer_of
     route = None
-    if owner is None:
+    existing = check_existing(props)
+    if existing is not None:
+        listener_props = existing_listener_props(props, existing)
+        route = check_existing_route(props, existing)
+        domain = rules.DomainSpec(None, creates_certificate=False, creates_records=False)
+        has_certificate = existing.listener is not None or cdk.certificate is not None
+    elif owner is None:
         for prop, value in props.route_props():
             if value is not None:
                 raise invalid(prop, value, "only with load_balancer_of: a load balancer of its own sends it everything")
@@ -152,7 +175,28 @@ def check(id_: str, props: AlbFargateServiceProps, region: str | None) -> Checke
         placement.check_ipv6(cdk.network)
     waf = placement.check_waf(cdk.waf, internal=plain.internal, region=region)
     deployment = check_deployment(task.deployment, plain, shared=owner is not None)
-    return Checked(plain, cdk, task, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment)
+    resolved = (plain, cdk, task, image, task_subnets, load_balancer_subnets, domain, waf, route, deployment)
+    return _with_estate(props, Checked(*resolved), existing)
+
+
+def _with_estate(props: AlbFargateServiceProps, checked: Checked, existing: Existing | None) -> Checked:
+    """``checked`` with what fits the service into an existing estate: an existing listener, CI's image tag,
+    extra ports (issue 26)."""
+    if (existing is not None or props.extra_ports) and checked.deployment.shifts_traffic:
+        raise invalid(
+            "deployment",
+            checked.deployment.strategy,
+            "a rolling deployment with existing_load_balancer/existing_listener/extra_ports (ECS shifts the "
+            "traffic of one target group, on a listener buttress made)",
+        )
+    sidecar_ports = [(s.name, s.port) for s in checked.cdk.sidecar_specs]
+    return replace(
+        checked,
+        existing=existing,
+        image_parameter=check_image_parameter(props),
+        extra_ports=check_extra_ports(props, checked.plain.health, sidecar_ports, checked.route),
+        service_connect=check_service_connect(props.service_connect),
+    )
 
 
 def _check_shared(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
+from buttress.fargate import image_parameter
 from buttress.parts import nag
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 def acknowledge_task(definition: ecs.FargateTaskDefinition, checked: Checked) -> None:
     """Task-level rules: also on a service that shares another's load balancer."""
+    image_parameter.acknowledge_pull(definition, checked)
     if definition.execution_role is not None:
         nag.acknowledge_rule(
             definition.execution_role,

@@ -35,15 +35,15 @@ PLAIN_HTTP_WARNING = "buttress:plainHttp"
 class Front:
     """What callers reach the service through: built by :func:`own_front` or lent by :func:`shared_front`."""
 
-    load_balancer: elbv2.ApplicationLoadBalancer
+    load_balancer: elbv2.IApplicationLoadBalancer
     groups: TargetGroups
     certificate: acm.ICertificate | None
-    listener: elbv2.ApplicationListener
+    listener: elbv2.IApplicationListener
     redirect_listener: elbv2.ApplicationListener | None
     listener_rule: elbv2.ApplicationListenerRule | None
     production_rule: elbv2.ApplicationListenerRule | None
     test_listener: elbv2.ApplicationListener | None
-    access_logs_bucket: s3.IBucket
+    access_logs_bucket: s3.IBucket | None
     alias_records: list[route53.RecordSet]
     web_acl: wafv2.CfnWebACL | None
     waf_log_group: logs.LogGroup | None
@@ -80,7 +80,7 @@ def own_front(
         listener=ListenerSettings(balancer, plain.https, certificate, checked.ssl_policy),
         production_rule=None if groups.alternate is None else deployment.production_rule(scope, listener, groups),
     )
-    _ingress(scope, security_group, plain)
+    add_ingress(scope, security_group, plain)
     bucket = access_logs(scope, balancer, cdk, plain.access_logs_prefix)
     records = domain.alias_records(scope, checked.domain, cdk.hosted_zone, balancer, dual_stack=plain.dual_stack)
     protection = waf.protect(
@@ -116,6 +116,8 @@ def shared_front(scope: Construct, checked: Checked, *, service: ecs.FargateServ
     plain, route = checked.plain, checked.route
     assert route is not None  # checked: load_balancer_of comes with a route
     groups = target_groups(scope, checked, service)
+    # checked (_check_shared): the owner has a load balancer of its own, not an existing one.
+    assert isinstance(owner.load_balancer, elbv2.ApplicationLoadBalancer)
     conditions = [
         *([elbv2.ListenerCondition.host_headers(route.host_headers)] if route.host_headers else []),
         *([elbv2.ListenerCondition.path_patterns(route.path_patterns)] if route.path_patterns else []),
@@ -271,7 +273,7 @@ def _listeners(
     return listener, redirect
 
 
-def _ingress(scope: Construct, security_group: ec2.SecurityGroup, plain: rules.FargateProps) -> None:
+def add_ingress(scope: Construct, security_group: ec2.ISecurityGroup, plain: rules.FargateProps) -> None:
     """``ingress_cidrs`` on the listener ports; the plain-HTTP warning."""
     open_ports = [plain.listener_port, *([80] if plain.redirect_http else [])]
     for cidr in plain.ingress_cidrs:

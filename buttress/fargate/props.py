@@ -18,6 +18,8 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_s3 as s3
 
 from buttress.fargate.deployment import Deployment
+from buttress.fargate.extra_ports import ExtraPort
+from buttress.fargate.service_connect import ServiceConnect
 from buttress.fargate.task import Sidecar
 from buttress.fargate.waf import Waf
 from buttress.network import Network
@@ -67,6 +69,7 @@ class AlbFargateServiceProps:
     vpc: Network | ec2.IVpc
     image: str | ecs.ContainerImage | None = None
     docker_directory: str | Path | None = None
+    image_tag_parameter: str | None = None
     container_name: str = "app"
     container_port: int = 80
     command: Sequence[str] | None = None
@@ -89,6 +92,10 @@ class AlbFargateServiceProps:
     hosted_zone: route53.IHostedZone | None = None
     waf: Waf | None = None
     load_balancer_of: AlbFargateService | None = None
+    existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None
+    existing_listener: elbv2.IApplicationListener | None = None
+    extra_ports: Sequence[ExtraPort] = ()
+    service_connect: ServiceConnect | None = None
     priority: int | None = None
     path_patterns: Sequence[str] | None = None
     host_headers: Sequence[str] | None = None

@@ -26,18 +26,22 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from buttress.errors import invalid, reports_errors
-from buttress.fargate import compliance
+from buttress.fargate import compliance, existing_listener, image_parameter
+from buttress.fargate import extra_ports as extra_ports_
 from buttress.fargate import load_balancer as lb
+from buttress.fargate import service_connect as service_connect_
 from buttress.fargate import task as task_
 from buttress.fargate.checks import Checked, check
 from buttress.fargate.checks_placement import stack_region
 from buttress.fargate.deployment import PRODUCTION_RULE_PRIORITY, Deployment, rollback_alarm
+from buttress.fargate.extra_ports import ExtraPort
 from buttress.fargate.props import DEREGISTRATION_DELAY as _DEREGISTRATION_DELAY
 from buttress.fargate.props import HEALTH_CHECK_GRACE_PERIOD as _HEALTH_CHECK_GRACE_PERIOD
 from buttress.fargate.props import HEALTH_CHECK_INTERVAL as _HEALTH_CHECK_INTERVAL
 from buttress.fargate.props import HEALTH_CHECK_TIMEOUT as _HEALTH_CHECK_TIMEOUT
 from buttress.fargate.props import AlbFargateServiceProps, LoadBalancerSettings
 from buttress.fargate.scaling import scaling
+from buttress.fargate.service_connect import ServiceConnect
 from buttress.fargate.task import Sidecar
 from buttress.fargate.waf import Waf
 from buttress.network import Network
@@ -79,6 +83,12 @@ class AlbFargateService(Construct):
         ``ecs.ContainerImage``. Exactly one of ``image`` and ``docker_directory``.
     :param docker_directory: a folder with a ``Dockerfile``; staged at synth, built and pushed to
         ECR by ``cdk deploy`` for ``cpu_architecture``.
+    :param image_tag_parameter: images pushed by CI: the name of an SSM String parameter (``/web/image-tag``)
+        holding the main image's tag; ``image`` is then the repository without tag
+        (``111122223333.dkr.ecr.eu-west-1.amazonaws.com/web``; an ECR one gets the pull grant). The template
+        reads it through a CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``, which
+        CloudFormation reads again on every deploy: CI writes the tag and deploys, and the next ``cdk deploy``
+        keeps the running image instead of reverting it. Default none: the image is fixed in the template.
     :param container_name: name of the main container. Default ``"app"``.
     :param container_port: port the main container serves HTTP on, 1-65535. Default 80.
     :param command: command override of the main container (a list of strings). Default: the image's.
@@ -120,11 +130,31 @@ class AlbFargateService(Construct):
         service's target group through a listener rule of ``priority``. The load balancer props
         (``internal``, ``protocol``, ``certificate``, ``waf``, ``domain_name``...) are then the other
         service's and giving them is an error. Default none: a load balancer of its own.
+    :param existing_load_balancer: a load balancer this app did not create, imported by ARN
+        (``elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes``, with its security group)
+        or looked up (``.from_lookup``). Alone: this service adds a listener of its own to it (``protocol``,
+        ``certificate``, ``listener_port``, ``ssl_policy``, ``ingress_cidrs``, ``internal`` apply; no redirect
+        listener). With ``existing_listener``: that listener's load balancer. Default none.
+    :param existing_listener: a listener this app did not create
+        (``elbv2.ApplicationListener.from_application_listener_attributes`` with its security group, or
+        ``.from_lookup``): requests matching
+        ``path_patterns``/``host_headers`` go to this service through a listener rule of ``priority``; its
+        security group is opened to the tasks on the container port. ``protocol`` and ``listener_port``
+        describe it (for :attr:`url` and :meth:`allow_from`); the other load-balancer props are its owner's.
+        The priority is checked against this app's rules on it only: a warning
+        (``buttress:existingListenerPriority``) says how to check the others. Needs ``existing_load_balancer``.
     :param priority: the listener rule's priority, 1-50000, unique on the listener (lower wins). Only with
-        ``load_balancer_of``.
+        ``load_balancer_of`` or ``existing_listener``.
     :param path_patterns: e.g. ``["/docs/*"]``: at most 3, each at most 128 characters (ALB limits).
     :param host_headers: e.g. ``["docs.example.com"]``: at most 3; with ``path_patterns`` at most 5
         values and 5 wildcards in all.
+    :param extra_ports: further ports of the main container, each an :class:`ExtraPort` with its own target
+        group, health check and listener rule (on an ``AlbFargateService``'s listener or any listener), e.g.
+        an admin port on an internal service's listener; at most 4 (ECS: 5 target groups per service). Only
+        with a rolling deployment. Default none.
+    :param service_connect: :class:`ServiceConnect`: publish the main port in a Cloud Map namespace
+        (``discovery_name``; :attr:`service_connect_endpoint` is what clients call) and/or call services
+        published there (``reaches``: their tasks admit this one's, one-way). Default none.
     :param deployment: :class:`Deployment`: ``Deployment.rolling()`` (default: circuit breaker with
         rollback, 100 %/200 %), or ECS-native ``Deployment.blue_green(...)``, ``Deployment.canary(percent=10,
         ...)``, ``Deployment.linear(step_percent=25, ...)``: a second (alternate) target group, a catch-all
@@ -195,6 +225,7 @@ class AlbFargateService(Construct):
         vpc: Network | ec2.IVpc,
         image: str | ecs.ContainerImage | None = None,
         docker_directory: str | Path | None = None,
+        image_tag_parameter: str | None = None,
         container_name: str = "app",
         container_port: int = 80,
         command: Sequence[str] | None = None,
@@ -217,6 +248,10 @@ class AlbFargateService(Construct):
         hosted_zone: route53.IHostedZone | None = None,
         waf: Waf | None = None,
         load_balancer_of: AlbFargateService | None = None,
+        existing_load_balancer: elbv2.IApplicationLoadBalancer | None = None,
+        existing_listener: elbv2.IApplicationListener | None = None,
+        extra_ports: Sequence[ExtraPort] = (),
+        service_connect: ServiceConnect | None = None,
         priority: int | None = None,
         path_patterns: Sequence[str] | None = None,
         host_headers: Sequence[str] | None = None,
@@ -258,6 +293,7 @@ class AlbFargateService(Construct):
             vpc=vpc,
             image=image,
             docker_directory=docker_directory,
+            image_tag_parameter=image_tag_parameter,
             container_name=container_name,
             container_port=container_port,
             command=command,
@@ -280,6 +316,10 @@ class AlbFargateService(Construct):
             hosted_zone=hosted_zone,
             waf=waf,
             load_balancer_of=load_balancer_of,
+            existing_load_balancer=existing_load_balancer,
+            existing_listener=existing_listener,
+            extra_ports=extra_ports,
+            service_connect=service_connect,
             priority=priority,
             path_patterns=path_patterns,
             host_headers=host_headers,
@@ -318,9 +358,10 @@ class AlbFargateService(Construct):
             removal_policy=removal_policy,
         )
         checked = check(id_, props, stack_region(scope))
+        super().__init__(scope, id_)
+        checked = image_parameter.resolve(self, checked)
         plain, cdk, task = checked.plain, checked.cdk, checked.task
         owner = cdk.load_balancer_of
-        super().__init__(scope, id_)
         self._rule_priorities: dict[int, str] = {}
         vpc_ = cdk.network.vpc
 
@@ -356,10 +397,9 @@ class AlbFargateService(Construct):
         self.sidecars = task_.sidecars(self.task_definition, checked, self.log_group)
         #: Security group of the tasks: it admits only the load balancer, on the container port.
         self.task_security_group = task_.task_security_group(self, vpc_)
-        #: Security group of the load balancer (the shared one's with ``load_balancer_of``).
-        self.load_balancer_security_group: ec2.SecurityGroup = (
-            lb.load_balancer_security_group(self, vpc_) if owner is None else owner.load_balancer_security_group
-        )
+        #: Security group of the load balancer (the shared one's with ``load_balancer_of``; the imported listener's
+        #: or load balancer's with ``existing_listener``/``existing_load_balancer``).
+        self.load_balancer_security_group: ec2.ISecurityGroup = self._load_balancer_security_group(checked, owner)
         #: The ECS service.
         self.service = task_.service(
             self,
@@ -412,9 +452,19 @@ class AlbFargateService(Construct):
         )
         self._connections = self.service.connections
 
+    def _load_balancer_security_group(self, checked: Checked, owner: AlbFargateService | None) -> ec2.ISecurityGroup:
+        if checked.existing is not None:
+            return checked.existing.security_group
+        if owner is None:
+            return lb.load_balancer_security_group(self, checked.cdk.network.vpc)
+        return owner.load_balancer_security_group
+
     def _front(self, checked: Checked, owner: AlbFargateService | None) -> lb.Front:
         """The load balancer side, its priorities reserved and its compliance acknowledged."""
-        if owner is None:
+        if checked.existing is not None:
+            front = existing_listener.front(self, checked, checked.existing, service=self.service)
+        elif owner is None:
+            assert isinstance(self.load_balancer_security_group, ec2.SecurityGroup)  # made just above
             front = lb.own_front(self, checked, service=self.service, security_group=self.load_balancer_security_group)
             if front.production_rule is not None:
                 self.reserve_rule_priority(PRODUCTION_RULE_PRIORITY, front.production_rule.node.path)
@@ -423,11 +473,24 @@ class AlbFargateService(Construct):
             assert checked.route is not None and front.listener_rule is not None  # with load_balancer_of
             owner.reserve_rule_priority(checked.route.priority, self.node.path)
         compliance.acknowledge_task(self.task_definition, checked)
-        if owner is None:
+        self._estate(checked)
+        if owner is None and isinstance(front.load_balancer, elbv2.ApplicationLoadBalancer):
             compliance.acknowledge_load_balancer(
                 front.load_balancer, front.redirect_listener, front.web_acl_arn, checked
             )
         return front
+
+    def _estate(self, checked: Checked) -> None:
+        """What fits the service into an estate (issue 26): extra ports, Service Connect."""
+        #: The target groups of ``extra_ports``, in their order (each with the tasks on its port).
+        self.extra_target_groups = extra_ports_.build(self, checked, service=self.service, container=self.container)
+        #: ``http://<discovery_name>:<container_port>``: what services in the namespace call (``service_connect``
+        #: with ``discovery_name``; else ``None``).
+        self.service_connect_endpoint = service_connect_.enable(self, checked, self.service)
+        #: The Cloud Map namespace of ``service_connect``, or ``None``.
+        self.service_connect_namespace = (
+            None if checked.service_connect is None else checked.service_connect.settings.namespace
+        )
 
     # -- wiring -------------------------------------------------------------------------------
 

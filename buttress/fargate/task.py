@@ -19,6 +19,7 @@ from constructs import Construct, IConstruct
 
 from buttress.errors import invalid
 from buttress.fargate.deployment import strategy_props
+from buttress.fargate.service_connect import port_mapping_name
 from buttress.options import CpuArchitecture
 from buttress.parts import nag
 from buttress.rules.fargate.image import check_image_reference
@@ -176,7 +177,11 @@ def main_container(
         command=plain.command,
         environment=plain.environment or None,
         secrets=cdk.secrets or None,
-        port_mappings=[ecs.PortMapping(container_port=plain.container_port, protocol=ecs.Protocol.TCP)],
+        port_mappings=[
+            ecs.PortMapping(
+                container_port=plain.container_port, protocol=ecs.Protocol.TCP, name=port_mapping_name(checked)
+            )
+        ],
         logging=ecs.LogDrivers.aws_logs(stream_prefix=plain.container_name, log_group=log_group),
         health_check=task.container_health_check,
         user=task.user,

@@ -113,6 +113,8 @@ USAGE_TYPES: Mapping[str, str] = {
     "AWS::Scheduler::Schedule": "invocations beyond the free tier",
     "AWS::Events::ApiDestination": "invocations",
     "AWS::ServiceDiscovery::PrivateDnsNamespace": "hosted zone, queries",
+    # https://aws.amazon.com/cloud-map/pricing/: registered resources and discovery API calls, not the namespace.
+    "AWS::ServiceDiscovery::HttpNamespace": "registered instances, discovery calls",
 }
 
 

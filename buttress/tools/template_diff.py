@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from buttress.tools.image_source import IMAGE_SOURCE, image_source_changes
+
 Template = Mapping[str, Any]
 #: ``type -> createOnlyProperties`` pointers (``/properties/A/*/B``), or None when the type is unknown.
 CreateOnly = Callable[[str], tuple[str, ...] | None]
@@ -91,7 +93,7 @@ class Caution:
 
     kind: str
     """:data:`MAY_REPLACE`, :data:`CONDITIONAL` (may be deleted), :data:`UPDATE_FAILS`,
-    :data:`TRAFFIC_SHIFTING` or :data:`SERVICE_REPLACED`."""
+    :data:`TRAFFIC_SHIFTING`, :data:`SERVICE_REPLACED` or ``image source`` (:mod:`buttress.tools.image_source`)."""
     why: str
     fix: str = ""
 
@@ -602,6 +604,10 @@ def diff_templates(
             extra += [named] if named else []
         if logical_id in shifting:
             extra.append(_traffic_caution(shifting[logical_id]))
+        extra += [
+            Caution(IMAGE_SOURCE, f"the image source changed: {moved}", "say who deploys images from now on")
+            for moved in image_source_changes(before, after, logical_id)
+        ]
         if extra:
             changes[logical_id] = replace(change, cautions=change.cautions + tuple(extra))
     renamed_from = {v: k for k, v in renames.items()}
