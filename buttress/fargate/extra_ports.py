@@ -19,6 +19,7 @@ from constructs import Construct
 
 from buttress.errors import invalid
 from buttress.fargate import existing_listener
+from buttress.fargate.load_balancer import health_check
 from buttress.rules.fargate import existing as existing_rules
 from buttress.rules.fargate.extra_ports import ExtraPortSpec, check_extra_port, ports_in_use
 from buttress.rules.fargate.listener import HealthCheckSpec
@@ -129,15 +130,7 @@ def build(
             protocol=elbv2.ApplicationProtocol.HTTP,
             target_type=elbv2.TargetType.IP,
             deregistration_delay=durations.deregistration_delay,
-            health_check=elbv2.HealthCheck(
-                enabled=True,
-                path=health.path,
-                healthy_http_codes=health.codes,
-                interval=durations.health_check_interval,
-                timeout=durations.health_check_timeout,
-                healthy_threshold_count=health.healthy_threshold,
-                unhealthy_threshold_count=health.unhealthy_threshold,
-            ),
+            health_check=health_check(health, durations),
             targets=[
                 service.load_balancer_target(container_name=checked.plain.container_name, container_port=spec.port)
             ],

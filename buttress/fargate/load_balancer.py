@@ -24,7 +24,9 @@ from buttress.rules import fargate as rules
 
 if TYPE_CHECKING:
     from buttress.fargate.checks import Checked
+    from buttress.fargate.checks_task import Durations
     from buttress.fargate.service import AlbFargateService
+    from buttress.rules.fargate.listener import HealthCheckSpec
 
 #: Id of the synth-time warning a plain-HTTP service adds; acknowledge it with
 #: ``Annotations.of(scope).acknowledge_warning(PLAIN_HTTP_WARNING, reason)`` once the choice is deliberate.
@@ -215,6 +217,19 @@ def target_groups(scope: Construct, checked: Checked, service: ecs.FargateServic
     )
 
 
+def health_check(health: HealthCheckSpec, durations: Durations) -> elbv2.HealthCheck:
+    """The target group health check of a checked spec: every target group of a service has one."""
+    return elbv2.HealthCheck(
+        enabled=True,
+        path=health.path,
+        healthy_http_codes=health.codes,
+        interval=durations.health_check_interval,
+        timeout=durations.health_check_timeout,
+        healthy_threshold_count=health.healthy_threshold,
+        unhealthy_threshold_count=health.unhealthy_threshold,
+    )
+
+
 def _target_group(
     scope: Construct, checked: Checked, id_: str, register: ecs.FargateService | None
 ) -> elbv2.ApplicationTargetGroup:
@@ -229,15 +244,7 @@ def _target_group(
         protocol=elbv2.ApplicationProtocol.HTTP,
         target_type=elbv2.TargetType.IP,
         deregistration_delay=durations.deregistration_delay,
-        health_check=elbv2.HealthCheck(
-            enabled=True,
-            path=health.path,
-            healthy_http_codes=health.codes,
-            interval=durations.health_check_interval,
-            timeout=durations.health_check_timeout,
-            healthy_threshold_count=health.healthy_threshold,
-            unhealthy_threshold_count=health.unhealthy_threshold,
-        ),
+        health_check=health_check(health, durations),
         targets=None
         if register is None
         else [register.load_balancer_target(container_name=plain.container_name, container_port=plain.container_port)],

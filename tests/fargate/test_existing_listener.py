@@ -95,7 +95,7 @@ def test_existing_listener_gets_one_rule_and_no_load_balancer(on_listener: Any) 
         {"Field": "host-header", "HostHeaderConfig": {"Values": ["www.example.com"]}},
         {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/docs/*"]}},
     ]
-    assert docs.url == "https://www.example.com/docs"
+    assert docs.url == "https://www.example.com/docs/"  # the rule is /docs/*, which needs the slash
     assert docs.access_logs_bucket is None and docs.web_acl is None
 
 
