@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from buttress import ButtressError, DeadLetterQueue, FanoutTopic, FilterScope, Network
+from buttress.errors import describe
 from buttress.fanout import FILTERING_METRICS
 from tests.harness import new_stack, resources_of_type
 
@@ -488,7 +489,9 @@ def test_new_queue_props_with_an_existing_queue_are_errors_naming_the_mode(prop:
     with pytest.raises(ButtressError) as caught:
         fanout.add_queue("Mine", queue=mine, **{prop: value})
     message = str(caught.value)
-    assert message.startswith(f"Test/Topic: add_queue('Mine').{prop}={value!r} is invalid: not with queue= "), message
+    # The value as errors.describe renders it (a Duration by its type, not its memory address).
+    given = describe(value)
+    assert message.startswith(f"Test/Topic: add_queue('Mine').{prop}={given} is invalid: not with queue= "), message
     assert "(subscribing an existing queue)" in message
 
 
