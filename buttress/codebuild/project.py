@@ -22,7 +22,7 @@ from constructs import Construct
 from buttress.codebuild import build, compliance, network, storage
 from buttress.codebuild.checks import check
 from buttress.codebuild.props import DEFAULT_ARTIFACT_EXPIRATION, VpcCodeBuildProps
-from buttress.errors import invalid, reports_errors
+from buttress.errors import reports_errors
 from buttress.network import Network
 from buttress.options import BuildCache
 from buttress.parts import metrics
@@ -322,10 +322,7 @@ class VpcCodeBuild(Construct):
     @reports_errors
     def allow_to(self, other: ec2.IConnectable, port: int, description: str | None = None) -> None:
         """Let builds open TCP connections to ``other`` on ``port`` (egress here, ingress there)."""
-        if not hasattr(other, "connections"):
-            raise invalid(
-                "other", other, f"an ec2.IConnectable (a construct with connections), not {type(other).__name__}"
-            )
+        types.interface("other", other, ("connections",), "an ec2.IConnectable (a construct with connections)")
         port = types.integer("port", port, low=1, high=65535, allowed="a TCP port from 1 to 65535")
         if description is not None:
             types.string("description", description)
@@ -334,10 +331,7 @@ class VpcCodeBuild(Construct):
     @reports_errors
     def grant_start_build(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` start, stop and read builds of this project."""
-        if not hasattr(grantee, "grant_principal"):
-            raise invalid(
-                "grantee", grantee, f"an iam.IGrantable (a role, user, function...), not {type(grantee).__name__}"
-            )
+        types.interface("grantee", grantee, ("grant_principal",), "an iam.IGrantable (a role, user, function...)")
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds"],
