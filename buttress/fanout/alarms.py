@@ -44,6 +44,8 @@ class TopicAlarms:
     :param action: ``alarm_action`` as given (``None``: no alarm until :meth:`add_action`).
     :param failed_metric: builds the ``NumberOfNotificationsFailed`` metric.
     :param dead_letter_alarms: where each dead-letter queue's alarm is recorded, by queue id.
+    :param topic_elsewhere: called instead of creating the failed-notification alarm, for a topic
+        whose metrics are in another account (``None``: the alarm is created).
     """
 
     def __init__(
@@ -52,8 +54,10 @@ class TopicAlarms:
         action: cloudwatch.IAlarmAction | None,
         failed_metric: Callable[[], cloudwatch.IMetric],
         dead_letter_alarms: dict[str, cloudwatch.Alarm],
+        topic_elsewhere: Callable[[], None] | None = None,
     ) -> None:
         self._scope = scope
+        self._topic_elsewhere = topic_elsewhere
         self._failed_metric = failed_metric
         self._actions: list[cloudwatch.IAlarmAction] = []
         self._queues: dict[str, sqs.IQueue] = {}
@@ -67,13 +71,16 @@ class TopicAlarms:
         """Notify ``action`` too; the first action creates the alarms (those of later queues follow)."""
         if not self._actions:
             self._actions.append(action)
-            self.failed = alarm(
-                self._scope,
-                _FAILED,
-                self._failed_metric(),
-                "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
-                self._actions,
-            )
+            if self._topic_elsewhere is not None:
+                self._topic_elsewhere()
+            else:
+                self.failed = alarm(
+                    self._scope,
+                    _FAILED,
+                    self._failed_metric(),
+                    "SNS gave up delivering a notification of this topic (delivery policy exhausted)",
+                    self._actions,
+                )
             for name, queue in self._queues.items():
                 self._dead_letter_alarm(name, queue)
             return

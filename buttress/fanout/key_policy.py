@@ -65,13 +65,19 @@ class KeyPolicies:
 
     :param scope: the topic construct (annotations and ``OwnerMustAdd<n>`` outputs go there).
     :param topic: the topic SNS delivers for.
-    :param topic_key: the key that encrypts the topic.
+    :param topic_key: the key that encrypts the topic (``None``: an existing topic imported without its key).
     :param shares_key: ``topic_key`` was given (``key=``) and also encrypts the topic's queues.
     :param topic_name: the topic's physical name, if given.
     """
 
     def __init__(
-        self, scope: Construct, topic: sns.ITopic, topic_key: kms.IKey, *, shares_key: bool, topic_name: str | None
+        self,
+        scope: Construct,
+        topic: sns.ITopic,
+        topic_key: kms.IKey | None,
+        *,
+        shares_key: bool,
+        topic_name: str | None,
     ) -> None:
         self._scope = scope
         self._topic = topic
@@ -93,10 +99,19 @@ class KeyPolicies:
             conditions=self._source_topic_condition(key),
         )
 
-    def add_statement(self, key: kms.IKey, statement: iam.PolicyStatement) -> None:
-        """Add ``statement`` to ``key``'s policy; for an imported key, say what its owner must add."""
-        if not key.add_to_resource_policy(statement).statement_added:
+    def add_statement(self, key: kms.IKey | None, statement: iam.PolicyStatement) -> None:
+        """Add ``statement`` to ``key``'s policy; for an imported or unknown key, say what its owner must add."""
+        if key is None:
+            self.owner_must_add("key policy (if it is a customer-managed key)", "the topic's key", statement)
+        elif not key.add_to_resource_policy(statement).statement_added:
             self.owner_must_add("key policy", f"the key {key.key_arn}", statement)
+
+    def add_topic_statement(self, statement: iam.PolicyStatement) -> None:
+        """Add ``statement`` to the topic's policy; for a topic this app did not create, print it for its owner."""
+        if not self._topic.add_to_resource_policy(statement).statement_added:
+            arn = self._topic.topic_arn
+            topic = "the topic" if Token.is_unresolved(arn) else f"the topic {arn}"
+            self.owner_must_add("topic policy", topic, statement)
 
     def owner_must_add(self, where: str, resource: str, statement: iam.PolicyStatement) -> None:
         """Print (info annotation, and a stack output resolved at deploy) a statement another owner must add."""

@@ -18,12 +18,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from buttress.network import Network, VpcInput, vpc_input
 from buttress.options import DeadLetterQueue, FilterScope
 from buttress.rules import props
-from buttress.rules.fanout import CFN_RESOURCE_LIMIT, TopicProps, check_topic
+from buttress.rules.fanout import CFN_RESOURCE_LIMIT, TopicProps, check_existing_topic, check_topic
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class FanoutTopicProps:
     dashboard: bool = True
     dashboard_name: str | None = None
     resource_limit: int = CFN_RESOURCE_LIMIT
+    existing_topic: sns.ITopic | None = None
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,38 @@ class CheckedTopicProps:
     #: The key given to share (``None``: the topic creates its own keys).
     key: kms.IKey | None
     vpc: VpcInput | None
+    #: The topic given to subscribe to (``None``: the construct creates its topic).
+    existing_topic: sns.ITopic | None = None
 
 
 def check_topic_props(given: FanoutTopicProps) -> CheckedTopicProps:
     """Check every topic prop, the plain ones in :mod:`buttress.rules.fanout`, the CDK-typed ones here."""
     name = given.topic_name
+    existing = props.interface(
+        "existing_topic",
+        given.existing_topic,
+        ["topic_arn", "add_subscription"],
+        "an sns.ITopic (e.g. sns.Topic.from_topic_arn(...) or from_topic_attributes(..., key_arn=...))",
+        optional=True,
+    )
+    fifo = given.fifo
+    if existing is not None:
+        owners = {
+            "topic_name": given.topic_name,
+            "display_name": given.display_name,
+            # False is the default (not given); anything else is a value for the owner's topic
+            "content_based_deduplication": None
+            if given.content_based_deduplication is False
+            else given.content_based_deduplication,
+            "delivery_status_logging": given.delivery_status_logging,
+            "archive_retention_days": given.archive_retention_days,
+        }
+        arn_known = not Token.is_unresolved(existing.topic_arn)
+        fifo = check_existing_topic(owners, fifo=given.fifo, topic_fifo=bool(existing.fifo), arn_known=arn_known)
     rules = check_topic(
         topic_name=name,
         display_name=given.display_name,
-        fifo=given.fifo,
+        fifo=fifo,
         content_based_deduplication=given.content_based_deduplication,
         service_publishers=given.service_publishers,
         dashboard_name=given.dashboard_name,
@@ -85,7 +110,7 @@ def check_topic_props(given: FanoutTopicProps) -> CheckedTopicProps:
         "key", given.key, ["key_arn", "add_to_resource_policy"], "a kms.IKey (e.g. kms.Key(...))", optional=True
     )
     vpc = vpc_input("vpc", given.vpc) if given.vpc is not None else None
-    return CheckedTopicProps(rules=rules, alarm_action=alarm_action, key=key, vpc=vpc)
+    return CheckedTopicProps(rules=rules, alarm_action=alarm_action, key=key, vpc=vpc, existing_topic=existing)
 
 
 @dataclass(frozen=True)

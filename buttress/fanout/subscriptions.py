@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from buttress.errors import invalid
+from buttress.fanout.existing_topic import ExistingTopic
 from buttress.fanout.key_policy import KeyPolicies
 from buttress.fanout.limits import StackBudget
 from buttress.fanout.props import (
@@ -88,6 +89,22 @@ def _cfn(subscription: sns.Subscription) -> sns.CfnSubscription:
     return child
 
 
+def _topic_region(topic: sns.ITopic, queue: sqs.IQueue) -> str | None:
+    """The subscription's ``Region``: the topic's, when the subscription's stack is in another.
+
+    AWS::SNS::Subscription ``Region`` is "the region in which the topic resides" (CloudFormation
+    reference, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html);
+    the subscription is created in the queue's stack when the queue is a construct of another stack,
+    else in the topic's. (A queue of another Region needs nothing: SNS delivers across Regions to
+    SQS, https://docs.aws.amazon.com/sns/latest/dg/sns-cross-region-delivery.html.)
+    """
+    home = Stack.of(queue) if isinstance(queue, Construct) else Stack.of(topic)
+    region = topic.env.region
+    if Token.is_unresolved(region) or Token.is_unresolved(home.region) or region == home.region:
+        return None
+    return region
+
+
 @jsii.implements(sns.ITopicSubscription)
 class _QueueSubscription:
     """``SqsSubscription``, except for the key statement, which the topic's :class:`KeyPolicies` adds.
@@ -130,12 +147,9 @@ class _QueueSubscription:
                 self._key_policies.sns_statement(None),
             )
         if isinstance(queue, Construct) and Stack.of(queue) is not Stack.of(topic):
-            Stack.of(queue).add_dependency(Stack.of(topic))
-        region = queue.env.region
-        here = Stack.of(topic).region
-        other_region = not Token.is_unresolved(region) and not Token.is_unresolved(here) and region != here
+            Stack.of(queue).add_stack_dependency(Stack.of(topic))
         return sns.TopicSubscriptionConfig(
-            region=region if other_region else None,
+            region=_topic_region(topic, queue),
             subscriber_scope=queue,  # type: ignore[arg-type]
             subscriber_id=Names.node_unique_id(topic.node),
             endpoint=queue.queue_arn,
@@ -155,18 +169,21 @@ class Subscribers:
     :param budget: the stack's resource and template-byte limits.
     :param queues: the topic's queues and dead-letter queues.
     :param key_policies: the topic's key statements (subscribed queues need SNS on their key).
+    :param existing: for a topic this app did not create, what its subscriptions need (``None``: the
+        topic is the construct's).
     """
 
     def __init__(
         self,
         scope: Construct,
-        topic: sns.Topic,
+        topic: sns.ITopic,
         *,
         fifo: bool,
         subscribers: list[FanoutSubscriber],
         budget: StackBudget,
         queues: SubscriberQueues,
         key_policies: KeyPolicies,
+        existing: ExistingTopic | None = None,
     ) -> None:
         self._scope = scope
         self._topic = topic
@@ -175,6 +192,7 @@ class Subscribers:
         self._budget = budget
         self._queues = queues
         self._key_policies = key_policies
+        self._existing = existing
 
     def add_queue(self, id_: str, given: QueueSubscriberProps) -> sqs.IQueue:
         """:meth:`FanoutTopic.add_queue`: a new queue or ``given.queue``, subscribed."""
@@ -293,6 +311,8 @@ class Subscribers:
         """:meth:`FanoutTopic.add_firehose`: SNS delivers with a role allowed this stream only."""
         self._check_id(id_)
         check_not_fifo("add_firehose", self._fifo)
+        if self._existing is not None:
+            self._existing.check_firehose("add_firehose")
         prefix = f"add_firehose({id_!r})."
         stream: firehose.IDeliveryStream = props.interface(
             f"{prefix}delivery_stream",
@@ -383,6 +403,8 @@ class Subscribers:
         # refuses "already exists with different attributes"), and deleting the old resource would
         # then unsubscribe it.
         cfn.filter_policy_scope = subscriber.filter_scope
+        if self._existing is not None:
+            self._existing.subscribed(subscriber.id, cfn)
         if subscriber.filter_policy is not None:
             cfn.filter_policy = subscriber.filter_policy
             self._budget.add_policy(subscriber.filter_policy)

@@ -26,6 +26,7 @@ from buttress.errors import ButtressError, invalid, reports_errors
 from buttress.fanout.alarms import TopicAlarms
 from buttress.fanout.dashboard import dashboard as topic_dashboard
 from buttress.fanout.delivery_status import delivery_status_role, logging_configs
+from buttress.fanout.existing_topic import ExistingTopic
 from buttress.fanout.key_policy import KeyPolicies, new_key, publisher_statements
 from buttress.fanout.limits import ResourceLimit, StackBudget
 from buttress.fanout.props import (
@@ -96,6 +97,18 @@ class FanoutTopic(Construct):
     :param dashboard: create the dashboard ($3 a month beyond an account's first three). Default ``True``.
     :param dashboard_name: name of the dashboard (an error with ``dashboard=False``). Default: generated.
     :param resource_limit: the per-stack resource limit the guard enforces. Default 500.
+    :param existing_topic: a topic this construct did not create, to subscribe to instead of creating
+        one: ``sns.Topic.from_topic_arn(...)`` (or ``from_topic_attributes(..., key_arn=...)`` when a
+        customer-managed key encrypts it), of this account or another, in this stack's Region, or
+        another stack's ``sns.Topic``. Subscribers are added, checked and routed as on a topic of
+        its own; the topic's name, display name, deduplication, delivery-status logging and archive
+        are its owner's (errors here), and so are its policy and key: what they must allow (this
+        account's subscriptions, ``grant_publish`` and ``service_publishers`` of another account,
+        a service publisher's key statement) is printed as ``[buttress:ownerMustAdd]`` and exported
+        as ``OwnerMustAdd<n>`` stack outputs. ``fifo`` follows the ARN (``.fifo``); ``key`` then
+        encrypts the queues only. A topic of another account keeps its metrics there: the dashboard
+        names that account, and the failed-notification alarm is not created here
+        (``buttress:topicMetricsElsewhere``). Default: a new topic.
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
     :meth:`add_firehose`,
@@ -103,7 +116,8 @@ class FanoutTopic(Construct):
     :meth:`metric_messages_published`, :meth:`metric_notifications_delivered`,
     :meth:`metric_notifications_filtered_out`, :meth:`metric_notifications_failed`, :meth:`route`.
 
-    Attributes: ``topic``, ``key``, ``queue_key`` (``None`` until a queue is needed),
+    Attributes: ``topic`` (``existing_topic`` when given), ``key`` (the topic's key; ``None`` for an
+    existing topic imported without one), ``queue_key`` (``None`` until a queue is needed),
     ``subscription_dead_letter_queue``, ``shared_dead_letter_queue`` (``None`` until a queue uses
     ``dead_letter_queue="shared"``), ``dashboard``, ``failed_alarm``, ``dead_letter_alarms``,
     ``endpoint`` (the interface endpoint or ``None``), ``delivery_status_role``, ``shares_key``, ``subscribers``,
@@ -129,6 +143,7 @@ class FanoutTopic(Construct):
         dashboard: bool = True,
         dashboard_name: str | None = None,
         resource_limit: int = CFN_RESOURCE_LIMIT,
+        existing_topic: sns.ITopic | None = None,
     ) -> None:
         given = FanoutTopicProps(
             topic_name=topic_name,
@@ -144,6 +159,7 @@ class FanoutTopic(Construct):
             dashboard=dashboard,
             dashboard_name=dashboard_name,
             resource_limit=resource_limit,
+            existing_topic=existing_topic,
         )
         checked = check_topic_props(given)
         rules = checked.rules
@@ -151,16 +167,28 @@ class FanoutTopic(Construct):
         self.fifo = rules.fifo
         self.resource_limit = rules.resource_limit
         self.alarm_action = checked.alarm_action
-        self.shares_key = checked.key is not None
+        # A key given with existing_topic encrypts the queues only: the topic's key is its owner's.
+        self.shares_key = checked.key is not None and checked.existing_topic is None
         self.subscribers: list[FanoutSubscriber] = []
         self.dead_letter_alarms: dict[str, cloudwatch.Alarm] = {}
         self.delivery_status_role = (
             delivery_status_role(self, rules.topic_name) if rules.delivery_status_logging else None
         )
-        self.key: kms.IKey = new_key(self, "Key", f"SNS topic {self.node.path}") if checked.key is None else checked.key
-        self.topic = self._topic(id_, checked)
-        self._alarms = TopicAlarms(self, self.alarm_action, self.metric_notifications_failed, self.dead_letter_alarms)
-        self._key_policies, self._queues, self._subscribers = self._subscriber_builders(checked)
+        existing = checked.existing_topic
+        self.key: kms.IKey | None = existing.master_key if existing is not None else self._own_key(checked)
+        self.topic: sns.ITopic = existing if existing is not None else self._topic(id_, checked)
+        self._key_policies = KeyPolicies(
+            self, self.topic, self.key, shares_key=self.shares_key, topic_name=checked.rules.topic_name
+        )
+        self._existing = self._existing_topic(id_, existing)
+        self._alarms = TopicAlarms(
+            self,
+            self.alarm_action,
+            self.metric_notifications_failed,
+            self.dead_letter_alarms,
+            topic_elsewhere=self._existing.warn_metrics_elsewhere if self._existing and self._metrics_account else None,
+        )
+        self._queues, self._subscribers = self._subscriber_builders(checked)
         for principal in rules.service_publishers:
             self.allow_service_publisher(principal)
         self.dashboard = topic_dashboard(self, rules.dashboard_name, self.metric) if rules.dashboard else None
@@ -187,16 +215,29 @@ class FanoutTopic(Construct):
         cfn_topic.add_metadata(TOPIC_METADATA, id_)
         return topic
 
-    def _subscriber_builders(self, checked: CheckedTopicProps) -> tuple[KeyPolicies, SubscriberQueues, Subscribers]:
-        """What the ``add_*`` methods build with: key statements, the topic's queues, the subscribers."""
-        key_policies = KeyPolicies(
-            self, self.topic, self.key, shares_key=self.shares_key, topic_name=checked.rules.topic_name
-        )
+    def _own_key(self, checked: CheckedTopicProps) -> kms.IKey:
+        return new_key(self, "Key", f"SNS topic {self.node.path}") if checked.key is None else checked.key
+
+    def _existing_topic(self, id_: str, existing: sns.ITopic | None) -> ExistingTopic | None:
+        """What subscribing to a topic this app did not create takes; its Region checked first."""
+        if existing is None:
+            return None
+        found = ExistingTopic(self, id_, existing, self.key, self._key_policies)
+        found.check_region()
+        return found
+
+    @property
+    def _metrics_account(self) -> str | None:
+        """The account whose CloudWatch holds the topic's metrics, when it is not this stack's."""
+        return self._existing.home.other_account if self._existing is not None else None
+
+    def _subscriber_builders(self, checked: CheckedTopicProps) -> tuple[SubscriberQueues, Subscribers]:
+        """What the ``add_*`` methods build with: the topic's queues, the subscribers."""
         queues = SubscriberQueues(
             self,
             fifo=self.fifo,
             shared_key=checked.key,
-            key_policies=key_policies,
+            key_policies=self._key_policies,
             alarms=self._alarms,
         )
         subscribers = Subscribers(
@@ -206,9 +247,10 @@ class FanoutTopic(Construct):
             subscribers=self.subscribers,
             budget=StackBudget(self, checked.rules.resource_limit),
             queues=queues,
-            key_policies=key_policies,
+            key_policies=self._key_policies,
+            existing=self._existing,
         )
-        return key_policies, queues, subscribers
+        return queues, subscribers
 
     def _endpoint(self, vpc: VpcInput) -> ec2.InterfaceVpcEndpoint:
         if vpc.network is not None:
@@ -269,7 +311,7 @@ class FanoutTopic(Construct):
         check_service_principal("principal", principal)
         key_statement, topic_statement = publisher_statements(principal, Stack.of(self).account, self.topic.topic_arn)
         self._key_policies.add_statement(self.key, key_statement)
-        self.topic.add_to_resource_policy(topic_statement)
+        self._key_policies.add_topic_statement(topic_statement)
 
     @reports_errors
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -279,6 +321,9 @@ class FanoutTopic(Construct):
         ``kms:GenerateDataKey*`` (``Topic.grant_publish``), so the grantee stays cdk-nag clean.
         """
         props.interface("grantee", grantee, ["grant_principal"], "an iam.IGrantable (a role, a function)")
+        if self._existing is not None:
+            return self._existing.grant_publish(grantee)
+        assert self.key is not None  # a topic of its own always has a key
         self.key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
         return iam.Grant.add_to_principal_or_resource(
             grantee=grantee, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn], resource=self.topic
@@ -291,7 +336,9 @@ class FanoutTopic(Construct):
         Default period 5 minutes. The named ``metric_*`` methods cover the metrics the dashboard shows.
         """
         props.string("metric_name", metric_name)
-        return self.topic.metric(metric_name, statistic="Sum", period=metric_period(period))
+        return self.topic.metric(
+            metric_name, statistic="Sum", period=metric_period(period), account=self._metrics_account
+        )
 
     @reports_errors
     def metric_messages_published(self, *, period: Duration | None = None) -> cloudwatch.Metric:

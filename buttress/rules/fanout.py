@@ -276,14 +276,55 @@ def check_new_queue(
 
 def check_existing_queue(prefix: str, given: Mapping[str, object]) -> None:
     """With ``queue=`` (an existing queue), the props that shape a new queue have no effect: refuse them."""
+    _refuse_given(
+        prefix,
+        given,
+        "not with queue= (subscribing an existing queue): its name, visibility timeout and redrive "
+        "belong to whoever created it; set them there, or drop queue= to let the topic create the queue",
+    )
+
+
+def _refuse_given(prefix: str, given: Mapping[str, object], why: str) -> None:
+    """The first of ``given`` that is not ``None`` (not given) is an error saying ``why``."""
     for prop, value in given.items():
         if value is not None:
-            raise invalid(
-                f"{prefix}{prop}",
-                value,
-                "not with queue= (subscribing an existing queue): its name, visibility timeout and redrive "
-                "belong to whoever created it; set them there, or drop queue= to let the topic create the queue",
-            )
+            raise invalid(f"{prefix}{prop}", value, why)
+
+
+#: The props that shape the topic itself; with ``existing_topic=`` they are its owner's.
+EXISTING_TOPIC_OWNER_PROPS = (
+    "topic_name",
+    "display_name",
+    "content_based_deduplication",
+    "delivery_status_logging",
+    "archive_retention_days",
+)
+
+
+def check_existing_topic(given: Mapping[str, object], *, fifo: object, topic_fifo: bool, arn_known: bool) -> bool:
+    """With ``existing_topic=``: refuse the props of a new topic; whether the topic is FIFO.
+
+    ``given`` maps each of :data:`EXISTING_TOPIC_OWNER_PROPS` to its value (``None`` when not
+    given). ``topic_fifo`` is what the topic's ARN says (a name ending ``.fifo``: "Amazon SNS FIFO
+    topics", :data:`FIFO_DELIVERY_PAGE`); when the ARN is known at deploy only (``arn_known`` false)
+    ``fifo=True`` is how the caller says so.
+    """
+    _refuse_given(
+        "",
+        given,
+        "not with existing_topic= (subscribing to a topic this construct did not create): the topic's "
+        "name, display name, deduplication, delivery-status logging and archive belong to whoever created "
+        "it; set them there, or drop existing_topic= to let FanoutTopic create the topic",
+    )
+    is_fifo = props.boolean("fifo", fifo)
+    if is_fifo and arn_known and not topic_fifo:
+        raise invalid(
+            "fifo",
+            True,
+            "not with this existing_topic: its ARN does not end in .fifo, so it is a standard topic; leave fifo "
+            "out (an existing topic's ARN says whether it is FIFO)",
+        )
+    return is_fifo or topic_fifo
 
 
 def check_url(prop: str, url: object, *, is_token: bool = False) -> str:

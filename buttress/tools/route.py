@@ -41,23 +41,43 @@ class Route:
     filter_scope: str
 
 
-def _topics(template: Mapping[str, Any]) -> dict[str, str]:
+def _topics(template: Mapping[str, Any]) -> dict[str, str | None]:
     """Topic name (buttress metadata, else TopicName, else logical id) -> logical id.
 
     When the template has ``FanoutTopic`` topics (they carry buttress metadata), only those: a
-    plain topic beside them (an operators' alarm topic) is not one to route on.
+    plain topic beside them (an operators' alarm topic) is not one to route on. A ``FanoutTopic``
+    over an existing topic has no topic resource here: its subscriptions carry its id (logical id
+    ``None``).
     """
-    topics = {k: r for k, r in template.get("Resources", {}).items() if r.get("Type") == "AWS::SNS::Topic"}
+    resources = template.get("Resources", {})
+    topics = {k: r for k, r in resources.items() if r.get("Type") == "AWS::SNS::Topic"}
     fanout = {k: r for k, r in topics.items() if TOPIC_METADATA in r.get("Metadata", {})}
-    found = {}
+    found: dict[str, str | None] = {}
     for logical_id, resource in (fanout or topics).items():
         name = resource.get("Metadata", {}).get(TOPIC_METADATA) or resource.get("Properties", {}).get("TopicName")
         found[str(name or logical_id)] = logical_id
+    existing = {
+        str(r["Metadata"][TOPIC_METADATA])
+        for r in resources.values()
+        if r.get("Type") == "AWS::SNS::Subscription" and TOPIC_METADATA in r.get("Metadata", {})
+    }
+    if existing and not fanout:
+        found = {}  # the plain topics beside a FanoutTopic over an existing topic are not routed on either
+    found.update(dict.fromkeys(sorted(existing)))
     return found
 
 
-def _is_fanout_topic(template: Mapping[str, Any], logical_id: str) -> bool:
-    return TOPIC_METADATA in template["Resources"][logical_id].get("Metadata", {})
+def _is_fanout_topic(template: Mapping[str, Any], logical_id: str | None) -> bool:
+    return logical_id is None or TOPIC_METADATA in template["Resources"][logical_id].get("Metadata", {})
+
+
+def _subscribes(resource: Mapping[str, Any], topic: str, logical_id: str | None) -> bool:
+    """The subscription is to ``topic``: by its metadata (an existing topic), else by ``Ref``."""
+    if resource.get("Type") != "AWS::SNS::Subscription":
+        return False
+    if logical_id is None:
+        return bool(resource.get("Metadata", {}).get(TOPIC_METADATA) == topic)
+    return bool(resource.get("Properties", {}).get("TopicArn") == {"Ref": logical_id})
 
 
 def route_template(
@@ -81,12 +101,12 @@ def route_template(
         topic = next(iter(topics))
     if topic not in topics:
         raise RouteError(f"topic {topic!r} is not in the template: {', '.join(sorted(topics))}")
-    ref = {"Ref": topics[topic]}
+    logical_topic = topics[topic]
     routes = []
     for logical_id, resource in template.get("Resources", {}).items():
-        props = resource.get("Properties", {})
-        if resource.get("Type") != "AWS::SNS::Subscription" or props.get("TopicArn") != ref:
+        if not _subscribes(resource, topic, logical_topic):
             continue
+        props = resource.get("Properties", {})
         policy = props.get("FilterPolicy")
         if isinstance(policy, str):
             policy = json.loads(policy)
