@@ -38,6 +38,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from buttress import AlbFargateService, BudgetKillSwitch, FanoutTopic, Network, VpcCodeBuild, compliance
@@ -177,10 +178,17 @@ FANOUT_SUBSCRIBERS: Mapping[str, tuple[dict[str, Any], str]] = {
 }
 #: Receives before a poison message of the ``Lab`` queue moves to its dead-letter queue.
 POISON_RECEIVES = 2
+#: The second FanoutTopic of the fanout app: the same topic imported by its ARN (``existing_topic=``).
+EXISTING_TOPIC = "OrdersByArn"
+#: Its queues: name -> (filter policy, scope).
+EXISTING_TOPIC_SUBSCRIBERS: Mapping[str, tuple[dict[str, Any], str]] = {
+    "Imported": ({"category": ["office-supplies"], "amount_usd": [{"numeric": ["<", 100]}]}, "MessageAttributes"),
+}
 
 
 def fanout(stack: Stack, run_id: str) -> None:
-    """A topic with three filtered queues (attributes and body), each with its dead-letter queue."""
+    """A topic with three filtered queues (attributes and body), each with its dead-letter queue, and a
+    second FanoutTopic over the same topic imported by its ARN, with one filtered queue."""
     topic = FanoutTopic(stack, "Orders", dashboard=False)
     _acknowledge(topic, _ALARM_REASON, *_ALARM_RULES)
     CfnOutput(stack, "TopicArn", value=topic.topic.topic_arn)
@@ -195,6 +203,13 @@ def fanout(stack: Stack, run_id: str) -> None:
         dead_letter = getattr(queue, "dead_letter_queue", None)
         if dead_letter is not None:
             CfnOutput(stack, f"{name}DeadLetterQueueUrl", value=dead_letter.queue.queue_url)
+    # The same topic as another team's app sees it: imported by its ARN, subscribed with
+    # existing_topic= (its queues share the first topic's queue key: no second key to pay for).
+    imported = sns.Topic.from_topic_arn(stack, "OrdersArn", topic.topic.topic_arn)
+    by_arn = FanoutTopic(stack, EXISTING_TOPIC, existing_topic=imported, dashboard=False, key=topic.queue_key)
+    for name, (policy, scope) in EXISTING_TOPIC_SUBSCRIBERS.items():
+        queue = by_arn.add_queue(name, filter_policy=policy, filter_scope=scope)
+        CfnOutput(stack, f"{name}QueueUrl", value=queue.queue_url)
 
 
 #: The kill switch's targets: name -> its tags (besides the run tag).

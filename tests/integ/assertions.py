@@ -35,6 +35,13 @@ ASSERTIONS: tuple[Assertion, ...] = (
         "the queues with the deployed template's properties (filter policy, scope, raw delivery, redrive)",
     ),
     Assertion(
+        "fanout.existing_topic",
+        "fanout",
+        "a second FanoutTopic over the same topic, imported by its ARN (existing_topic=), is subscribed by the "
+        "stack and its queue receives exactly what its route() predicts",
+        local_note="as fanout.routes: the local target subscribes the queue with the template's properties",
+    ),
+    Assertion(
         "fanout.poison_to_dlq",
         "fanout",
         "a message its consumer fails to process max_receive_count times lands in the queue's dead-letter "

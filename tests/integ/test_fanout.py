@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from buttress.tools.route import route_template
-from tests.integ.apps import FANOUT_SUBSCRIBERS, POISON_RECEIVES, build_app, stack_name
+from tests.integ.apps import (
+    EXISTING_TOPIC,
+    EXISTING_TOPIC_SUBSCRIBERS,
+    FANOUT_SUBSCRIBERS,
+    POISON_RECEIVES,
+    build_app,
+    stack_name,
+)
 from tests.integ.target import Target, offline_only
 
 pytestmark = [pytest.mark.xdist_group("integ"), pytest.mark.slow]  # the CDK CLI and moto's server
@@ -36,13 +43,19 @@ MESSAGES: Mapping[str, tuple[dict[str, Any], dict[str, Any]]] = {
 SETTLE_S = 20
 
 
+#: Each FanoutTopic of the app (construct id) -> its subscribers.
+TOPICS: Mapping[str, Mapping[str, Any]] = {"Orders": FANOUT_SUBSCRIBERS, EXISTING_TOPIC: EXISTING_TOPIC_SUBSCRIBERS}
+
+
 def predicted(template: Mapping[str, Any]) -> dict[str, set[str]]:
     """Subscriber -> the messages the routing simulator says it receives (from the deployed template)."""
-    out: dict[str, set[str]] = {name: set() for name in FANOUT_SUBSCRIBERS}
+    out: dict[str, set[str]] = {name: set() for subscribers in TOPICS.values() for name in subscribers}
     for message, (attributes, body) in MESSAGES.items():
-        for route in route_template(template, attributes=attributes, body={**body, "message": message}):
-            if route.receives:
-                out[route.subscriber].add(message)
+        for topic in TOPICS:
+            routes = route_template(template, topic=topic, attributes=attributes, body={**body, "message": message})
+            for route in routes:
+                if route.receives:
+                    out[route.subscriber].add(message)
     return out
 
 
@@ -50,11 +63,12 @@ def predicted(template: Mapping[str, Any]) -> dict[str, set[str]]:
 def test_route_predicts_what_the_construct_predicts(integ_templates: dict[str, Any]) -> None:
     """The prediction read from the template is FanoutTopic.route()'s own, message by message (offline)."""
     stack = build_app("fanout").node.find_child(stack_name("fanout", "offline"))
-    topic: Any = stack.node.find_child("Orders")
+    topics: list[Any] = [stack.node.find_child(name) for name in TOPICS]
     from_template = predicted(integ_templates["fanout"])
     for message, (attributes, body) in MESSAGES.items():
         expected = {s for s, messages in from_template.items() if message in messages}
-        assert set(topic.route(attributes=attributes, body={**body, "message": message})) == expected, message
+        routed = {s for topic in topics for s in topic.route(attributes=attributes, body={**body, "message": message})}
+        assert routed == expected, message
     assert all(from_template.values()), "every subscriber must receive at least one message"
     assert not any("nobody" in m for m in from_template.values())
 
@@ -89,7 +103,8 @@ def delivered(target: Target) -> dict[str, set[str]]:
     settle = 0 if target.local else SETTLE_S  # moto delivers before publish returns
     return {
         name: {json.loads(m["Body"])["message"] for m in _drain(sqs, outputs[f"{name}QueueUrl"], settle_s=settle)}
-        for name in FANOUT_SUBSCRIBERS
+        for subscribers in TOPICS.values()
+        for name in subscribers
     }
 
 
@@ -98,6 +113,18 @@ def test_messages_arrive_exactly_where_route_predicts(
 ) -> None:
     target.require("fanout.routes")
     assert delivered == predicted(integ_templates["fanout"])
+
+
+def test_existing_topic_subscribers_get_what_their_route_predicts(
+    target: Target, delivered: dict[str, set[str]], integ_templates: dict[str, Any]
+) -> None:
+    """FanoutTopic(existing_topic=) over the topic imported by its ARN: its queue gets exactly its route()."""
+    target.require("fanout.existing_topic")
+    expected = predicted(integ_templates["fanout"])
+    assert {name: delivered[name] for name in EXISTING_TOPIC_SUBSCRIBERS} == {
+        name: expected[name] for name in EXISTING_TOPIC_SUBSCRIBERS
+    }
+    assert all(expected[name] for name in EXISTING_TOPIC_SUBSCRIBERS)
 
 
 def test_poison_message_lands_in_the_dead_letter_queue(target: Target, delivered: dict[str, set[str]]) -> None:
