@@ -223,8 +223,9 @@ class Network(Construct):
     @reports_errors
     def endpoint_subnets(self) -> list[ec2.ISubnet]:
         """Subnets interface endpoints go in: the private ones, else the isolated ones."""
-        for subnet_type in (ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED):
-            subnets = self.vpc.select_subnets(subnet_type=subnet_type).subnets
+        # The Vpc's lists, not select_subnets: that raises for a subnet type the VPC has no group of
+        # (private_subnet_mask=None), where these are empty.
+        for subnets in (self.vpc.private_subnets, self.vpc.isolated_subnets):
             if subnets:
                 return list(subnets)
         return list(self.vpc.public_subnets)

@@ -10,7 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match, Template
 
 from buttress import ButtressError, Network
-from tests.harness import new_stack
+from tests.harness import new_stack, resources_of_type
 
 
 def _template(**props: Any) -> tuple[Network, Template]:
@@ -242,3 +242,17 @@ def test_usable_addresses_of_a_non_selection_is_a_buttress_error(selection: Any)
     network = Network(new_stack(), "Net")
     with pytest.raises(ButtressError, match=r"^Test/Net: selection=.* is invalid: an ec2.SubnetSelection"):
         network.usable_addresses(selection)
+
+
+def test_interface_endpoints_go_in_isolated_subnets_without_private_ones() -> None:
+    """private_subnet_mask=None with endpoints: the isolated subnets take them (was a raw jsii error)."""
+    stack = new_stack("EndpointsOnly")
+    network = Network(stack, "Network", private_subnet_mask=None, nat_gateways=0, interface_endpoints=["sts"])
+    template = dict(Template.from_stack(stack).to_json())
+    (endpoint,) = [
+        r["Properties"]
+        for r in resources_of_type(template, "AWS::EC2::VPCEndpoint").values()
+        if r["Properties"].get("VpcEndpointType") == "Interface"
+    ]
+    isolated = [stack.resolve(s.subnet_id) for s in network.vpc.isolated_subnets]
+    assert endpoint["SubnetIds"] == isolated and len(isolated) == 2
