@@ -34,7 +34,7 @@ class Deployed:
         try:
             import boto3
         except ImportError as exc:
-            raise ValueError("--deployed needs boto3 (pip install boto3)") from exc
+            raise ValueError('--deployed needs boto3: pip install "buttress[review,deployed]"') from exc
         session = boto3.session.Session()
         try:
             credentials = session.get_credentials()
