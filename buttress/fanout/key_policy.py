@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from aws_cdk import Annotations, ArnFormat, CfnOutput, Stack, Token
+from aws_cdk import Annotations, ArnFormat, CfnOutput, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -25,9 +25,11 @@ from buttress.rules.fanout import SERVICE_PUBLISHERS
 _ARN = ArnFormat.NO_RESOURCE_NAME
 
 
-def new_key(scope: Construct, id_: str, description: str) -> kms.Key:
+def new_key(
+    scope: Construct, id_: str, description: str, *, removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+) -> kms.Key:
     """A customer-managed key, rotation on, that grants act through AWS services only."""
-    key = kms.Key(scope, id_, description=description, enable_key_rotation=True)
+    key = kms.Key(scope, id_, description=description, enable_key_rotation=True, removal_policy=removal_policy)
     limit_grants_to_aws_services(key)
     return key
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration, RemovalPolicy, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kinesisfirehose as firehose
@@ -45,6 +45,7 @@ class FanoutTopicProps:
     dashboard_name: str | None = None
     resource_limit: int = CFN_RESOURCE_LIMIT
     existing_topic: sns.ITopic | None = None
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class CheckedTopicProps:
     vpc: VpcInput | None
     #: The topic given to subscribe to (``None``: the construct creates its topic).
     existing_topic: sns.ITopic | None = None
+    #: Of the keys the construct creates.
+    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
 
 def check_topic_props(given: FanoutTopicProps) -> CheckedTopicProps:
@@ -110,7 +113,10 @@ def check_topic_props(given: FanoutTopicProps) -> CheckedTopicProps:
         "key", given.key, ["key_arn", "add_to_resource_policy"], "a kms.IKey (e.g. kms.Key(...))", optional=True
     )
     vpc = vpc_input("vpc", given.vpc) if given.vpc is not None else None
-    return CheckedTopicProps(rules=rules, alarm_action=alarm_action, key=key, vpc=vpc, existing_topic=existing)
+    removal = props.instance("removal_policy", given.removal_policy, RemovalPolicy, "a RemovalPolicy")
+    return CheckedTopicProps(
+        rules=rules, alarm_action=alarm_action, key=key, vpc=vpc, existing_topic=existing, removal_policy=removal
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ with the first subscriber that needs them, so a topic without queues has none of
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -27,6 +27,7 @@ class SubscriberQueues:
         ``None``: a queue key of the topic's own (``QueueKey``).
     :param key_policies: where SNS is allowed to use the queue key.
     :param alarms: the topic's alarms (each dead-letter queue gets one once there is an action).
+    :param removal_policy: of the queue key, when the topic creates one.
     """
 
     def __init__(
@@ -37,8 +38,10 @@ class SubscriberQueues:
         shared_key: kms.IKey | None,
         key_policies: KeyPolicies,
         alarms: TopicAlarms,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         self._scope = scope
+        self._removal_policy = removal_policy
         self._fifo = fifo
         self._shared_key = shared_key
         self._key_policies = key_policies
@@ -68,7 +71,10 @@ class SubscriberQueues:
                 self.key = self._shared_key
             else:
                 self.key = new_key(
-                    self._scope, "QueueKey", f"SQS queues subscribed to SNS topic {self._scope.node.path}"
+                    self._scope,
+                    "QueueKey",
+                    f"SQS queues subscribed to SNS topic {self._scope.node.path}",
+                    removal_policy=self._removal_policy,
                 )
             # SNS encrypts what it delivers to these queues (and to the subscription dead-letter
             # queue, whatever the protocol) with this key, for this topic only.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -109,6 +109,10 @@ class FanoutTopic(Construct):
         encrypts the queues only. A topic of another account keeps its metrics there: the dashboard
         names that account, and the failed-notification alarm is not created here
         (``buttress:topicMetricsElsewhere``). Default: a new topic.
+    :param removal_policy: of the keys the topic creates (the topic's and its queues'). Default
+        ``RETAIN``: data encrypted with a deleted key cannot be read, but a kept key bills $1 a
+        month, so ``DESTROY`` suits short-lived stacks (the key is deleted after KMS's waiting
+        period, 30 days by default). Queues and the topic follow aws-cdk-lib: deleted with the stack.
 
     Methods: :meth:`add_queue`, :meth:`add_function`, :meth:`add_https_endpoint`, :meth:`add_email`,
     :meth:`add_firehose`,
@@ -144,6 +148,7 @@ class FanoutTopic(Construct):
         dashboard_name: str | None = None,
         resource_limit: int = CFN_RESOURCE_LIMIT,
         existing_topic: sns.ITopic | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         given = FanoutTopicProps(
             topic_name=topic_name,
@@ -160,6 +165,7 @@ class FanoutTopic(Construct):
             dashboard_name=dashboard_name,
             resource_limit=resource_limit,
             existing_topic=existing_topic,
+            removal_policy=removal_policy,
         )
         checked = check_topic_props(given)
         rules = checked.rules
@@ -216,7 +222,9 @@ class FanoutTopic(Construct):
         return topic
 
     def _own_key(self, checked: CheckedTopicProps) -> kms.IKey:
-        return new_key(self, "Key", f"SNS topic {self.node.path}") if checked.key is None else checked.key
+        if checked.key is not None:
+            return checked.key
+        return new_key(self, "Key", f"SNS topic {self.node.path}", removal_policy=checked.removal_policy)
 
     def _existing_topic(self, id_: str, existing: sns.ITopic | None) -> ExistingTopic | None:
         """What subscribing to a topic this app did not create takes; its Region checked first."""
@@ -239,6 +247,7 @@ class FanoutTopic(Construct):
             shared_key=checked.key,
             key_policies=self._key_policies,
             alarms=self._alarms,
+            removal_policy=checked.removal_policy,
         )
         subscribers = Subscribers(
             self,

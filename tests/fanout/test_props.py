@@ -8,7 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aws_cdk import RemovalPolicy
+from aws_cdk.assertions import Template
 
+from buttress import ButtressError
 from buttress.fanout import FanoutTopic
 from buttress.fanout.props import (
     EmailSubscriberProps,
@@ -18,6 +21,7 @@ from buttress.fanout.props import (
     HttpsSubscriberProps,
     QueueSubscriberProps,
 )
+from tests.harness import new_stack, resources_of_type
 
 #: Parameters before the props: the construct's scope and id, a subscriber's id.
 _LEADING = {"self", "scope", "id_"}
@@ -67,3 +71,22 @@ def test_topic_props_are_keyword_only() -> None:
 @pytest.mark.parametrize("props", [props for _, props in CASES], ids=[props.__name__ for _, props in CASES])
 def test_props_are_frozen(props: type) -> None:
     assert props.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def test_removal_policy_applies_to_the_keys_the_topic_creates() -> None:
+    stack = new_stack("Removal")
+    topic = FanoutTopic(stack, "Orders", removal_policy=RemovalPolicy.DESTROY)
+    topic.add_queue("Lab")
+    keys = resources_of_type(dict(Template.from_stack(stack).to_json()), "AWS::KMS::Key")
+    assert len(keys) == 2 and {k["DeletionPolicy"] for k in keys.values()} == {"Delete"}
+    kept = new_stack("Kept")
+    FanoutTopic(kept, "Orders").add_queue("Lab")
+    keys = resources_of_type(dict(Template.from_stack(kept).to_json()), "AWS::KMS::Key")
+    assert {k["DeletionPolicy"] for k in keys.values()} == {"Retain"}
+
+
+def test_removal_policy_must_be_a_removal_policy() -> None:
+    with pytest.raises(
+        ButtressError, match=r"Bad/Orders: removal_policy='destroy' is invalid: a RemovalPolicy, not str"
+    ):
+        FanoutTopic(new_stack("Bad"), "Orders", removal_policy="destroy")  # type: ignore[arg-type]
