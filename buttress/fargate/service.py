@@ -50,6 +50,7 @@ from buttress.parts.log_buckets import DEFAULT_LOG_EXPIRATION
 from buttress.parts.log_groups import log_group
 from buttress.parts.metrics import period as metric_period
 from buttress.rules import props as checks
+from buttress.rules.fargate import existing as existing_rules
 
 # The duration defaults are imported under private names: the API reference (scripts/api_docs.py)
 # shows a private default by its value (``Duration.seconds(15)``) rather than by its name.
@@ -580,4 +581,5 @@ class AlbFargateService(Construct):
             raise invalid(
                 "priority", priority, f"a priority no other rule of the listener has ({taken} has {priority})"
             )
+        existing_rules.check_rule_count(self._rule_priorities, f"the listener of {self.node.path}")
         self._rule_priorities[priority] = user

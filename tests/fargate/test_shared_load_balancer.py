@@ -11,6 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from buttress import (
     AlbFargateService,
     ButtressError,
+    ListenerProtocol,
     Waf,
 )
 from tests.fargate.helpers import (
@@ -133,3 +134,16 @@ def test_the_owner_lends_its_listener_through_a_public_api(shared: Shared) -> No
         shared.web.rule_priorities[30] = "elsewhere"  # type: ignore[index]
     with pytest.raises(ButtressError, match=r"^Shared/Web: priority=10 is invalid: .*\(Shared/Docs has 10\)"):
         shared.web.reserve_rule_priority(10, "Shared/Other")
+
+
+def test_a_shared_listener_takes_at_most_the_alb_quota_of_rules(error_stack: tuple[Stack, ec2.Vpc]) -> None:
+    """Rules per Application Load Balancer: 100, default rules excluded (the shared path counts its own)."""
+    stack, vpc = error_stack
+    owner = AlbFargateService(stack, "Owner", vpc=vpc, image=IMAGE, protocol=ListenerProtocol.HTTP)
+    free = [p for p in range(1, 200) if p not in owner.rule_priorities]
+    for priority in free[: 100 - len(owner.rule_priorities)]:
+        owner.reserve_rule_priority(priority, f"Errors/Service{priority}")
+    with pytest.raises(
+        ButtressError, match=r"^Errors/Owner: priority=101 is invalid: at most 100 rules on the listener"
+    ):
+        owner.reserve_rule_priority(free[-1], "Errors/OneTooMany")
