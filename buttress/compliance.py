@@ -324,5 +324,9 @@ def _violation(data: Mapping[str, Any], paths: list[str]) -> PolicyViolationBeta
         ],
         fix=data["fix"],
         rule_metadata=data["rule_metadata"],
-        severity=data["severity"],
+        # The plugin gives no severity. aws-cdk-lib, once an app acknowledges anything, recomputes a
+        # report's success as "no remaining violation of severity error or fatal" (core
+        # synthesis-validation, collectSuppressions), so a violation without one would no longer
+        # fail synth. Control Tower's rules are errors (the report prints them so).
+        severity=data["severity"] or "error",
     )

@@ -23,7 +23,8 @@ def _key(report: Any) -> list[str]:
                 v.rule_name,
                 v.description,
                 v.fix,
-                v.severity,
+                # the one difference, on purpose: the plugin gives none; buttress says "error" (see _violation)
+                v.severity or "error",
                 dict(v.rule_metadata or {}),
                 sorted([r.resource_logical_id, r.template_path, sorted(r.locations)] for r in v.violating_resources),
             ]
@@ -49,6 +50,7 @@ def test_grouped_rules_find_what_the_plugin_finds_on_the_example_app(synth: Synt
     assert _key(grouped) == _key(cold) == _key(warm) == _key(plugin)
     assert grouped.success == warm.success == plugin.success
     assert list(tmp_path.glob("*.json"))  # one report per group that had resources
+    assert {v.severity for v in plugin.violations} == {None} and {v.severity for v in grouped.violations} == {"error"}
 
 
 def test_a_reduced_template_keeps_the_types_asked_for_and_what_they_reference() -> None:
@@ -70,3 +72,24 @@ def test_a_reduced_template_keeps_the_types_asked_for_and_what_they_reference() 
     assert sorted(reduced["Resources"]) == ["Dlq", "Key", "Other", "Queue"]
     assert reduced["Parameters"] == template["Parameters"]
     assert reduced_template(template, frozenset({"AWS::Lambda::Function"})) is None
+
+
+def test_an_unacknowledged_control_tower_finding_fails_synth_beside_acknowledged_ones() -> None:
+    """aws-cdk-lib recomputes success from severities once anything is acknowledged: a finding needs one."""
+    import pytest
+    from aws_cdk import App, Stack, Validations
+    from aws_cdk import aws_kms as kms
+
+    from buttress import compliance
+    from buttress.parts import nag
+
+    app = App()
+    stack = Stack(app, "Findings")
+    acknowledged = kms.Key(stack, "Acknowledged", enable_key_rotation=True)
+    nag.acknowledge_rule(
+        acknowledged, "", "test: this one is acknowledged", guard=["kms_create_grant_aws_service_check"]
+    )
+    kms.Key(stack, "Unacknowledged", enable_key_rotation=True)  # CT.KMS.PR.3, not acknowledged
+    Validations.of(app).add_plugins(compliance.control_tower_rules(app))
+    with pytest.raises(RuntimeError, match=r"CT.KMS.PR.3.*\n.*Findings/Unacknowledged/Resource"):
+        app.synth()
