@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.common import QUICK, REPO, Result, bench_env, load_average
 
-BENCHES = ["synth_floor", "compliance", "fanout", "filter_policy", "kill_switch", "make_test"]
+BENCHES = ["synth_floor", "construct_vs_plain", "compliance", "fanout", "filter_policy", "kill_switch", "make_test"]
 REPORT = REPO / "docs" / "performance.md"
 NOTES = REPO / "bench" / "notes.md"
 

@@ -71,3 +71,34 @@ def test_kill_switch_bench_runs_on_a_tiny_world(monkeypatch: pytest.MonkeyPatch)
     assert calls["engage"]["PutFunctionConcurrency"] == 4
     assert calls["engage"]["StopInstances"] == 2
     assert calls["restore"]["StartInstances"] == 2
+
+
+def test_construct_vs_plain_ratios_and_verdicts() -> None:
+    from bench import construct_vs_plain as cvp
+
+    times = {"buttress": {"wall": [2.0, 2.2, 2.4], "cpu": [3.0, 3.3, 3.6]}, "plain": {"wall": [2.0], "cpu": [3.0]}}
+    wall, cpu = cvp.ratios(times)
+    assert wall == pytest.approx(1.1) and cpu == pytest.approx(1.1)
+    assert cvp.verdict({"network": 1.05, "fanout": 1.1}) == ("met (within the aim)", "")
+    assert cvp.verdict({"network": 1.05, "fanout": 1.2}) == ("met", "over the 1.1x aim: fanout")
+    assert cvp.verdict({"network": 1.35, "fanout": 1.2}) == ("missed", "over 1.3x: network 1.35x")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("job", ["network", "fanout", "alb_fargate", "codebuild", "kill_switch"])
+def test_the_plain_build_makes_the_resources_the_construct_makes(job: str) -> None:
+    """The comparison stays fair: both sides synthesize the same kinds and counts of resources."""
+    from collections import Counter
+
+    from aws_cdk.assertions import Template
+
+    from bench.apps import construct_vs_plain as apps
+    from bench.apps.plain_builds import PLAIN
+
+    counts = []
+    for build in (apps.BUTTRESS[job], PLAIN[job]):
+        _, stack = apps._stack()
+        build(stack)
+        resources = Template.from_stack(stack).to_json()["Resources"]
+        counts.append(Counter(r["Type"] for r in resources.values()))
+    assert counts[0] == counts[1]
