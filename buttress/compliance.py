@@ -273,7 +273,19 @@ class GroupedGuardValidator:
             copy.parent.mkdir(parents=True)
             copy.write_text(text)
             copies[str(copy)] = position
-        report = self._validator(index, names).validate(_Templates(list(copies), app_construct))
+        try:
+            report = self._validator(index, names).validate(_Templates(list(copies), app_construct))
+        except Exception as error:  # jsii surfaces the plugin's own failure as a RuntimeError or JSIIError
+            # Seen with cdklabs-cdk-validator-cfnguard 0.0.62: a violation it cannot place (no logical id)
+            # fails the whole plugin with a serialization error that names no rule.
+            templates = ", ".join(Path(p).name for p in reduced)
+            raise RuntimeError(
+                f"the Control Tower rules {', '.join(names)} could not be evaluated on {templates}: the "
+                f"cfn-guard plugin failed ({str(error).splitlines()[0]}). One of them fails on a resource the "
+                "plugin cannot name: check the resources of their types against the rules' fixes "
+                "(https://github.com/cdklabs/cdk-validator-cfnguard#bundled-control-tower-rules), or skip them "
+                "with compliance.control_tower_rules(app, disabled_rules=[...])"
+            ) from error
         data = {
             "success": report.success,
             "violations": [

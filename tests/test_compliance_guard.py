@@ -93,3 +93,28 @@ def test_an_unacknowledged_control_tower_finding_fails_synth_beside_acknowledged
     Validations.of(app).add_plugins(compliance.control_tower_rules(app))
     with pytest.raises(RuntimeError, match=r"CT.KMS.PR.3.*\n.*Findings/Unacknowledged/Resource"):
         app.synth()
+
+
+def test_a_plugin_failure_names_the_rules_and_the_template() -> None:
+    """cdk-validator-cfnguard 0.0.62 cannot place CT.KMS.PR.3 on a key policy with a conditional statement."""
+    import pytest
+    from aws_cdk import App, Stack, Validations
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_kms as kms
+
+    from buttress import compliance
+
+    app = App()
+    stack = Stack(app, "Owner", env={"account": "111122223333", "region": "eu-west-1"})
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("budgets.amazonaws.com")],
+            actions=["kms:Decrypt"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": "111122223333"}},
+        )
+    )
+    Validations.of(app).add_plugins(compliance.control_tower_rules(app))
+    with pytest.raises(RuntimeError, match=r"the Control Tower rules ct-kms-pr-1, ct-kms-pr-2, ct-kms-pr-3 could"):
+        app.synth()
