@@ -179,7 +179,7 @@ def cache_key(repo: Path = REPO) -> str:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -195,7 +195,7 @@ def _load(entry: Path) -> SynthResult:
     return SynthResult(entry / "cdk.out", data["templates"], data["normalized"], messages, rebuild=_rebuild_app)
 
 
-def _prune(root: Path, keep: int = _KEEP) -> None:
+def prune(root: Path, keep: int = _KEEP) -> None:
     entries = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[keep:]:
         shutil.rmtree(old, ignore_errors=True)
@@ -206,7 +206,7 @@ def cached_synthesize(root: Path = CACHE_ROOT) -> SynthResult:
     """The example app from ``root`` when its key is there, else synthesized into it (see the module doc)."""
     key = cache_key()
     entry = root / key
-    with _locked(root / f"{key}.lock"):
+    with locked(root / f"{key}.lock"):
         if (entry / "result.json").exists():
             os.utime(entry)  # newest first for _prune
             return _load(entry)
@@ -219,8 +219,38 @@ def cached_synthesize(root: Path = CACHE_ROOT) -> SynthResult:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         result.outdir = entry / "cdk.out"
-    _prune(root)
+    prune(root)
     return result
+
+
+def cached_assembly(
+    kind: str, extra: bytes, synthesize_into: Callable[[Path], dict[str, Any]], *, keep: int = _KEEP
+) -> tuple[Path, dict[str, Any]]:
+    """A cloud assembly ``synthesize_into(outdir)`` writes, kept like the example app's (see the module doc).
+
+    The entry lives in ``.buttress-test-cache/<kind>/`` under the example app's key and ``extra`` (the
+    bytes of whatever else the synthesis reads: the test module, its flags); ``synthesize_into``
+    returns what to keep beside the assembly (JSON). ``BUTTRESS_SYNTH_CACHE=0``: a fresh folder, kept
+    nowhere.
+    """
+    if os.environ.get("BUTTRESS_SYNTH_CACHE", "1") == "0":
+        outdir = Path(tempfile.mkdtemp(prefix=f"buttress-{kind}-"))
+        return outdir, synthesize_into(outdir)
+    root = CACHE_ROOT.parent / kind
+    key = hashlib.sha256(cache_key().encode() + b"\0" + extra).hexdigest()[:24]
+    entry = root / key
+    with locked(root / f"{key}.lock"):
+        if not (entry / "saved.json").exists():
+            staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
+            try:
+                (staging / "saved.json").write_text(json.dumps(synthesize_into(staging / "cdk.out")))
+                staging.rename(entry)  # complete or absent: a killed session leaves no half entry
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        os.utime(entry)  # newest first for prune
+        saved: dict[str, Any] = json.loads((entry / "saved.json").read_text())
+    prune(root, keep=keep)
+    return entry / "cdk.out", saved
 
 
 @cache

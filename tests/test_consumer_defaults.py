@@ -11,13 +11,16 @@ the five cdk-nag packs and the Control Tower rules (cfn-guard). Secure defaults 
 
 from __future__ import annotations
 
-import tempfile
+import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+from tests import test_consumer_matrix as matrix
+from tests.harness import cached_assembly
 from tests.test_consumer_matrix import (
     ACCOUNT,
     BUILD_SPEC,
@@ -49,9 +52,8 @@ class DefaultsApp:
     synth_error: str
 
 
-@cache
-def synthesize_defaults(flags: str) -> DefaultsApp:
-    """Build and synthesize the defaults app with one flag set, once per process."""
+def _synthesize_into(flags: str, outdir: Path) -> dict[str, str]:
+    """Build the defaults app with one flag set and synthesize it into ``outdir``: the synth error, if any."""
     from aws_cdk import App, Environment, Stack, Validations
     from aws_cdk import aws_certificatemanager as acm
 
@@ -59,7 +61,6 @@ def synthesize_defaults(flags: str) -> DefaultsApp:
     from app import CLI_DEFAULT_CONTEXT
     from buttress import compliance
 
-    outdir = Path(tempfile.mkdtemp(prefix=f"buttress-consumer-defaults-{flags}-"))
     context = {**CLI_DEFAULT_CONTEXT, **_flags(flags), **lookup_context()}
     app = App(context=context, outdir=str(outdir))
     stack = Stack(app, STACK, env=Environment(account=ACCOUNT, region=REGION))
@@ -85,11 +86,25 @@ def synthesize_defaults(flags: str) -> DefaultsApp:
         app.synth()
     except Exception as error:  # findings raise after the templates and the report are written
         synth_error = f"{type(error).__name__}: {error}"
+    return {"synth_error": synth_error}
+
+
+@cache
+def synthesize_defaults(flags: str) -> DefaultsApp:
+    """The defaults app with one flag set, synthesized once per process or read from the test cache
+    (:func:`tests.harness.cached_assembly`: all five constructs under every compliance plugin take
+    tens of seconds)."""
+    extra = b"".join(Path(m.__file__ or "").read_bytes() for m in (sys.modules[__name__], matrix))
+    outdir, saved = cached_assembly(
+        "consumer-defaults",
+        extra + json.dumps([flags, _flags(flags), lookup_context()]).encode(),
+        lambda out: _synthesize_into(flags, out),
+    )
     return DefaultsApp(
         outdir=outdir,
         findings=_read_findings(outdir).get(STACK, []),
         errors=_read_errors(outdir, [STACK]).get(STACK, []),
-        synth_error=synth_error,
+        synth_error=str(saved["synth_error"]),
     )
 
 

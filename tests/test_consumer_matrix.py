@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import REPO
+from tests.harness import REPO, cached_assembly
 
 ACCOUNT = "111122223333"
 #: Stack environment per name: None is environment-agnostic; the regions include one outside
@@ -258,14 +257,48 @@ def _read_errors(outdir: Path, stacks: list[str]) -> dict[str, list[str]]:
 
 @cache
 def synthesize_config(env: str, flags: str) -> MatrixApp:
-    """Build and synthesize one configuration's App (cached: once per process)."""
+    """One configuration's App, synthesized once per process, or read from the test cache.
+
+    A configuration takes several seconds to build and synthesize under cdk-nag: a warm run reads
+    the assembly a previous session wrote (:func:`tests.harness.cached_assembly`).
+    """
+    extra = Path(__file__).read_bytes() + json.dumps([env, flag_sets()[flags], lookup_context()]).encode()
+
+    def synthesize_into(outdir: Path) -> dict[str, Any]:
+        grants, synth_error = _synthesize_into(env, flags, outdir)
+        return {"grants": grants, "synth_error": synth_error}
+
+    outdir, saved = cached_assembly("consumer-matrix", extra, synthesize_into, keep=4 * len(configurations()))
+    return _matrix_app(env, flags, outdir, saved["grants"], saved["synth_error"])
+
+
+def _matrix_app(env: str, flags: str, outdir: Path, grants: dict[str, list[str]], synth_error: str) -> MatrixApp:
+    templates = {
+        name: json.loads((outdir / f"{name}.template.json").read_text())
+        for name in STACKS
+        if (outdir / f"{name}.template.json").exists()
+    }
+    return MatrixApp(
+        env=env,
+        flags=flags,
+        region=ENVIRONMENTS[env] or "us-east-1",
+        outdir=outdir,
+        templates=templates,
+        findings=_read_findings(outdir),
+        errors=_read_errors(outdir, list(STACKS)),
+        grants=grants,
+        synth_error=synth_error,
+    )
+
+
+def _synthesize_into(env: str, flags: str, outdir: Path) -> tuple[dict[str, list[str]], str]:
+    """Build one configuration's App and synthesize it into ``outdir``: the grants made, the synth error."""
     from aws_cdk import App, Environment, Stack, Validations
     from cdk_nag import AwsSolutionsChecks
 
     from app import CLI_DEFAULT_CONTEXT
 
     region = ENVIRONMENTS[env]
-    outdir = Path(tempfile.mkdtemp(prefix=f"buttress-matrix-{config_id(env, flags)}-"))
     app = App(context={**CLI_DEFAULT_CONTEXT, **flag_sets()[flags], **lookup_context()}, outdir=str(outdir))
     stack_env = Environment(account=ACCOUNT, region=region) if region else None
     grants: dict[str, list[str]] = {}
@@ -278,22 +311,7 @@ def synthesize_config(env: str, flags: str) -> MatrixApp:
         app.synth()
     except Exception as error:  # nag findings raise after writing the templates and the report
         synth_error = f"{type(error).__name__}: {error}"
-    templates = {
-        name: json.loads((outdir / f"{name}.template.json").read_text())
-        for name in STACKS
-        if (outdir / f"{name}.template.json").exists()
-    }
-    return MatrixApp(
-        env=env,
-        flags=flags,
-        region=region or "us-east-1",
-        outdir=outdir,
-        templates=templates,
-        findings=_read_findings(outdir),
-        errors=_read_errors(outdir, list(STACKS)),
-        grants=grants,
-        synth_error=synth_error,
-    )
+    return grants, synth_error
 
 
 _LINTED: dict[tuple[str, str, str], list[str]] = {}

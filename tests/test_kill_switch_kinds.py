@@ -17,14 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-import boto3
 import pytest
 
 from buttress._lambda_src.kill_switch.actions import Clients
 from buttress._lambda_src.kill_switch.config import Config, Kind
 from buttress._lambda_src.kill_switch.engine import engage, restop, restore
 from buttress._lambda_src.kill_switch.plan import ASG_SUSPEND
-from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws
+from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws, moto_session
 
 BETA: Any = [{"Key": "Project", "Value": "Beta"}]
 
@@ -89,7 +88,7 @@ def _db(c: Clients, name: str, tags: Any, **kwargs: Any) -> None:
 
 
 def _build() -> World:
-    session = boto3.session.Session(region_name=REGION)
+    session = moto_session(REGION)
     c = kill_switch_clients(session)
     create_records_table(c.dynamodb)
     topic = c.sns.create_topic(Name="operators")["TopicArn"]
@@ -263,7 +262,7 @@ def test_app_runner_paused_and_resumed_exactly(world: World) -> None:
     from buttress._lambda_src.kill_switch.actions import apply_state, read_state
     from buttress._lambda_src.kill_switch.plan import Target, engaged_state, kind_of_arn, restore_state
 
-    apprunner = boto3.session.Session(region_name=REGION).client("apprunner")
+    apprunner = moto_session(REGION).client("apprunner")
     clients = replace(world.clients, apprunner=apprunner)
     target = Target(Kind.APPRUNNER, SERVICE_ARN)
     assert kind_of_arn(SERVICE_ARN) == Kind.APPRUNNER

@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-import boto3
 import pytest
 
 from buttress._lambda_src.kill_switch.actions import Clients
 from buttress._lambda_src.kill_switch.config import Config, Kind
 from buttress._lambda_src.kill_switch.engine import engage, restop, restore
 from buttress._lambda_src.kill_switch.plan import ASG_PROCESSES
-from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws
+from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws, moto_session
 
 BETA: Any = [{"Key": "Project", "Value": "Beta"}]
 DAY = 86_400
@@ -82,7 +81,7 @@ class World:
 
 
 def _build() -> World:
-    session = boto3.session.Session(region_name=REGION)
+    session = moto_session(REGION)
     c = kill_switch_clients(session)
     create_records_table(c.dynamodb)
     topic = c.sns.create_topic(Name="operators")["TopicArn"]

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from buttress._lambda_src.kill_switch.actions import Clients
 from buttress._lambda_src.kill_switch.config import Config, Kind
 from buttress._lambda_src.kill_switch.engine import Incomplete, engage, restore
-from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws
+from tests.moto_env import ACCOUNT, REGION, create_records_table, kill_switch_clients, mocked_aws, moto_session
 
 EXEMPT = {"buttress:kill-switch": "exempt"}
 #: Keys of the SNS-to-Lambda event and the drill, so generated events get near the real shapes.
@@ -110,7 +109,7 @@ def world() -> Iterator[World]:
 
 
 def _build_world() -> World:
-    session = boto3.session.Session(region_name=REGION)
+    session = moto_session(REGION)
     c = kill_switch_clients(session)
     create_records_table(c.dynamodb)
     topic = c.sns.create_topic(Name="operators")["TopicArn"]
