@@ -202,25 +202,35 @@ def prune(root: Path, keep: int = _KEEP) -> None:
         old.with_suffix(".lock").unlink(missing_ok=True)
 
 
-def cached_synthesize(root: Path = CACHE_ROOT) -> SynthResult:
-    """The example app from ``root`` when its key is there, else synthesized into it (see the module doc)."""
-    key = cache_key()
+def _cache_entry(root: Path, key: str, marker: str, fill: Callable[[Path], None], *, keep: int) -> Path:
+    """``root/key``, filled once by ``fill(folder)`` (which writes ``marker`` last), under a lock.
+
+    A worker that finds the entry being filled waits for it instead of filling it too; a killed
+    session leaves no half entry (the folder is renamed into place complete).
+    """
     entry = root / key
     with locked(root / f"{key}.lock"):
-        if (entry / "result.json").exists():
-            os.utime(entry)  # newest first for _prune
-            return _load(entry)
-        staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
-        try:
-            result = _synthesize_now(staging / "cdk.out")
-            record = {"templates": result.templates, "normalized": result.normalized, "messages": result.messages}
-            (staging / "result.json").write_text(json.dumps(record))
-            staging.rename(entry)  # complete or absent: a killed session leaves no half entry
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        result.outdir = entry / "cdk.out"
-    prune(root)
-    return result
+        if not (entry / marker).exists():
+            staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
+            try:
+                fill(staging)
+                staging.rename(entry)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        os.utime(entry)  # newest first for prune
+    prune(root, keep=keep)
+    return entry
+
+
+def cached_synthesize(root: Path = CACHE_ROOT) -> SynthResult:
+    """The example app from ``root`` when its key is there, else synthesized into it (see the module doc)."""
+
+    def fill(folder: Path) -> None:
+        result = _synthesize_now(folder / "cdk.out")
+        record = {"templates": result.templates, "normalized": result.normalized, "messages": result.messages}
+        (folder / "result.json").write_text(json.dumps(record))
+
+    return _load(_cache_entry(root, cache_key(), "result.json", fill, keep=_KEEP))
 
 
 def cached_assembly(
@@ -236,20 +246,13 @@ def cached_assembly(
     if os.environ.get("BUTTRESS_SYNTH_CACHE", "1") == "0":
         outdir = Path(tempfile.mkdtemp(prefix=f"buttress-{kind}-"))
         return outdir, synthesize_into(outdir)
-    root = CACHE_ROOT.parent / kind
     key = hashlib.sha256(cache_key().encode() + b"\0" + extra).hexdigest()[:24]
-    entry = root / key
-    with locked(root / f"{key}.lock"):
-        if not (entry / "saved.json").exists():
-            staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
-            try:
-                (staging / "saved.json").write_text(json.dumps(synthesize_into(staging / "cdk.out")))
-                staging.rename(entry)  # complete or absent: a killed session leaves no half entry
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-        os.utime(entry)  # newest first for prune
-        saved: dict[str, Any] = json.loads((entry / "saved.json").read_text())
-    prune(root, keep=keep)
+
+    def fill(folder: Path) -> None:
+        (folder / "saved.json").write_text(json.dumps(synthesize_into(folder / "cdk.out")))
+
+    entry = _cache_entry(CACHE_ROOT.parent / kind, key, "saved.json", fill, keep=keep)
+    saved: dict[str, Any] = json.loads((entry / "saved.json").read_text())
     return entry / "cdk.out", saved
 
 

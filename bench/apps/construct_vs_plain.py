@@ -43,14 +43,12 @@ def _stack() -> Any:
 
 
 def buttress_network(stack: Any) -> None:
-    sys.path.insert(0, str(ROOT))
     import buttress
 
     buttress.Network(stack, "Network")
 
 
 def buttress_fanout(stack: Any) -> None:
-    sys.path.insert(0, str(ROOT))
     import buttress
 
     topic = buttress.FanoutTopic(stack, "Orders")
@@ -59,7 +57,6 @@ def buttress_fanout(stack: Any) -> None:
 
 
 def buttress_alb_fargate(stack: Any) -> None:
-    sys.path.insert(0, str(ROOT))
     from aws_cdk import aws_certificatemanager as acm
     from aws_cdk import aws_ec2 as ec2
 
@@ -71,7 +68,6 @@ def buttress_alb_fargate(stack: Any) -> None:
 
 
 def buttress_codebuild(stack: Any) -> None:
-    sys.path.insert(0, str(ROOT))
     from aws_cdk import aws_ec2 as ec2
 
     import buttress
@@ -81,7 +77,6 @@ def buttress_codebuild(stack: Any) -> None:
 
 
 def buttress_kill_switch(stack: Any) -> None:
-    sys.path.insert(0, str(ROOT))
     import buttress
 
     buttress.BudgetKillSwitch(
